@@ -1,0 +1,123 @@
+"""The book's structure: table of contents, stored notebooks, setup cells, exercises, citations."""
+
+import json
+import re
+
+import pytest
+import yaml
+from conftest import ROOT
+
+CHAPTERS = sorted((ROOT / "chapters").glob("*.ipynb"))
+CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text())
+TOC = yaml.safe_load((ROOT / "_toc.yml").read_text())
+
+
+def _toc_files(node):
+    if isinstance(node, dict):
+        if "file" in node:
+            yield node["file"]
+        for value in node.values():
+            yield from _toc_files(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _toc_files(item)
+
+
+TOC_FILES = [TOC["root"], *_toc_files(TOC)]
+
+
+def _cells(path):
+    return json.loads(path.read_text())["cells"]
+
+
+def _source(cell):
+    src = cell["source"]
+    return "".join(src) if isinstance(src, list) else src
+
+
+def test_there_are_chapters():
+    assert CHAPTERS, "no notebooks in chapters/"
+
+
+@pytest.mark.parametrize("nb", CHAPTERS, ids=lambda p: p.name)
+def test_every_notebook_is_in_the_toc(nb):
+    assert nb.relative_to(ROOT).with_suffix("").as_posix() in TOC_FILES
+
+
+@pytest.mark.parametrize("entry", TOC_FILES)
+def test_every_toc_entry_exists(entry):
+    assert any((ROOT / f"{entry}{ext}").exists() for ext in (".md", ".ipynb")), entry
+
+
+def test_chapters_are_numbered_in_toc_order():
+    chapters = [f for f in TOC_FILES if f.startswith("chapters/")]
+    assert chapters == sorted(chapters)
+
+
+@pytest.mark.parametrize("nb", CHAPTERS, ids=lambda p: p.name)
+def test_notebook_is_stored_without_outputs_and_with_python3_kernel(nb):
+    data = json.loads(nb.read_text())
+    assert data["metadata"]["kernelspec"]["name"] == "python3"
+    for cell in data["cells"]:
+        if cell["cell_type"] == "code":
+            assert cell.get("outputs") == [], "stored outputs"
+            assert cell.get("execution_count") is None, "stored execution count"
+
+
+@pytest.mark.parametrize("nb", CHAPTERS, ids=lambda p: p.name)
+def test_first_code_cell_installs_the_package_from_the_configured_repo_only_in_colab(nb):
+    code = [c for c in _cells(nb) if c["cell_type"] == "code"]
+    setup = _source(code[0])
+    url = CONFIG["repository"]["url"]
+    assert f"git+{url}" in setup, f"setup cell must install from {url}"
+    assert re.findall(r"https://github\.com/[\w./-]+", setup) == [url]
+    assert 'if "google.colab" in sys.modules:' in setup
+    assert "hide-cell" in code[0]["metadata"].get("tags", [])
+
+
+@pytest.mark.parametrize("nb", CHAPTERS, ids=lambda p: p.name)
+def test_chapter_has_title_summary_references_and_an_exercise(nb):
+    cells = _cells(nb)
+    assert _source(cells[0]).startswith("# "), "first cell is the chapter title"
+    markdown = "\n".join(_source(c) for c in cells if c["cell_type"] == "markdown")
+    assert "## Summary" in markdown and "## References" in markdown
+    assert "## Exercises" in markdown
+    code = [_source(c) for c in cells if c["cell_type"] == "code"]
+    assert any("raise NotImplementedError" in c for c in code), "an exercise stub"
+    assert any(re.search(r"^check_\w+\(", c, re.M) for c in code), "a checker call"
+
+
+@pytest.mark.parametrize("nb", CHAPTERS, ids=lambda p: p.name)
+def test_solutions_are_hidden_in_book_colab_and_jupyter(nb):
+    solutions = [c for c in _cells(nb)
+                 if c["cell_type"] == "code" and "#@title Solution" in _source(c)]
+    assert solutions, "at least one solution cell"
+    for cell in solutions:
+        assert _source(cell).startswith('#@title Solution { display-mode: "form" }')
+        assert "hide-cell" in cell["metadata"].get("tags", [])
+        assert cell["metadata"].get("jupyter", {}).get("source_hidden") is True
+
+
+def _bib_keys():
+    return set(re.findall(r"^@\w+\{([^,]+),", (ROOT / "references.bib").read_text(), re.M))
+
+
+def test_every_citation_is_in_references_bib():
+    keys = _bib_keys()
+    sources = [ROOT / "intro.md", *CHAPTERS]
+    cited = set()
+    for path in sources:
+        for group in re.findall(r"\{cite[:\w]*\}`([^`]+)`", path.read_text()):
+            cited.update(k.strip() for k in group.split(","))
+    assert cited, "no citations found"
+    assert cited <= keys, f"missing from references.bib: {sorted(cited - keys)}"
+
+
+def test_colab_launch_button_is_configured():
+    assert CONFIG["launch_buttons"]["colab_url"] == "https://colab.research.google.com"
+    assert CONFIG["repository"]["url"].startswith("https://github.com/")
+
+
+def test_book_fails_on_cell_errors():
+    assert CONFIG["sphinx"]["config"]["nb_execution_raise_on_error"] is True
+    assert CONFIG["execute"]["execute_notebooks"] == "force"

@@ -1,0 +1,59 @@
+"""dlsg_utils top level: device, seeds and the smoke/full budget."""
+
+import random
+
+import numpy as np
+import pytest
+import torch
+
+import dlsg_utils
+
+
+def test_device_is_cuda_mps_or_cpu():
+    assert dlsg_utils.device().type in {"cuda", "mps", "cpu"}
+
+
+def test_device_is_cuda_when_cuda_is_available(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    assert dlsg_utils.device().type == "cuda"
+
+
+def test_seed_everything_makes_python_numpy_and_torch_repeat():
+    def draw():
+        return random.random(), np.random.rand(), torch.rand(1).item()
+
+    dlsg_utils.seed_everything(123)
+    first = draw()
+    dlsg_utils.seed_everything(123)
+    assert draw() == first
+    dlsg_utils.seed_everything(124)
+    assert draw() != first
+
+
+@pytest.mark.parametrize("bad", [-1, 2**32, 1.5, "3", True])
+def test_seed_everything_rejects_bad_seeds(bad):
+    with pytest.raises((TypeError, ValueError), match="seed must be"):
+        dlsg_utils.seed_everything(bad)
+
+
+def test_budget_returns_smoke_size_under_smoke_env(monkeypatch):
+    monkeypatch.setenv("DLSG_SMOKE", "1")
+    assert dlsg_utils.is_smoke()
+    assert dlsg_utils.budget(full=1000, smoke=10) == 10
+
+
+@pytest.mark.parametrize("value", ["", "0", "false"])
+def test_budget_returns_full_size_without_smoke_env(monkeypatch, value):
+    monkeypatch.setenv("DLSG_SMOKE", value)
+    assert dlsg_utils.budget(full=[1, 2, 3], smoke=[1]) == [1, 2, 3]
+
+
+def test_budget_without_sizes_says_what_it_needs():
+    with pytest.raises(ValueError, match=r"needs both sizes.*got full=None, smoke=None"):
+        dlsg_utils.budget()
+    with pytest.raises(ValueError, match="smoke=None"):
+        dlsg_utils.budget(full=3)
+
+
+def test_in_colab_is_false_here():
+    assert dlsg_utils.in_colab() is False
