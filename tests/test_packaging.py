@@ -1,0 +1,35 @@
+"""`pip install .` (and so `pip install git+<repo>` on Colab) ships everything the chapters need."""
+
+import subprocess
+import sys
+import tomllib
+import zipfile
+
+from conftest import ROOT
+
+
+def test_wheel_contains_every_module_and_the_offline_data(tmp_path):
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
+         "-w", str(tmp_path), str(ROOT)],
+        check=True, capture_output=True,
+    )
+    (wheel,) = tmp_path.glob("dlsg_utils-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    expected_modules = {p.relative_to(ROOT).as_posix() for p in (ROOT / "dlsg_utils").rglob("*.py")}
+    assert expected_modules <= names, sorted(expected_modules - names)
+    assert "dlsg_utils/data_files/mnist/t10k-images-idx3-ubyte.gz" in names
+    assert "dlsg_utils/data_files/mnist/t10k-labels-idx1-ubyte.gz" in names
+    assert "dlsg_utils/data_files/README.md" in names  # the MNIST credit travels with the data
+
+
+def test_runtime_dependencies_are_ranges_not_pins():
+    deps = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    names = {d.split(">")[0].split("=")[0].split("<")[0].strip() for d in deps}
+    assert {"numpy", "torch", "matplotlib", "ipywidgets", "tqdm"} <= names
+    assert not any("==" in d for d in deps), deps
+    assert "torch>=2.2" in deps
+
+
+def test_requirements_pin_the_torch_wheel_on_disk():
+    assert "torch==2.13.0" in (ROOT / "requirements.txt").read_text().splitlines()
