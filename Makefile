@@ -24,7 +24,7 @@ book: $(STAMP)
 test: lint unit notebooks
 
 lint: $(STAMP)
-	$(BIN)/ruff check dlsg_utils tests chapters benchmarks
+	$(BIN)/ruff check dlsg_utils tests chapters $(wildcard benchmarks)
 
 unit: $(STAMP)
 	$(TEST_ENV) $(BIN)/python -m pytest tests -n $(JOBS) -q
