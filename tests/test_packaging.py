@@ -1,5 +1,6 @@
 """`pip install .` (and so `pip install git+<repo>` on Colab) ships everything the chapters need."""
 
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -9,12 +10,18 @@ from conftest import ROOT
 
 
 def test_wheel_contains_every_module_and_the_offline_data(tmp_path):
+    # Build from a copy: setuptools writes build/ into the source tree.
+    src = tmp_path / "src"
+    shutil.copytree(ROOT / "dlsg_utils", src / "dlsg_utils",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("pyproject.toml", "README.md", "LICENSE"):
+        shutil.copy(ROOT / name, src / name)
     subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
-         "-w", str(tmp_path), str(ROOT)],
+         "-w", str(tmp_path / "dist"), str(src)],
         check=True, capture_output=True,
     )
-    (wheel,) = tmp_path.glob("dlsg_utils-*.whl")
+    (wheel,) = (tmp_path / "dist").glob("dlsg_utils-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
     expected_modules = {p.relative_to(ROOT).as_posix() for p in (ROOT / "dlsg_utils").rglob("*.py")}
     assert expected_modules <= names, sorted(expected_modules - names)
