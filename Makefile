@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 TEST_ENV := DLSG_SMOKE=1 DLSG_OFFLINE=1 MPLBACKEND=Agg OMP_NUM_THREADS=1 PYDEVD_DISABLE_FILE_VALIDATION=1
 JOBS ?= 2
 
-.PHONY: book test lint unit notebooks bench clean
+.PHONY: book test lint unit notebooks browser bench clean
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,19 +19,29 @@ $(STAMP): requirements.txt pyproject.toml
 	touch $(STAMP)
 
 book: $(STAMP)
-	$(BIN)/jupyter-book build . -W -n --keep-going
+	$(BIN)/jupyter-book build . --all -W -n --keep-going
 
-test: lint unit notebooks
+test: lint unit notebooks browser
 
 lint: $(STAMP)
-	$(BIN)/ruff check dlsg_utils tests chapters $(wildcard benchmarks)
+	$(BIN)/ruff check dlsg_utils tests chapters _ext $(wildcard benchmarks)
 
 unit: $(STAMP)
-	$(TEST_ENV) $(BIN)/python -m pytest tests -n $(JOBS) -q
+	$(TEST_ENV) $(BIN)/python -m pytest tests -n $(JOBS) -q --ignore=tests/browser
 
 notebooks: $(STAMP)
 	$(TEST_ENV) $(BIN)/python -m pytest --nbval-lax chapters -n $(JOBS) --dist loadscope -q \
 		--nbval-cell-timeout=600
+
+# Browser tests read the built book; they need `make book` first and Debian's Chromium.
+browser: $(STAMP)
+	@if [ ! -f _build/html/intro.html ]; then \
+		echo "SKIPPED browser tests: no built book in _build/html (run 'make book' first)"; \
+	elif [ ! -x /usr/bin/chromium ]; then \
+		echo "SKIPPED browser tests: /usr/bin/chromium missing (apt-get install chromium)"; \
+	else \
+		$(BIN)/python -m pytest tests/browser -q -p no:cacheprovider; \
+	fi
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
