@@ -4,9 +4,11 @@ import shutil
 import subprocess
 import sys
 import zipfile
+from pathlib import Path
 
 import pytest
-from conftest import ROOT
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_wheel_contains_every_module_and_the_offline_data(tmp_path):

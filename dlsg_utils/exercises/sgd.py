@@ -1,0 +1,212 @@
+"""Checkers for chapter 2, "Stochastic and mini-batch gradient descent"."""
+
+from __future__ import annotations
+
+import inspect
+
+import numpy as np
+
+from ..linear import softmax_cross_entropy
+from . import Mistake, Result, _describe, check_function
+
+__all__ = ["check_minibatch_indices", "check_sgd_epoch", "check_softmax_cross_entropy_grad"]
+
+
+# --- exercise 1: shuffled mini-batches of indices ---------------------------------------------
+
+def _minibatch_indices(n, batch_size, rng):
+    order = rng.permutation(n)
+    return [order[i : i + batch_size] for i in range(0, n, batch_size)]
+
+
+_BATCH_CASES = [(10, 3), (12, 4), (50, 50), (7, 10), (1, 1), (23, 1), (100, 7), (64, 16),
+                (1000, 50), (101, 25)]
+
+
+def _fail(message: str, case: int = 0) -> Result:
+    return Result(False, "✗ minibatch_indices: " + message, case)
+
+
+def _inspect_batches(out, n, batch_size) -> str | None:
+    """None if ``out`` is a correct split of a permutation of range(n), else a hint."""
+    try:
+        batches = [np.asarray(b) for b in out]
+    except TypeError:
+        return f"return a list of index arrays, got {type(out).__name__}."
+    if any(b.ndim != 1 for b in batches):
+        return "each batch should be a 1-D array of indices, e.g. order[i : i + batch_size]."
+    if any(b.size and not np.issubdtype(b.dtype, np.integer) for b in batches):
+        return "the batches should hold integer indices (rng.permutation(n) gives them)."
+    sizes = [len(b) for b in batches]
+    want = [batch_size] * (n // batch_size) + ([n % batch_size] if n % batch_size else [])
+    flat = np.concatenate(batches) if batches else np.array([], dtype=int)
+    if sum(sizes) == n - n % batch_size and n % batch_size and sizes == want[:-1]:
+        return (f"the last, smaller batch is missing (n={n}, batch_size={batch_size}): "
+                f"{n % batch_size} examples would never be used. Keep the partial batch.")
+    if len(flat) == n and len(np.unique(flat)) < n:
+        return ("some examples appear twice and others never: draw a permutation "
+                "(sampling without replacement), not rng.integers or rng.choice(n, n).")
+    if sum(sizes) > n:
+        return (f"the batches overlap: they hold {sum(sizes)} indices for n={n} examples. "
+                "Step the start of each slice by batch_size.")
+    if len(flat) != n or not np.array_equal(np.sort(flat), np.arange(n)):
+        return f"the batches must cover every index 0…{n - 1} exactly once."
+    if sizes != want:
+        return f"expected batch sizes {want}, got {sizes}."
+    if n >= 10 and np.array_equal(flat, np.arange(n)):
+        return "the indices are in order 0, 1, 2, …: shuffle them (rng.permutation)."
+    return None
+
+
+def check_minibatch_indices(fn, *, verbose: bool = True) -> Result:
+    """``minibatch_indices(n, batch_size, rng)``: a random permutation of range(n), cut into
+    consecutive batches of ``batch_size`` (the last one smaller if need be)."""
+    result = _check_minibatch_indices(fn)
+    if verbose:
+        print(result.message)
+    return result
+
+
+def _check_minibatch_indices(fn) -> Result:
+    signature = "minibatch_indices(n, batch_size, rng)"
+    if not callable(fn):
+        return _fail(f"expected a function {signature}, got {type(fn).__name__}.")
+    try:
+        inspect.signature(fn).bind(1, 1, None)
+    except TypeError:
+        return _fail(f"expected a function {signature} taking 3 arguments, "
+                     f"got {_describe(fn)}.")
+    except ValueError:
+        pass
+    for case, (n, b) in enumerate(_BATCH_CASES, start=1):
+        outs = []
+        for seed in (case, case, case + 100):
+            try:
+                out = fn(n, b, np.random.default_rng(seed))
+                outs.append(list(out) if out is not None else None)
+            except NotImplementedError:
+                return Result(False, "… minibatch_indices: not attempted yet — replace the "
+                                     "`raise NotImplementedError` with your code.")
+            except Exception as err:  # the reader's bug, reported, not raised
+                return _fail(f"your function raised {type(err).__name__}: {err}\n"
+                             f"  on input n={n}, batch_size={b}", case)
+        if outs[0] is None:
+            return _fail("your function returned None — did you forget `return`?", case)
+        hint = _inspect_batches(outs[0], n, b)
+        if hint:
+            return _fail(hint + f" (case n={n}, batch_size={b})", case)
+        same = all(np.array_equal(np.asarray(u), np.asarray(v))
+                   for u, v in zip(outs[0], outs[1], strict=False)) and len(outs[0]) == len(
+            outs[1])
+        if not same:
+            return _fail("two calls with identically seeded generators gave different "
+                         "batches: draw the permutation from the `rng` argument, not from "
+                         "np.random.", case)
+        if n >= 10 and np.array_equal(np.concatenate(outs[0]), np.concatenate(outs[2])):
+            return _fail("different generators gave the same order: shuffle with the `rng` "
+                         "you are given.", case)
+    return Result(True, f"✓ minibatch_indices: correct on all {len(_BATCH_CASES)} cases "
+                        "(each index once, shuffled by rng, last batch kept).",
+                  len(_BATCH_CASES))
+
+
+# --- exercise 2: the softmax-regression gradient ----------------------------------------------
+
+def _one_hot(y, K):
+    return np.eye(K)[y]
+
+
+def _probs(W, X):
+    Z = X @ W
+    E = np.exp(Z - Z.max(axis=1, keepdims=True))
+    return E / E.sum(axis=1, keepdims=True)
+
+
+def _column_softmax(Z):
+    E = np.exp(Z - Z.max(axis=0, keepdims=True))
+    return E / E.sum(axis=0, keepdims=True)
+
+
+def _softmax_grad(W, X, y):
+    return softmax_cross_entropy(W, X, y)[1]
+
+
+def _case_softmax(rng):
+    b, d, K = int(rng.integers(1, 20)), int(rng.integers(1, 6)), int(rng.integers(2, 6))
+    return rng.normal(size=(d, K)), rng.normal(size=(b, d)), rng.integers(0, K, size=b)
+
+
+def check_softmax_cross_entropy_grad(fn, *, verbose: bool = True) -> Result:
+    """``softmax_cross_entropy_grad(W, X, y)`` = Xᵀ(softmax(XW) − onehot(y)) / b."""
+    def wrong(f):
+        return lambda W, X, y: f(W, X, y, _probs(W, X), _one_hot(y, W.shape[1]), len(y))
+
+    return check_function(
+        fn, _softmax_grad, _case_softmax, name="softmax_cross_entropy_grad",
+        signature="softmax_cross_entropy_grad(W, X, y)",
+        mistakes=[
+            Mistake(wrong(lambda W, X, y, P, Y, b: X.T @ (P - Y)),
+                    "missing the 1/b: the loss is a mean over the batch, so is its gradient. "
+                    "Without it the step size grows with the batch size."),
+            Mistake(wrong(lambda W, X, y, P, Y, b: X.T @ (Y - P) / b),
+                    "wrong sign: the gradient of the cross-entropy is Xᵀ(P − Y)/b, "
+                    "probabilities minus one-hot labels."),
+            Mistake(wrong(lambda W, X, y, P, Y, b: X.T @ P / b),
+                    "you forgot to subtract the one-hot labels: the gradient is Xᵀ(P − Y)/b."),
+            Mistake(wrong(lambda W, X, y, P, Y, b: X.T @ (X @ W - Y) / b),
+                    "you used the scores XW instead of the probabilities softmax(XW)."),
+            Mistake(wrong(lambda W, X, y, P, Y, b: (P - Y).T @ X / b),
+                    "the gradient must have W's shape (d, K): compute Xᵀ(P − Y), not (P − Y)ᵀX."),
+            Mistake(wrong(lambda W, X, y, P, Y, b: X.T @ (_column_softmax(X @ W) - Y) / b),
+                    "the softmax must normalise each row (over the K classes), not each "
+                    "column (over the batch)."),
+        ],
+        rtol=1e-6, verbose=verbose,
+    )
+
+
+# --- exercise 3: one epoch of mini-batch SGD --------------------------------------------------
+
+def _sgd_epoch(W, X, y, batches, lr):
+    W = np.array(W, dtype=float)
+    for idx in batches:
+        W = W - lr * _softmax_grad(W, X[idx], y[idx])
+    return W
+
+
+def _case_epoch(rng):
+    n, d, K = int(rng.integers(4, 30)), int(rng.integers(1, 5)), int(rng.integers(2, 5))
+    b = int(rng.integers(1, n))
+    order = rng.permutation(n)
+    batches = [order[i : i + b] for i in range(0, n, b)]
+    return (rng.normal(size=(d, K)), rng.normal(size=(n, d)), rng.integers(0, K, size=n),
+            batches, float(rng.uniform(0.1, 1.0)))
+
+
+def check_sgd_epoch(fn, *, verbose: bool = True) -> Result:
+    """``sgd_epoch(W, X, y, batches, lr)``: one update W ← W − lr·∇J_batch(W) per batch, in
+    order, each gradient taken at the current W."""
+    def frozen(W, X, y, batches, lr):  # every gradient at the starting W
+        return W - lr * sum(_softmax_grad(W, X[i], y[i]) for i in batches)
+
+    return check_function(
+        fn, _sgd_epoch, _case_epoch, name="sgd_epoch",
+        signature="sgd_epoch(W, X, y, batches, lr)",
+        mistakes=[
+            Mistake(lambda W, X, y, bs, lr: W - lr * _softmax_grad(W, X, y),
+                    "that is one batch-gradient step on all the data; mini-batch SGD makes "
+                    "one update per batch."),
+            Mistake(frozen,
+                    "you computed every batch's gradient at the starting W: update W after "
+                    "each batch and take the next gradient at the new W."),
+            Mistake(lambda W, X, y, bs, lr: _sgd_epoch(W, X, y, bs, -lr),
+                    "wrong sign: each update goes against the gradient."),
+            Mistake(lambda W, X, y, bs, lr: _sgd_epoch(W, X, y, bs[:-1], lr),
+                    "off by one: the last batch was skipped."),
+            Mistake(lambda W, X, y, bs, lr: _sgd_epoch(W, X, y, bs[-1:], lr),
+                    "only the last batch's update survived: keep updating the same W."),
+            Mistake(lambda W, X, y, bs, lr: np.array(W, dtype=float),
+                    "W did not change: return the updated weights."),
+        ],
+        rtol=1e-6, verbose=verbose,
+    )

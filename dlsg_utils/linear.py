@@ -1,0 +1,60 @@
+"""Softmax regression in NumPy: the convex model that chapter 2 trains with (stochastic) gradient
+descent.
+
+Shapes: ``X: (b, d)`` inputs (one row per example, a constant column for the bias if wanted),
+``y: (b,)`` integer labels in ``[0, K)``, ``W: (d, K)`` weights. With ``P = softmax(X W)`` (row
+by row) and ``Y`` the one-hot labels,
+
+    J(W) = -(1/b) Σᵢ log P[i, yᵢ] + (λ/2)‖W‖²,      ∇J(W) = Xᵀ (P − Y) / b + λ W.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["accuracy", "softmax", "softmax_cross_entropy"]
+
+
+def softmax(Z: np.ndarray) -> np.ndarray:
+    """Row-wise softmax of ``Z: (b, K)``, computed stably (the row maximum is subtracted)."""
+    Z = np.asarray(Z)
+    E = np.exp(Z - Z.max(axis=-1, keepdims=True))
+    return E / E.sum(axis=-1, keepdims=True)
+
+
+def _check_shapes(W, X, y) -> None:
+    if X.ndim != 2 or W.ndim != 2 or y.ndim != 1:
+        raise ValueError(f"expected X (b, d), W (d, K), y (b,), got X {X.shape}, "
+                         f"W {W.shape}, y {y.shape}")
+    if X.shape[1] != W.shape[0] or X.shape[0] != y.shape[0]:
+        raise ValueError(f"shapes do not match: X {X.shape}, W {W.shape}, y {y.shape}")
+
+
+def softmax_cross_entropy(
+    W: np.ndarray, X: np.ndarray, y: np.ndarray, weight_decay: float = 0.0
+) -> tuple[float, np.ndarray]:
+    """The mean cross-entropy of softmax regression plus (λ/2)‖W‖², and its gradient.
+
+    Returns ``(J, grad)`` with ``grad`` of W's shape: ∇J = Xᵀ(P − Y)/b + λW, where P are the
+    predicted probabilities, Y the one-hot labels and λ = ``weight_decay``. Both come from one
+    softmax, which is why they are computed together.
+    """
+    W, X, y = np.asarray(W), np.asarray(X), np.asarray(y)
+    _check_shapes(W, X, y)
+    b = len(y)
+    P = softmax(X @ W)
+    rows = np.arange(b)
+    loss = -np.mean(np.log(np.maximum(P[rows, y], np.finfo(P.dtype).tiny)))
+    P[rows, y] -= 1.0  # P − Y, in place
+    grad = X.T @ P / b
+    if weight_decay:
+        loss = loss + 0.5 * weight_decay * np.sum(W * W)
+        grad = grad + weight_decay * W
+    return float(loss), grad
+
+
+def accuracy(W: np.ndarray, X: np.ndarray, y: np.ndarray) -> float:
+    """Fraction of rows of ``X`` whose highest score in ``X @ W`` is the label ``y``."""
+    W, X, y = np.asarray(W), np.asarray(X), np.asarray(y)
+    _check_shapes(W, X, y)
+    return float(np.mean(np.argmax(X @ W, axis=1) == y))
