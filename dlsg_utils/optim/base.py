@@ -1,0 +1,203 @@
+"""The optimizer interface shared by every method, its argument checks, and :func:`run`.
+
+An optimizer updates a list of float NumPy arrays in place::
+
+    opt = Momentum(lr=0.01, gamma=0.9)
+    opt.step(params, grad_fn)   # grad_fn(points) -> one gradient per array in points
+
+It calls ``grad_fn`` itself, once per step, at the point its method needs (Nesterov at the
+look-ahead point). A new method subclasses :class:`Optimizer`, names its state in
+``state_names`` and writes the update of one array in ``_update``.
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+import numbers
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+__all__ = ["GradFn", "Optimizer", "run"]
+
+GradFn = Callable[[list[np.ndarray]], Sequence[np.ndarray]]
+"""``grad_fn(points) -> gradients``: one gradient, of the same shape, per array in ``points``."""
+
+
+# --- argument checks (scikit-learn style: say what was expected and what was received) ----------
+
+def check_real(name: str, value: object) -> float:
+    """``value`` as a float; TypeError if it is not a real number, ValueError if not finite."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {type(value).__name__} {value!r}")
+    if not math.isfinite(value):
+        raise ValueError(f"{name} must be finite, got {value}")
+    return float(value)
+
+
+def check_nonnegative(name: str, value: object) -> float:
+    """``value >= 0`` (a learning rate, a weight decay)."""
+    x = check_real(name, value)
+    if not x >= 0:
+        raise ValueError(f"{name} must be >= 0, got {value}")
+    return x
+
+
+def check_positive(name: str, value: object) -> float:
+    """``value > 0`` (an ε)."""
+    x = check_real(name, value)
+    if not x > 0:
+        raise ValueError(f"{name} must be > 0, got {value}")
+    return x
+
+
+def check_unit(name: str, value: object) -> float:
+    """``0 <= value < 1`` (a momentum or decay rate: γ, ρ, β₁, β₂)."""
+    x = check_real(name, value)
+    if not 0 <= x < 1:
+        raise ValueError(f"{name} must be in [0, 1), got {value}")
+    return x
+
+
+def _check_params(params: object) -> list[np.ndarray]:
+    if isinstance(params, np.ndarray) or not isinstance(params, (list, tuple)):
+        raise TypeError("params must be a list of NumPy arrays (updated in place), "
+                        f"got {type(params).__name__}")
+    if not params:
+        raise ValueError("params must hold at least one array, got an empty list")
+    for i, p in enumerate(params):
+        if not isinstance(p, np.ndarray):
+            raise TypeError(f"params[{i}] must be a NumPy array, got {type(p).__name__}")
+        if not np.issubdtype(p.dtype, np.floating):
+            raise TypeError(f"params[{i}] must be a float array (it is updated in place), "
+                            f"got dtype {p.dtype}")
+        if not p.flags.writeable:
+            raise ValueError(f"params[{i}] must be writeable (it is updated in place), "
+                             "got a read-only array")
+    return list(params)
+
+
+def _check_grads(grads: object, params: list[np.ndarray]) -> list[np.ndarray]:
+    """The gradients as fresh arrays of the parameters' dtypes, after checking count and shapes."""
+    if isinstance(grads, np.ndarray) or not isinstance(grads, (list, tuple)):
+        raise TypeError("grad_fn must return a list of arrays, one per parameter, "
+                        f"got {type(grads).__name__}")
+    if len(grads) != len(params):
+        raise ValueError(f"grad_fn must return {len(params)} gradient(s), one per parameter, "
+                         f"got {len(grads)}")
+    out = []
+    for i, (g, p) in enumerate(zip(grads, params, strict=True)):
+        g = np.array(g, dtype=p.dtype)  # a copy: a gradient may alias its parameter
+        if g.shape != p.shape:
+            raise ValueError(f"gradient {i} must have the shape of params[{i}], {p.shape}, "
+                             f"got {g.shape}")
+        out.append(g)
+    return out
+
+
+# --- the base class ------------------------------------------------------------------------------
+
+class Optimizer:
+    """Base class: the step loop, the state, the step counter ``t`` and the learning rate.
+
+    ``state`` maps the names in ``state_names`` (as in the book's equations) to one array per
+    parameter, created with zeros on the first step. ``t`` counts the steps taken: it is
+    incremented at the start of :meth:`step`, so the first step uses ``t = 1``. ``lr`` may be
+    changed between steps (a learning-rate schedule).
+    """
+
+    state_names: tuple[str, ...] = ()
+
+    def __init__(self, lr: float) -> None:
+        self.lr = lr
+        self.state: dict[str, list[np.ndarray]] = {}
+        self.t = 0
+
+    @property
+    def lr(self) -> float:
+        """The learning rate η; settable between steps (checked to be a number >= 0)."""
+        return self._lr
+
+    @lr.setter
+    def lr(self, value: float) -> None:
+        self._lr = check_nonnegative("lr", value)
+
+    def reset(self) -> None:
+        """Forget the state and set ``t`` back to 0, as if no step had been taken."""
+        self.state = {}
+        self.t = 0
+
+    def step(self, params: list[np.ndarray], grad_fn: GradFn) -> None:
+        """One update of ``params`` (a list of float arrays), in place.
+
+        ``grad_fn(points)`` must return one gradient per array, of the same shape; it is called
+        once, at ``params`` or, for Nesterov, at the look-ahead point.
+        """
+        params = _check_params(params)
+        if not callable(grad_fn):
+            raise TypeError(f"grad_fn must be callable, got {type(grad_fn).__name__}")
+        self._init_state(params)
+        grads = _check_grads(grad_fn(self._grad_points(params)), params)
+        self.t += 1
+        for i, (p, g) in enumerate(zip(params, grads, strict=True)):
+            self._update(p, g, **{name: arrays[i] for name, arrays in self.state.items()})
+
+    def _init_state(self, params: list[np.ndarray]) -> None:
+        if not self.state_names:
+            return
+        if not self.state:
+            self.state = {name: [np.zeros_like(p) for p in params] for name in self.state_names}
+            return
+        have = [a.shape for a in self.state[self.state_names[0]]]
+        got = [p.shape for p in params]
+        if have != got:
+            raise ValueError(f"the state was made for params of shapes {have}, got shapes {got}; "
+                             "call reset() before optimizing other parameters")
+
+    def _grad_points(self, params: list[np.ndarray]) -> list[np.ndarray]:
+        """Where the gradient is evaluated: the parameters themselves (Nesterov overrides)."""
+        return params
+
+    def _update(self, p: np.ndarray, g: np.ndarray, **state: np.ndarray) -> None:
+        """Update one parameter ``p`` in place from its gradient ``g`` and its state arrays."""
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        names = inspect.signature(type(self)).parameters
+        args = ", ".join(f"{name}={getattr(self, name)!r}" for name in names)
+        return f"{type(self).__name__}({args})"
+
+
+# --- a whole path --------------------------------------------------------------------------------
+
+def run(opt: Optimizer, grad_fn: Callable[[np.ndarray], np.ndarray], x0: object,
+        steps: int) -> np.ndarray:
+    """The path of ``opt`` from the point ``x0``: an array ``(steps + 1, d)``, first row ``x0``.
+
+    ``x0``: a 1-D point of ``d`` coordinates (copied, never modified). ``grad_fn(x)`` takes one
+    point ``(d,)`` and returns its gradient ``(d,)``, e.g. ``ROSENBROCK.grad``. ``run`` first
+    calls ``opt.reset()``, so an optimizer can be reused for several runs; afterwards ``opt``
+    holds the state and ``t`` of this run. A diverging run fills the path with ``inf``/``nan``
+    (NumPy warns about the overflow).
+    """
+    if not isinstance(opt, Optimizer):
+        raise TypeError(f"opt must be a dlsg_utils.optim.Optimizer, got {type(opt).__name__}")
+    if isinstance(steps, bool) or not isinstance(steps, numbers.Integral):
+        raise TypeError(f"steps must be an int, got {type(steps).__name__}")
+    if steps < 0:
+        raise ValueError(f"steps must be >= 0, got {steps}")
+    x = np.array(x0, dtype=float)
+    if x.ndim != 1:
+        raise ValueError(f"x0 must be a 1-D point, got shape {x.shape}")
+
+    def grads(points: list[np.ndarray]) -> list[np.ndarray]:
+        return [grad_fn(points[0])]
+
+    opt.reset()
+    path = np.empty((steps + 1, x.size))
+    path[0] = x
+    for k in range(1, steps + 1):
+        opt.step([x], grads)
+        path[k] = x
+    return path
