@@ -170,7 +170,12 @@ def _check(fn, reference, make_case, name, signature, mistakes, n_cases, rtol, a
     return Result(True, f"✓ {name}: correct on all {n_cases} random cases.", n_cases)
 
 
+# Chapter checkers, one module per chapter, all re-exported here.
+from . import adaptive, gradient_descent, momentum, sgd  # noqa: E402
+from .adaptive import *  # noqa: E402,F403
 from .gradient_descent import *  # noqa: E402,F403
-from .gradient_descent import __all__ as _gd_all  # noqa: E402
+from .momentum import *  # noqa: E402,F403
+from .sgd import *  # noqa: E402,F403
 
-__all__ += _gd_all
+for _module in (gradient_descent, sgd, momentum, adaptive):
+    __all__ += _module.__all__
