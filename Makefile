@@ -18,7 +18,21 @@ $(STAMP): requirements.txt pyproject.toml
 	$(BIN)/python -m pip install --quiet -e .
 	touch $(STAMP)
 
-book: $(STAMP)
+# The JavaScript that renders widget outputs (progress bars) in the HTML book, served locally
+# so pages need no network: fetched once from the npm registry into _vendor/static/widgets/ (served as _static/widgets/).
+WIDGETS_JS := _vendor/static/widgets/embed-amd.js
+$(WIDGETS_JS):
+	rm -rf _vendor .npm-pack && mkdir -p _vendor/static/widgets .npm-pack
+	cd .npm-pack && npm pack --silent @jupyter-widgets/html-manager@1.0.6 requirejs@2.3.4 > /dev/null \
+		&& tar xzf jupyter-widgets-html-manager-1.0.6.tgz && tar xzf requirejs-2.3.4.tgz --one-top-level=rq
+	cp .npm-pack/package/dist/*.js .npm-pack/rq/package/require.js _vendor/static/widgets/
+	# the widget CSS loads its icon fonts relative to the page: chapters/@jupyter-widgets/...
+	mkdir -p _vendor/extra/chapters/@jupyter-widgets/html-manager/dist
+	cp .npm-pack/package/dist/*.woff* .npm-pack/package/dist/*.ttf .npm-pack/package/dist/*.eot \
+		.npm-pack/package/dist/*.svg _vendor/extra/chapters/@jupyter-widgets/html-manager/dist/
+	rm -rf .npm-pack
+
+book: $(STAMP) $(WIDGETS_JS)
 	$(BIN)/jupyter-book build . --all -W -n --keep-going
 
 test: lint unit notebooks browser
