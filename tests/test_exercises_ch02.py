@@ -1,7 +1,7 @@
 """Chapter 2 checkers accept the reference and reject known-wrong answers with their hint."""
 
 import numpy as np
-import pytest
+from checker_harness import checker_tests
 
 from dlsg_utils.exercises.sgd import (
     check_minibatch_indices,
@@ -71,35 +71,14 @@ CASES = {
 }
 
 
-@pytest.mark.parametrize("checker", CASES, ids=lambda c: c.__name__)
-def test_checker_accepts_the_reference(checker):
-    assert checker(CASES[checker][0], verbose=False)
+(test_checker_accepts_the_reference,
+ test_checker_rejects_a_known_mistake_with_its_hint,
+ test_checker_reports_a_wrong_signature_without_raising,
+ test_checker_reports_an_unattempted_stub) = checker_tests(CASES)
 
 
-@pytest.mark.parametrize(
-    "checker, wrong, hint",
-    [(c, w, h) for c, (_, wrongs) in CASES.items() for w, h in wrongs],
-    ids=lambda v: getattr(v, "__name__", str(v))[:30],
-)
-def test_checker_rejects_a_known_mistake_with_its_hint(checker, wrong, hint):
-    result = checker(wrong, verbose=False)
-    assert not result
-    assert hint in result.message, result.message
 
 
-@pytest.mark.parametrize("checker", CASES, ids=lambda c: c.__name__)
-def test_checker_reports_a_wrong_signature_without_raising(checker):
-    result = checker(lambda *_, extra_required: 0, verbose=False)
-    assert not result and "expected a function" in result.message
-
-
-@pytest.mark.parametrize("checker", CASES, ids=lambda c: c.__name__)
-def test_checker_reports_a_stub_as_not_attempted(checker):
-    def stub(*args):
-        raise NotImplementedError
-
-    result = checker(stub, verbose=False)
-    assert not result and "not attempted yet" in result.message
 
 
 def test_minibatch_checker_accepts_a_generator_and_reports_exceptions():

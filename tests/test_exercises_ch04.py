@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from checker_harness import checker_tests
 
 from dlsg_utils.exercises.adaptive import (
     check_adagrad_step,
@@ -76,35 +77,14 @@ CASES = {
 }
 
 
-@pytest.mark.parametrize("checker", CASES, ids=lambda c: c.__name__)
-def test_checker_accepts_the_reference(checker):
-    assert checker(CASES[checker][0], verbose=False)
+(test_checker_accepts_the_reference,
+ test_checker_rejects_a_known_mistake_with_its_hint,
+ test_checker_reports_a_wrong_signature_without_raising,
+ test_checker_reports_an_unattempted_stub) = checker_tests(CASES)
 
 
-@pytest.mark.parametrize(
-    "checker, wrong, hint",
-    [(c, w, h) for c, (_, wrongs) in CASES.items() for w, h in wrongs],
-    ids=lambda v: getattr(v, "__name__", str(v))[:30],
-)
-def test_checker_rejects_a_known_mistake_with_its_hint(checker, wrong, hint):
-    result = checker(wrong, verbose=False)
-    assert not result
-    assert hint in result.message
 
 
-@pytest.mark.parametrize("checker", CASES, ids=lambda c: c.__name__)
-def test_checker_reports_a_wrong_signature_without_raising(checker):
-    result = checker(lambda *_, extra_required: 0, verbose=False)
-    assert not result and "expected a function" in result.message
-
-
-@pytest.mark.parametrize("checker", CASES, ids=lambda c: c.__name__)
-def test_checker_reports_an_unattempted_stub(checker):
-    def stub(*args):
-        raise NotImplementedError
-
-    result = checker(stub, verbose=False)
-    assert not result and "not attempted" in result.message
 
 
 def test_adam_bias_correction_hint_for_off_by_one_does_not_divide_by_zero():
