@@ -26,7 +26,7 @@ class _Collector(html.parser.HTMLParser):
             self.hrefs.append(attrs["href"])
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _parse(path):
     collector = _Collector()
     collector.feed(path.read_text(encoding="utf-8"))
