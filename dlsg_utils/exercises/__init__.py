@@ -171,11 +171,25 @@ def _check(fn, reference, make_case, name, signature, mistakes, n_cases, rtol, a
 
 
 # Chapter checkers, one module per chapter, all re-exported here.
-from . import adaptive, gradient_descent, momentum, sgd  # noqa: E402
+from . import (  # noqa: E402
+    adaptive,
+    arithmetic,
+    convolution,
+    gradient_descent,
+    history,
+    momentum,
+    sgd,
+    visual,
+)
 from .adaptive import *  # noqa: E402,F403
+from .arithmetic import *  # noqa: E402,F403
+from .convolution import *  # noqa: E402,F403
 from .gradient_descent import *  # noqa: E402,F403
+from .history import *  # noqa: E402,F403
 from .momentum import *  # noqa: E402,F403
 from .sgd import *  # noqa: E402,F403
+from .visual import *  # noqa: E402,F403
 
-for _module in (gradient_descent, sgd, momentum, adaptive):
+for _module in (gradient_descent, sgd, momentum, adaptive, visual, history, convolution,
+                arithmetic):
     __all__ += _module.__all__
