@@ -569,6 +569,6 @@ def fit(
     if early_stopping is not None:
         history.best_epoch = early_stopping.best_epoch
         early_stopping.restore(model)
-    elif history.val_loss:
-        history.best_epoch = int(np.nanargmin(history.val_loss)) + 1
+    elif history.val_loss and not np.all(np.isnan(history.val_loss)):
+        history.best_epoch = int(np.nanargmin(history.val_loss)) + 1  # None if all diverged
     return history

@@ -340,3 +340,14 @@ def test_unknown_schedules_and_parameters_get_clear_errors():
         make_schedule("linear", opt)
     with pytest.raises(TypeError, match=r"'step' takes \['step_size', 'gamma'\], got unexpected"):
         make_schedule("step", opt, T_max=3)
+
+
+def test_fit_with_every_validation_loss_nan_leaves_best_epoch_none(monkeypatch):
+    import dlsg_utils.train as train_module
+
+    monkeypatch.setattr(train_module, "evaluate", lambda *a, **k: (float("nan"), 0.1))
+    X = torch.randn(64, 3)
+    y = (X[:, 0] > 0).long()
+    model = torch.nn.Linear(3, 2)
+    hist = train_module.fit(model, (X, y), (X, y), epochs=2, progress=False, seed=0)
+    assert hist.best_epoch is None
