@@ -86,7 +86,10 @@ def test_javascript_animations_advance_when_stepped(visit, path):
         anim.locator("button[onclick*='next_frame']").first.click()
         assert int(slider.input_value()) == before + 1, f"animation {i} did not step"
         anim.locator("button[onclick*='play_animation']").first.click()
-        v.page.wait_for_timeout(400)
+        for _ in range(50):  # frames may be up to a second apart
+            if int(slider.input_value()) > before + 1:
+                break
+            v.page.wait_for_timeout(100)
         assert int(slider.input_value()) > before + 1, f"animation {i} did not play"
         anim.locator("button[onclick*='pause_animation']").first.click()
 
