@@ -174,22 +174,26 @@ def _check(fn, reference, make_case, name, signature, mistakes, n_cases, rtol, a
 from . import (  # noqa: E402
     adaptive,
     arithmetic,
+    conv_layer,
     convolution,
     gradient_descent,
     history,
     momentum,
     sgd,
+    tips,
     visual,
 )
 from .adaptive import *  # noqa: E402,F403
 from .arithmetic import *  # noqa: E402,F403
+from .conv_layer import *  # noqa: E402,F403
 from .convolution import *  # noqa: E402,F403
 from .gradient_descent import *  # noqa: E402,F403
 from .history import *  # noqa: E402,F403
 from .momentum import *  # noqa: E402,F403
 from .sgd import *  # noqa: E402,F403
+from .tips import *  # noqa: E402,F403
 from .visual import *  # noqa: E402,F403
 
-for _module in (gradient_descent, sgd, momentum, adaptive, visual, history, convolution,
-                arithmetic):
+for _module in (gradient_descent, sgd, momentum, adaptive, visual, tips, history, convolution,
+                arithmetic, conv_layer):
     __all__ += _module.__all__
