@@ -435,6 +435,7 @@ def fit(
     scheduler_interval: str = "epoch",
     early_stopping: EarlyStopping | None = None,
     grad_noise: GradientNoise | None = None,
+    augment: Callable[[torch.Tensor], torch.Tensor] | None = None,
     order: Sequence[int] | np.ndarray | torch.Tensor | Callable[[int], Sequence[int]] | None = None,
     progress: bool = True,
     seed: int | None = None,
@@ -461,6 +462,9 @@ def fit(
       (the training loss without validation data).
     * ``early_stopping``: an :class:`EarlyStopping`; needs ``val_data``.
     * ``grad_noise``: a :class:`GradientNoise`; t counts optimizer steps from 0.
+    * ``augment``: a callable applied to every training mini-batch of inputs on the device
+      before the forward pass (e.g. :class:`dlsg_utils.data.RandomCropFlip`); validation data
+      is never augmented.
     * ``order``: fixed example order instead of shuffling — an index array used every epoch,
       or a callable ``epoch -> indices`` (epochs from 1; may return a subset, e.g. for a
       curriculum). With ``order``, ``shuffle`` is ignored.
@@ -476,6 +480,8 @@ def fit(
     if scheduler_interval not in ("epoch", "batch"):
         raise ValueError(f"scheduler_interval must be 'epoch' or 'batch', "
                          f"got {scheduler_interval!r}")
+    if augment is not None and not callable(augment):
+        raise TypeError(f"augment must be a callable batch -> batch, got {augment!r}")
     if early_stopping is not None and val_data is None:
         raise ValueError("early_stopping watches the validation loss: pass val_data too")
     _check_data(train_data, "train_data")
@@ -512,6 +518,8 @@ def fit(
         correct = torch.zeros((), dtype=torch.long, device=dev)
         classify = True
         for xb, yb in train(indices):
+            if augment is not None:
+                xb = augment(xb)
             lrs.append(opt.param_groups[0]["lr"])
             opt.zero_grad(set_to_none=True)
             out = model(xb)
