@@ -289,26 +289,32 @@ def load_mnist(
     ``split`` is ``"train"`` or ``"test"``; ``source`` is ``"auto"``, ``"full"`` or
     ``"offline"`` (see the module docstring). The result's ``.name`` says which data set it is.
     """
+    return _resolve(split, source, lambda: _load_full(split, mirrors, directory),
+                    lambda: _load_offline(split),
+                    "Full MNIST is not available ({reason}); using " + OFFLINE_NAME + " instead.")
+
+
+def _resolve(split: str, source: str, full, offline, warning: str) -> DataSplit:
+    """Check the arguments, then load ``full()``, ``offline()`` or -- for ``source="auto"`` --
+    try ``full()`` and fall back to ``offline()`` with ``warning`` (its ``{reason}`` filled in).
+    ``DLSG_OFFLINE=1`` makes "auto" skip the download attempt."""
     if split not in ("train", "test"):
         raise ValueError(f"split must be 'train' or 'test', got {split!r}")
     if source not in ("auto", "full", "offline"):
         raise ValueError(f"source must be 'auto', 'full' or 'offline', got {source!r}")
     if source == "offline":
-        return _load_offline(split)
+        return offline()
     if source == "full":
-        return _load_full(split, mirrors, directory)
+        return full()
     if os.environ.get("DLSG_OFFLINE", "").strip() not in ("", "0"):
         reason = "DLSG_OFFLINE is set"
     else:
         try:
-            return _load_full(split, mirrors, directory)
+            return full()
         except (DownloadError, ValueError, OSError) as err:
             reason = "the download failed: " + " ".join(str(err).split()[:12])
-    warnings.warn(
-        f"Full MNIST is not available ({reason}); using {OFFLINE_NAME} instead.",
-        stacklevel=2,
-    )
-    return _load_offline(split)
+    warnings.warn(warning.format(reason=reason), stacklevel=3)
+    return offline()
 
 
 # --------------------------------------------------------------------------------------------
@@ -403,27 +409,10 @@ def load_cifar10(
 
     ``.name`` says which one you got.
     """
-    if split not in ("train", "test"):
-        raise ValueError(f"split must be 'train' or 'test', got {split!r}")
-    if source not in ("auto", "full", "offline"):
-        raise ValueError(f"source must be 'auto', 'full' or 'offline', got {source!r}")
-    if source == "offline":
-        return _cifar_standin(split)
-    if source == "full":
-        return _load_cifar_full(split, mirrors, directory)
-    if os.environ.get("DLSG_OFFLINE", "").strip() not in ("", "0"):
-        reason = "DLSG_OFFLINE is set"
-    else:
-        try:
-            return _load_cifar_full(split, mirrors, directory)
-        except (DownloadError, ValueError, OSError) as err:
-            reason = "the download failed: " + " ".join(str(err).split()[:12])
-    warnings.warn(
-        f"CIFAR-10 is not available ({reason}); using the offline stand-in instead: "
-        f"{CIFAR10_STANDIN_NAME}.",
-        stacklevel=2,
-    )
-    return _cifar_standin(split)
+    return _resolve(split, source, lambda: _load_cifar_full(split, mirrors, directory),
+                    lambda: _cifar_standin(split),
+                    "CIFAR-10 is not available ({reason}); using the offline stand-in "
+                    "instead: " + CIFAR10_STANDIN_NAME + ".")
 
 
 class RandomCropFlip:

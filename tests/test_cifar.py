@@ -5,38 +5,27 @@ a small archive in the official format (python pickles inside cifar-10-batches-p
 from 127.0.0.1, with the expected md5 swapped in for the test.
 """
 
-import functools
 import hashlib
-import http.server
 import io
 import pickle
 import tarfile
-import threading
 import warnings
 
 import numpy as np
 import pytest
 import torch
+from local_mirror import serve
 
 from dlsg_utils import data
 from dlsg_utils.data import DownloadError, RandomCropFlip, load_cifar10
 
 
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-
 @pytest.fixture
 def mirror(tmp_path):
+    """Serve a folder over HTTP on 127.0.0.1; yields (url, folder)."""
     folder = tmp_path / "mirror"
-    folder.mkdir()
-    handler = functools.partial(_Quiet, directory=str(folder))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/", folder
-    server.shutdown()
-    server.server_close()
+    with serve(folder) as url:
+        yield url, folder
 
 
 def _fake_archive(per_batch=4, seed=0) -> tuple[bytes, np.ndarray, np.ndarray]:

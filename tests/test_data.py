@@ -1,17 +1,15 @@
 """load_mnist: the shipped MNIST-10k offline, and downloads against a local HTTP server."""
 
-import functools
 import gzip
 import hashlib
-import http.server
 import shutil
-import threading
 import warnings
 from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
+from local_mirror import serve
 
 from dlsg_utils import data
 from dlsg_utils.data import ChecksumError, DownloadError, load_mnist
@@ -79,23 +77,12 @@ def test_read_idx_rejects_truncated_files():
 
 # --- downloads against a real HTTP server on 127.0.0.1 -------------------------------------
 
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-
 @pytest.fixture
 def mirror(tmp_path):
     """Serve a folder over HTTP on 127.0.0.1; yields (url, folder)."""
     folder = tmp_path / "mirror"
-    folder.mkdir()
-    handler = functools.partial(_Quiet, directory=str(folder))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/", folder
-    server.shutdown()
-    server.server_close()
+    with serve(folder) as url:
+        yield url, folder
 
 
 def _serve_shipped(folder):
