@@ -205,6 +205,16 @@ class LeNet5(nn.Module):
 # --------------------------------------------------------------------------------------------
 
 
+def _paper_lrn() -> nn.LocalResponseNorm:
+    """Krizhevsky et al.'s normalisation (n = 5, k = 2, alpha = 1e-4, beta = 0.75).
+
+    torch divides alpha by n (``b = a / (k + alpha/n * sum a^2)^beta``), the paper does not, so
+    the paper's alpha = 1e-4 is torch's ``alpha = 5e-4``.
+    """
+    return nn.LocalResponseNorm(5, alpha=5 * 1e-4, beta=0.75, k=2.0)
+
+
+
 class AlexNet(nn.Module):
     """AlexNet (Krizhevsky, Sutskever and Hinton 2012) for 1000 ImageNet classes.
 
@@ -212,8 +222,10 @@ class AlexNet(nn.Module):
     224), an adaptive average pool to 6x6 before the classifier; 61,100,840 parameters.
     ``variant="paper"``: 96-256-384-384-256 filters, conv2/4/5 split over two towers
     (``groups=2``), local response normalisation after conv1 and conv2, input (N, 3, 227, 227);
-    60,965,224 parameters. Both: overlapping 3x3 max-pooling with stride 2, ReLU, dropout 0.5
-    before the two hidden fully connected layers of 4,096 units.
+    60,965,224 parameters. Both: overlapping 3x3 max-pooling with stride 2, ReLU, and dropout
+    0.5 on the inputs of the two hidden fully connected layers of 4,096 units (torchvision's
+    placement; the paper says only that dropout is used "in the first two fully-connected
+    layers").
     """
 
     def __init__(self, num_classes: int = 1000, variant: str = "single", dropout: float = 0.5):
@@ -229,7 +241,7 @@ class AlexNet(nn.Module):
             first = nn.Conv2d(3, c[0], 11, stride=4)
 
         def norm():
-            return [nn.LocalResponseNorm(5, alpha=1e-4, beta=0.75, k=2.0)] if lrn else []
+            return [_paper_lrn()] if lrn else []
 
         self.features = nn.Sequential(
             first, nn.ReLU(inplace=True), *norm(), nn.MaxPool2d(3, 2),
@@ -278,7 +290,7 @@ class MiniAlexNet(nn.Module):
             return nn.MaxPool2d(3, 2, padding=1) if overlap else nn.MaxPool2d(2, 2)
 
         def norm():
-            return [nn.LocalResponseNorm(5, alpha=1e-4, beta=0.75, k=2.0)] if lrn else []
+            return [_paper_lrn()] if lrn else []
 
         act = lambda: _activation(activation)  # noqa: E731
         self.features = nn.Sequential(

@@ -4,7 +4,10 @@
 * :func:`worst_mistakes` -- the test images the model got wrong with the highest confidence;
 * :func:`show_images` -- a grid of images with titles (grey or colour);
 * :func:`activations` -- the outputs of chosen layers for one input (forward hooks);
-* :func:`show_filters` / :func:`show_activation_maps` -- filters and feature maps as grids.
+* :func:`show_filters` / :func:`show_activation_maps` -- filters and feature maps as grids;
+* :func:`saliency_map` / :func:`occlusion_map` -- which pixels a class score depends on;
+* :func:`class_model` -- an input that maximises a class score (gradient ascent);
+* :func:`penultimate_features` / :func:`nearest_neighbours` -- retrieval in feature space.
 """
 
 from __future__ import annotations
@@ -18,8 +21,13 @@ from torch import nn
 
 __all__ = [
     "activations",
+    "class_model",
     "confusion_matrix",
+    "nearest_neighbours",
+    "occlusion_map",
+    "penultimate_features",
     "plot_confusion",
+    "saliency_map",
     "show_activation_maps",
     "show_filters",
     "show_images",
@@ -215,3 +223,333 @@ def show_activation_maps(act: torch.Tensor, *, max_maps: int = 16, ncols: int = 
         fig.suptitle(title)
     fig.tight_layout()
     return fig
+
+
+# --------------------------------------------------------------------------------------------
+# What a trained network has learned (chapter 14): saliency, occlusion, class models, retrieval
+# --------------------------------------------------------------------------------------------
+
+def _model_device(model: nn.Module) -> torch.device:
+    p = next(model.parameters(), None)
+    return p.device if p is not None else torch.device("cpu")
+
+
+def _model_dtype(model: nn.Module) -> torch.dtype:
+    p = next((p for p in model.parameters() if p.is_floating_point()), None)
+    return p.dtype if p is not None else torch.get_default_dtype()
+
+
+class _EvalMode:
+    """``with _EvalMode(model):`` runs the block in eval mode and restores the mode after."""
+
+    def __init__(self, model: nn.Module):
+        self.model, self.was_training = model, model.training
+
+    def __enter__(self):
+        self.model.eval()
+        return self.model
+
+    def __exit__(self, *exc):
+        self.model.train(self.was_training)
+        return False
+
+
+def _check_target(target: int, num_classes: int) -> int:
+    if isinstance(target, bool) or not isinstance(target, (int, np.integer)):
+        raise ValueError(f"target must be a class index (int), got {target!r}")
+    if not 0 <= int(target) < num_classes:
+        raise ValueError(f"target must lie in [0, {num_classes}), got {target}")
+    return int(target)
+
+
+def _positive_int(value, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"{name} must be a positive int, got {value!r}")
+    return int(value)
+
+
+def saliency_map(model: nn.Module, x: torch.Tensor, target=None) -> torch.Tensor:
+    """Image-specific class saliency (Simonyan, Vedaldi and Zisserman 2014, section 3.1).
+
+    For an image I and the unnormalised score S_c of class c (the logit, before the softmax),
+    ``M[i, j] = max_ch |∂S_c / ∂I[ch, i, j]|``: how much a small change of pixel (i, j), in its
+    most sensitive channel, changes the class score.
+
+    * ``x``: one image (C, H, W) or a batch (N, C, H, W).
+    * ``target``: None (each image's predicted class), an int, or one int per image.
+
+    Returns (H, W) for one image, (N, H, W) for a batch; a CPU float tensor. The model is run in
+    eval mode on its own device, and its parameter gradients are left untouched.
+    """
+    x = torch.as_tensor(x)
+    if x.ndim not in (3, 4):
+        raise ValueError(f"x must be one image (C, H, W) or a batch (N, C, H, W), "
+                         f"got shape {tuple(x.shape)}")
+    single = x.ndim == 3
+    xb = (x[None] if single else x).detach().to(_model_device(model), _model_dtype(model))
+    xb = xb.clone()
+    xb.requires_grad_(True)
+    with _EvalMode(model), torch.enable_grad():
+        scores = model(xb)
+        if scores.ndim != 2:
+            raise ValueError(f"the model must return class scores (N, K), got shape "
+                             f"{tuple(scores.shape)}")
+        n, k = scores.shape
+        if target is None:
+            tgt = scores.argmax(dim=1)
+        elif isinstance(target, (int, np.integer)) and not isinstance(target, bool):
+            tgt = torch.full((n,), _check_target(target, k), device=scores.device)
+        else:
+            tgt = torch.as_tensor(target, device=scores.device).long().reshape(-1)
+            if len(tgt) != n:
+                raise ValueError(f"target must give one class per image: {n} images, "
+                                 f"{len(tgt)} targets")
+            for t in tgt.tolist():
+                _check_target(t, k)
+        picked = scores.gather(1, tgt[:, None]).sum()  # each image's score depends on it alone
+        (grad,) = torch.autograd.grad(picked, xb)
+    sal = grad.abs().amax(dim=1).detach().cpu()
+    return sal[0] if single else sal
+
+
+@torch.no_grad()
+def occlusion_map(model: nn.Module, x: torch.Tensor, target: int, *, patch: int = 6,
+                  stride: int = 2, fill: float | str = 0.0,
+                  batch_size: int = 256) -> torch.Tensor:
+    """Occlusion sensitivity (Zeiler and Fergus 2014, section 4.2).
+
+    A ``patch`` x ``patch`` square of value ``fill`` (a number, or ``"mean"``: the image's mean
+    per channel) is slid over the image with step ``stride``; for every position the model's
+    softmax probability of class ``target`` is recorded. Entry ``[i, j]`` is the probability
+    with the square covering rows ``i*stride : i*stride + patch`` and columns
+    ``j*stride : j*stride + patch``, so the map has shape
+    ``((H - patch) // stride + 1, (W - patch) // stride + 1)``. Low values mark the regions the
+    class depends on. All occluded copies are evaluated in batches of ``batch_size``.
+
+    ``x``: one image (C, H, W) or (1, C, H, W). Returns a CPU float tensor.
+    """
+    x = torch.as_tensor(x)
+    if x.ndim == 4 and x.shape[0] == 1:
+        x = x[0]
+    if x.ndim != 3:
+        raise ValueError(f"x must be one image (C, H, W) or (1, C, H, W), got shape "
+                         f"{tuple(x.shape)}")
+    patch, stride = _positive_int(patch, "patch"), _positive_int(stride, "stride")
+    batch_size = _positive_int(batch_size, "batch_size")
+    c, h, w = x.shape
+    if patch > min(h, w):
+        raise ValueError(f"patch must fit in the {h}x{w} image, got patch={patch}")
+    if isinstance(fill, str):
+        if fill != "mean":
+            raise ValueError(f"fill must be a number or 'mean', got {fill!r}")
+        value = x.float().mean(dim=(1, 2))[:, None, None]
+    else:
+        value = torch.full((c, 1, 1), float(fill))
+    rows, cols = range(0, h - patch + 1, stride), range(0, w - patch + 1, stride)
+    positions = [(i, j) for i in rows for j in cols]
+    dev, dtype = _model_device(model), _model_dtype(model)
+    base = x.detach().to(dev, dtype)
+    value = value.to(dev, dtype)
+    probs = []
+    with _EvalMode(model):
+        for start in range(0, len(positions), batch_size):
+            chunk = positions[start:start + batch_size]
+            xb = base.repeat(len(chunk), 1, 1, 1)
+            for b, (i, j) in enumerate(chunk):
+                xb[b, :, i:i + patch, j:j + patch] = value
+            out = model(xb)
+            if start == 0:
+                target = _check_target(target, out.shape[1])
+            probs.append(torch.softmax(out, dim=1)[:, target].cpu())
+    return torch.cat(probs).reshape(len(rows), len(cols))
+
+
+def _gaussian_blur(img: torch.Tensor, sigma: float) -> torch.Tensor:
+    """Blur (N, C, H, W) per channel with a Gaussian of std ``sigma`` pixels (edge pixels
+    repeated beyond the border, so a constant image stays constant)."""
+    radius = max(1, int(math.ceil(2 * sigma)))
+    t = torch.arange(-radius, radius + 1, dtype=img.dtype, device=img.device)
+    g = torch.exp(-t**2 / (2 * sigma**2))
+    g = g / g.sum()
+    c = img.shape[1]
+    out = torch.nn.functional.pad(img, (radius,) * 4, mode="replicate")
+    out = torch.nn.functional.conv2d(out, g.view(1, 1, 1, -1).repeat(c, 1, 1, 1), groups=c)
+    return torch.nn.functional.conv2d(out, g.view(1, 1, -1, 1).repeat(c, 1, 1, 1), groups=c)
+
+
+def class_model(model: nn.Module, target, shape: Sequence[int], *, steps: int = 200,
+                lr: float = 0.1, l2: float = 1e-2, jitter: int = 0, blur: float = 0.0,
+                blur_every: int = 4, clip: tuple[float, float] | None = None,
+                init: torch.Tensor | None = None, seed: int = 0):
+    """An image the network scores highly as class ``target``, found by gradient ascent.
+
+    Class model visualisation (Simonyan, Vedaldi and Zisserman 2014, section 2): starting from
+    ``init`` (default: the zero image), repeat
+
+        I ← I + lr · ∇_I [ S_c(I) − l2 · ||I||² ]
+
+    where S_c is the unnormalised score (logit) of class c. Optional "deep dream"-style
+    regularisers (Mordvintsev, Olah and Tyka 2015; Yosinski et al. 2015): ``jitter`` shifts the
+    image by a random offset of up to ``jitter`` pixels before each gradient step (and back
+    after it), so the image cannot exploit the exact pixel grid; ``blur`` > 0 smooths the image
+    with a Gaussian of std ``blur`` pixels every ``blur_every`` steps, which suppresses
+    high-frequency noise; ``clip=(lo, hi)`` keeps pixel values in a range.
+
+    ``target``: an int, or a sequence of ints to optimise one image per class at once.
+    ``shape``: (C, H, W) of one input image. Returns ``(images, scores)``: images (C, H, W) for
+    an int target or (K, C, H, W) for K targets, on the CPU; scores: the target score(s) before
+    every step and after the last one, a float tensor of shape (steps + 1,) or (steps + 1, K).
+    """
+    if len(tuple(shape)) != 3:
+        raise ValueError(f"shape must be (C, H, W), got {tuple(shape)!r}")
+    steps = int(steps) if isinstance(steps, (int, np.integer)) and not isinstance(
+        steps, bool) else -1
+    if steps < 0:
+        raise ValueError("steps must be an int >= 0")
+    if not lr > 0:
+        raise ValueError(f"lr must be > 0, got {lr!r}")
+    if not l2 >= 0:
+        raise ValueError(f"l2 must be >= 0, got {l2!r}")
+    if isinstance(jitter, bool) or not isinstance(jitter, (int, np.integer)) or jitter < 0:
+        raise ValueError(f"jitter must be an int >= 0, got {jitter!r}")
+    if not blur >= 0:
+        raise ValueError(f"blur must be >= 0, got {blur!r}")
+    blur_every = _positive_int(blur_every, "blur_every")
+    if clip is not None and not clip[0] < clip[1]:
+        raise ValueError(f"clip must be (lo, hi) with lo < hi, got {clip!r}")
+    single = isinstance(target, (int, np.integer)) and not isinstance(target, bool)
+    targets = [target] if single else list(target)
+    if not targets:
+        raise ValueError("target must be an int or a non-empty sequence of ints")
+    dev = _model_device(model)
+    n = len(targets)
+    if init is None:
+        img = torch.zeros(n, *shape, device=dev, dtype=_model_dtype(model))
+    else:
+        img = torch.as_tensor(init).to(dev, _model_dtype(model))
+        img = img.expand(n, *shape).clone() if img.shape == tuple(shape) else img.clone()
+        if tuple(img.shape) != (n, *shape):
+            raise ValueError(f"init must have shape {tuple(shape)} or {(n, *shape)}, got "
+                             f"{tuple(img.shape)}")
+    gen = torch.Generator().manual_seed(seed)
+    history = []
+    with _EvalMode(model), torch.enable_grad():
+        for step in range(steps + 1):
+            img.requires_grad_(True)
+            dy, dx = (torch.randint(-jitter, jitter + 1, (2,), generator=gen).tolist()
+                      if jitter and step < steps else (0, 0))
+            scores = model(torch.roll(img, (dy, dx), dims=(2, 3)))
+            if step == 0:
+                idx = torch.tensor([_check_target(t, scores.shape[1]) for t in targets],
+                                   device=dev)
+            s = scores.gather(1, idx[:, None])[:, 0]
+            history.append(s.detach().cpu())
+            if step == steps:
+                break
+            objective = s.sum() - l2 * (img**2).sum()
+            (grad,) = torch.autograd.grad(objective, img)
+            with torch.no_grad():
+                img = img.detach() + lr * grad
+                if blur > 0 and (step + 1) % blur_every == 0:
+                    img = _gaussian_blur(img, blur)
+                if clip is not None:
+                    img = img.clamp(*clip)
+    scores = torch.stack(history)
+    img = img.detach().cpu()
+    return (img[0], scores[:, 0]) if single else (img, scores)
+
+
+def _find_layer(model: nn.Module, layer) -> nn.Module:
+    if isinstance(layer, nn.Module):
+        return layer
+    modules = dict(model.named_modules())
+    if layer not in modules:
+        raise ValueError(f"layer {layer!r} not found; the model's layers are "
+                         f"{[k for k in modules if k][:12]}...")
+    return modules[layer]
+
+
+@torch.no_grad()
+def penultimate_features(model: nn.Module, X: torch.Tensor, layer=None, *,
+                         batch_size: int = 1024) -> torch.Tensor:
+    """The feature vectors a classifier computes for ``X`` (N, ...), flattened to (N, D).
+
+    ``layer=None``: the input of the model's last ``nn.Linear``, i.e. the last hidden layer
+    (the "penultimate" vector that Krizhevsky, Sutskever and Hinton 2012 compared for image
+    retrieval). ``layer``: a module of the model or its name (e.g. ``"classifier.3"``): that
+    module's output. Eval mode, no gradients, in batches; returns a CPU float tensor.
+    """
+    if layer is None:
+        linears = [m for m in model.modules() if isinstance(m, nn.Linear)]
+        if not linears:
+            raise ValueError("the model has no nn.Linear layer: pass layer= (a module or name)")
+        module, use_input = linears[-1], True
+    else:
+        module, use_input = _find_layer(model, layer), False
+    batch_size = _positive_int(batch_size, "batch_size")
+    feats: list[torch.Tensor] = []
+
+    def hook(mod, inp, out):
+        feats.append((inp[0] if use_input else out).detach().flatten(1).cpu())
+
+    handle = module.register_forward_hook(hook)
+    dev, dtype = _model_device(model), _model_dtype(model)
+    try:
+        with _EvalMode(model):
+            for i in range(0, len(X), batch_size):
+                model(X[i:i + batch_size].to(dev, dtype))
+    finally:
+        handle.remove()
+    if not feats:
+        raise ValueError("X is empty, or the chosen layer was never called")
+    return torch.cat(feats)
+
+
+def nearest_neighbours(query_feats, db_feats, k: int = 5, metric: str = "cosine", *,
+                       exclude_self: bool = False, chunk: int = 1024):
+    """The ``k`` database rows nearest to each query row.
+
+    ``metric="cosine"``: distance 1 − q·d / (|q| |d|) (the angle between feature vectors);
+    ``"euclidean"``: |q − d|. ``query_feats`` (Q, D) and ``db_feats`` (M, D) are tensors or
+    arrays (images are flattened). ``exclude_self=True`` when the queries *are* the database
+    (Q = M, query i = row i): row i is then never its own neighbour. Queries are processed in
+    chunks of ``chunk`` rows, so Q x M never has to fit in memory at once.
+
+    Returns ``(indices, distances)``, both (Q, k), nearest first; CPU tensors (int64 and
+    float64; the distances are computed in float64).
+    """
+    # float64: |q|² − 2 q·d + |d|² loses the small distances to rounding in float32
+    q = torch.as_tensor(np.asarray(query_feats) if not torch.is_tensor(query_feats)
+                        else query_feats).detach().cpu().double().flatten(1)
+    d = torch.as_tensor(np.asarray(db_feats) if not torch.is_tensor(db_feats)
+                        else db_feats).detach().cpu().double().flatten(1)
+    if metric not in ("cosine", "euclidean"):
+        raise ValueError(f"metric must be 'cosine' or 'euclidean', got {metric!r}")
+    if q.shape[1] != d.shape[1]:
+        raise ValueError(f"queries and database must have the same feature size, got "
+                         f"{q.shape[1]} and {d.shape[1]}")
+    if exclude_self and len(q) != len(d):
+        raise ValueError(f"exclude_self needs the queries to be the database, got {len(q)} "
+                         f"queries and {len(d)} database rows")
+    available = len(d) - int(exclude_self)
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 1 <= k <= available:
+        raise ValueError(f"k must be an int in [1, {available}], got {k!r}")
+    chunk = _positive_int(chunk, "chunk")
+    if metric == "cosine":
+        q = q / q.norm(dim=1, keepdim=True).clamp_min(1e-12)
+        d = d / d.norm(dim=1, keepdim=True).clamp_min(1e-12)
+    d_sq = (d**2).sum(dim=1)
+    idx_out, dist_out = [], []
+    for start in range(0, len(q), chunk):
+        qc = q[start:start + chunk]
+        if metric == "cosine":
+            dist = 1.0 - qc @ d.T
+        else:
+            dist = ((qc**2).sum(dim=1, keepdim=True) - 2 * qc @ d.T + d_sq).clamp_min(0).sqrt()
+        if exclude_self:
+            rows = torch.arange(len(qc))
+            dist[rows, rows + start] = float("inf")
+        vals, idx = torch.topk(dist, k, dim=1, largest=False, sorted=True)
+        idx_out.append(idx)
+        dist_out.append(vals)
+    return torch.cat(idx_out), torch.cat(dist_out)

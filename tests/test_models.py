@@ -190,3 +190,14 @@ def test_fit_applies_augment_to_training_batches_only():
     assert seen == [16, 16] and len(h.val_loss) == 1
     with pytest.raises(TypeError, match="augment must be a callable"):
         fit(net, (X, y), None, None, epochs=1, augment=3, progress=False)
+
+
+def test_paper_lrn_matches_krizhevsky_formula_with_alpha_1e4():
+    torch.manual_seed(0)
+    a = torch.rand(2, 12, 3, 3) * 4
+    n, k, alpha, beta = 5, 2.0, 1e-4, 0.75
+    sq = a.pow(2)
+    window = torch.stack([sq[:, max(0, i - n // 2):i + n // 2 + 1].sum(dim=1)
+                          for i in range(a.shape[1])], dim=1)
+    expected = a / (k + alpha * window) ** beta
+    assert torch.allclose(models._paper_lrn()(a), expected, atol=1e-6)

@@ -173,27 +173,35 @@ def _check(fn, reference, make_case, name, signature, mistakes, n_cases, rtol, a
 # Chapter checkers, one module per chapter, all re-exported here.
 from . import (  # noqa: E402
     adaptive,
+    alexnet,
     arithmetic,
     conv_layer,
     convolution,
     gradient_descent,
     history,
+    interpret,
+    lenet,
     momentum,
+    resnet,
     sgd,
     tips,
     visual,
 )
 from .adaptive import *  # noqa: E402,F403
+from .alexnet import *  # noqa: E402,F403
 from .arithmetic import *  # noqa: E402,F403
 from .conv_layer import *  # noqa: E402,F403
 from .convolution import *  # noqa: E402,F403
 from .gradient_descent import *  # noqa: E402,F403
 from .history import *  # noqa: E402,F403
+from .interpret import *  # noqa: E402,F403
+from .lenet import *  # noqa: E402,F403
 from .momentum import *  # noqa: E402,F403
+from .resnet import *  # noqa: E402,F403
 from .sgd import *  # noqa: E402,F403
 from .tips import *  # noqa: E402,F403
 from .visual import *  # noqa: E402,F403
 
 for _module in (gradient_descent, sgd, momentum, adaptive, visual, tips, history, convolution,
-                arithmetic, conv_layer):
+                arithmetic, conv_layer, lenet, alexnet, resnet, interpret):
     __all__ += _module.__all__
