@@ -42,7 +42,7 @@ CASES = {
          (lambda x, c1, b1, c2, b2: b2(c2(F.relu(b1(c1(x))))) + x, "final ReLU is missing"),
          (lambda x, c1, b1, c2, b2: F.relu(b2(c2(F.relu(b1(c1(x)))))), "shortcut is missing"),
          (lambda x, c1, b1, c2, b2: F.relu(b2(c2(b1(c1(x)))) + x), "ReLU inside F is missing"),
-         (lambda x, c1, b1, c2, b2: F.relu(c2(F.relu(c1(x)))) + x, "skipped the batch-norm")],
+         (lambda x, c1, b1, c2, b2: F.relu(c2(F.relu(c1(x))) + x), "skipped the batch-norm")],
     ),
     check_shortcut_a: (
         _shortcut,

@@ -71,7 +71,7 @@ def check_block_forward(fn, *, verbose: bool = True) -> Result:
                     "before the final ReLU."),
             Mistake(mistake(lambda x, c1, b1, c2, b2: F.relu(b2(c2(b1(c1(x)))) + x)),
                     "the ReLU inside F is missing: F(x) = bn2(conv2(ReLU(bn1(conv1(x)))))."),
-            Mistake(mistake(lambda x, c1, b1, c2, b2: F.relu(c2(F.relu(c1(x)))) + x),
+            Mistake(mistake(lambda x, c1, b1, c2, b2: F.relu(c2(F.relu(c1(x))) + x)),
                     "you skipped the batch-norm layers: apply bn1 after conv1 and bn2 after "
                     "conv2."),
             Mistake(mistake(lambda x, c1, b1, c2, b2: F.relu(_residual(x, c1, b1, c2, b2)
