@@ -110,21 +110,29 @@ def _to_image(x: torch.Tensor | np.ndarray) -> tuple[np.ndarray, str | None]:
     return a, "gray"
 
 
+def _grid(n: int, ncols: int, size: float, extra: float = 0.4):
+    """A Figure with ``n`` panels in rows of ``ncols``, every axis switched off."""
+    import matplotlib.pyplot as plt
+
+    ncols = min(ncols, n)
+    nrows = math.ceil(n / ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows + extra),
+                             squeeze=False)
+    for ax in axes.flat:
+        ax.axis("off")
+    return fig, axes.flat
+
+
 def show_images(images, titles: Sequence[str] | None = None, *, ncols: int = 8,
                 size: float = 1.3, suptitle: str | None = None):
     """A grid of images (N, C, H, W) or (N, H, W); grey for one channel, RGB for three.
     Returns the Figure."""
-    import matplotlib.pyplot as plt
 
     n = len(images)
     if n == 0:
         raise ValueError("show_images needs at least one image")
-    ncols = min(ncols, n)
-    nrows = math.ceil(n / ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows + 0.3),
-                             squeeze=False)
-    for i, ax in enumerate(axes.flat):
-        ax.axis("off")
+    fig, axes = _grid(n, ncols, size, extra=0.3)
+    for i, ax in enumerate(axes):
         if i < n:
             img, cmap = _to_image(images[i])
             ax.imshow(img, cmap=cmap)
@@ -167,19 +175,14 @@ def show_filters(weight: torch.Tensor, *, ncols: int = 8, size: float = 1.0,
                  title: str | None = None, per_filter_scale: bool = True):
     """First-layer filters (F, C, k, k) as a grid: grey for C = 1 (blue-white-red, zero is
     white), colour for C = 3 (each filter rescaled to [0, 1]). Returns the Figure."""
-    import matplotlib.pyplot as plt
 
     w = torch.as_tensor(weight).detach().cpu().float()
     if w.ndim != 4:
         raise ValueError(f"weight must have shape (F, C, k, k), got {tuple(w.shape)}")
     f = w.shape[0]
-    ncols = min(ncols, f)
-    nrows = math.ceil(f / ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows + 0.4),
-                             squeeze=False)
+    fig, axes = _grid(f, ncols, size)
     vmax = float(w.abs().max()) or 1.0
-    for i, ax in enumerate(axes.flat):
-        ax.axis("off")
+    for i, ax in enumerate(axes):
         if i >= f:
             continue
         if w.shape[1] == 3:
@@ -200,7 +203,6 @@ def show_activation_maps(act: torch.Tensor, *, max_maps: int = 16, ncols: int = 
                          size: float = 1.0, title: str | None = None):
     """The feature maps of one example: ``act`` of shape (C, H, W) or (1, C, H, W); the first
     ``max_maps`` channels, each on its own colour scale. Returns the Figure."""
-    import matplotlib.pyplot as plt
 
     a = torch.as_tensor(act).detach().cpu().float()
     if a.ndim == 4:
@@ -210,12 +212,8 @@ def show_activation_maps(act: torch.Tensor, *, max_maps: int = 16, ncols: int = 
     if a.ndim != 3:
         raise ValueError(f"act must have shape (C, H, W), got {tuple(a.shape)}")
     c = min(a.shape[0], max_maps)
-    ncols = min(ncols, c)
-    nrows = math.ceil(c / ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows + 0.4),
-                             squeeze=False)
-    for i, ax in enumerate(axes.flat):
-        ax.axis("off")
+    fig, axes = _grid(c, ncols, size)
+    for i, ax in enumerate(axes):
         if i < c:
             ax.imshow(a[i].numpy(), cmap="viridis")
             ax.set_title(str(i), fontsize=7)
