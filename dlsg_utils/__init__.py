@@ -51,12 +51,14 @@ def is_smoke() -> bool:
     return os.environ.get(SMOKE_ENV, "").strip().lower() not in ("", "0", "false", "no")
 
 
-def budget(full=None, smoke=None):
+def budget(full=None, smoke=None, gpu=None):
     """The workload size a slow cell should use.
 
     ``budget(full=20, smoke=2)`` returns 20 when the book is built (``make book``) and 2
-    under ``make test``, so nbval runs every notebook in minutes. Chapters call this instead
-    of reading environment variables. Any values work (ints, tuples, dicts), as long as both
+    under ``make test``, so nbval runs every notebook in minutes. ``gpu=``, if given, is the
+    size for a CUDA GPU (outside smoke mode): ``budget(full=6, smoke=1, gpu=60)`` trains six
+    epochs on a CPU and sixty on a Colab GPU. Chapters call this instead of reading
+    environment variables. Any values work (ints, tuples, dicts), as long as full and smoke
     are given.
     """
     if full is None or smoke is None:
@@ -64,7 +66,9 @@ def budget(full=None, smoke=None):
             "budget() needs both sizes, e.g. budget(full=20, smoke=2); "
             f"got full={full!r}, smoke={smoke!r}"
         )
-    return smoke if is_smoke() else full
+    if is_smoke():
+        return smoke
+    return gpu if gpu is not None and device().type == "cuda" else full
 
 
 def in_colab() -> bool:

@@ -1,4 +1,5 @@
-"""load_cifar10 and RandomCropFlip: the offline stand-in, and downloads against a local server.
+"""load_cifar10: the JPEG subset a clone ships, a full JPEG copy from a path, and the official
+archive downloaded from a local server.
 
 The official archive is 163 MB and is not on this machine, so the download path is tested with
 a small archive in the official format (python pickles inside cifar-10-batches-py/), served
@@ -6,18 +7,41 @@ from 127.0.0.1, with the expected md5 swapped in for the test.
 """
 
 import hashlib
+import importlib.util
 import io
+import os
 import pickle
+import shutil
 import tarfile
 import warnings
+import zipfile
+from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
 from local_mirror import serve
 
-from dlsg_utils import data
-from dlsg_utils.data import DownloadError, RandomCropFlip, load_cifar10
+from dlsg_utils.data import (
+    CIFAR10_CLASSES,
+    ChecksumError,
+    DataFallbackWarning,
+    DownloadError,
+    RandomCropFlip,
+    cifar,
+    load_cifar10,
+)
+from dlsg_utils.data import download as dl
+
+SHIPPED = cifar.offline_dir()
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "cifar10"
+# ../shared/data/README.md: per-channel statistics of the JPEG copy's test set (Pillow decode)
+TEST_MEAN, TEST_STD = (0.4941, 0.4851, 0.4504), (0.2448, 0.2422, 0.2606)
+
+
+@pytest.fixture(autouse=True)
+def no_local_full_copy(monkeypatch):
+    monkeypatch.delenv("DLSG_CIFAR10", raising=False)
 
 
 @pytest.fixture
@@ -28,62 +52,149 @@ def mirror(tmp_path):
         yield url, folder
 
 
-def _fake_archive(per_batch=4, seed=0) -> tuple[bytes, np.ndarray, np.ndarray]:
-    """A tar.gz laid out like cifar-10-python.tar.gz, with per_batch images per batch."""
-    rng = np.random.default_rng(seed)
+# --- the offline subset -----------------------------------------------------------------------
+
+def test_offline_subset_is_real_cifar10_with_its_classes_and_counts():
+    train = load_cifar10("train", source="offline")
+    test = load_cifar10("test", source="offline")
+    assert train.X.shape == (10000, 3, 32, 32) and test.X.shape == (10000, 3, 32, 32)
+    assert train.X.dtype == torch.float32 and train.y.dtype == torch.int64
+    assert 0.0 <= float(train.X.min()) and float(train.X.max()) <= 1.0
+    assert np.bincount(train.y.numpy()).tolist() == [1000] * 10
+    assert np.bincount(test.y.numpy()).tolist() == [1000] * 10
+    assert train.classes == CIFAR10_CLASSES and train.classes[0] == "airplane"
+    assert train.name == ("CIFAR-10, JPEG copy: 10,000 training images (1,000 a class), "
+                          "shipped with the book")
+    assert test.name == "CIFAR-10, JPEG copy: 10,000 test images (the whole test set)"
+    assert train.note is None
+
+
+def test_offline_test_set_has_the_colour_statistics_of_the_data_readme():
+    X = load_cifar10("test", source="offline").X
+    mean, std = X.mean(dim=(0, 2, 3)), X.std(dim=(0, 2, 3))
+    assert np.allclose(mean.numpy(), TEST_MEAN, atol=5e-4), mean
+    assert np.allclose(std.numpy(), TEST_STD, atol=5e-4), std
+
+
+def test_images_come_in_a_fixed_mixed_order_so_any_prefix_holds_every_class():
+    a, b = load_cifar10("train", source="offline"), load_cifar10("train", source="offline")
+    assert torch.equal(a.X, b.X) and torch.equal(a.y, b.y)
+    assert set(a.y[:100].tolist()) == set(range(10))
+    a.X[0] += 1  # a caller may change its tensors without changing the next call's
+    assert not torch.equal(a.X[0], load_cifar10("train", source="offline").X[0])
+
+
+def _copy_of_shipped(tmp_path, monkeypatch):
+    folder = tmp_path / "clone" / "data" / "cifar10"
+    folder.mkdir(parents=True)
+    for name in cifar.OFFLINE_FILES.values():
+        shutil.copy(SHIPPED / name, folder / name)
+    monkeypatch.setattr(cifar, "offline_dir", lambda: folder)
+    return folder
+
+
+def test_damaged_shipped_file_is_a_clear_error_never_used(tmp_path, monkeypatch):
+    folder = _copy_of_shipped(tmp_path, monkeypatch)
+    path = folder / "cifar10-test-jpeg.zip"
+    blob = bytearray(path.read_bytes())
+    blob[len(blob) // 2] ^= 0x01  # one bit inside some JPEG
+    path.write_bytes(bytes(blob))
+    with pytest.raises(ChecksumError, match="cifar10-test-jpeg.zip is damaged: its sha256"):
+        load_cifar10("test", source="offline")
+
+
+def test_unknown_zip_is_refused(tmp_path):
+    path = tmp_path / "my-cifar.zip"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("test/cat/0000.jpg", b"not a jpeg")
+    with pytest.raises(ChecksumError, match="not one of the CIFAR-10 JPEG archives"):
+        load_cifar10("test", source=path)
+
+
+def test_without_a_clone_offline_says_where_the_subset_lives(tmp_path, monkeypatch):
+    monkeypatch.setattr(cifar, "offline_dir", lambda: tmp_path / "nowhere")
+    with pytest.raises(FileNotFoundError, match="ships with a clone of the book's repository"):
+        load_cifar10("train", source="offline")
+
+
+# --- a full JPEG copy from a path or $DLSG_CIFAR10 ----------------------------------------------
+
+def test_path_source_reads_a_folder_or_either_zip(tmp_path):
+    folder = tmp_path / "copy"
+    folder.mkdir()
+    shutil.copy(SHIPPED / "cifar10-test-jpeg.zip", folder / "cifar10-test-jpeg.zip")
+    by_folder = load_cifar10("test", source=folder)
+    by_zip = load_cifar10("test", source=str(folder / "cifar10-test-jpeg.zip"))
+    assert torch.equal(by_folder.X, by_zip.X) and len(by_folder.y) == 10000
+    with pytest.raises(FileNotFoundError, match="no CIFAR-10 JPEG archive of the train split"):
+        load_cifar10("train", source=folder / "cifar10-test-jpeg.zip")  # looks beside it
+
+
+def test_dlsg_cifar10_names_a_local_copy_that_auto_uses_even_offline(tmp_path, monkeypatch):
+    shutil.copy(SHIPPED / "cifar10-test-jpeg.zip", tmp_path / "cifar10-test-jpeg.zip")
+    monkeypatch.setenv("DLSG_CIFAR10", str(tmp_path))
+    monkeypatch.setenv("DLSG_OFFLINE", "1")
+    monkeypatch.setattr(dl, "_fetch", _no_network)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        split = load_cifar10("test")
+    assert split.name.endswith("(the whole test set)") and split.note is None
+
+
+@pytest.mark.skipif(not SHARED.is_dir(), reason="the full JPEG copy (../shared/data) is absent")
+def test_shipped_subset_is_rebuilt_exactly_from_the_full_copy(tmp_path):
+    spec = importlib.util.spec_from_file_location("make_subset", SHIPPED / "make_subset.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    module.main(SHARED, tmp_path)
+    for name in cifar.OFFLINE_FILES.values():
+        assert (tmp_path / name).read_bytes() == (SHIPPED / name).read_bytes(), name
+    with zipfile.ZipFile(SHARED / "cifar10-train-jpeg.zip") as full:
+        counts = np.bincount([CIFAR10_CLASSES.index(n.split("/")[1])
+                              for n in full.namelist() if n.endswith(".jpg")])
+    assert counts.tolist() == [5000] * 10  # the full copy the subset was cut from
+
+
+# --- the official archive, served from 127.0.0.1 ------------------------------------------------
+
+def _no_network(*args, **kwargs):
+    raise AssertionError("tried the network")
+
+
+def _archive(batches: dict[str, bytes]) -> bytes:
     buf = io.BytesIO()
-    all_x, all_y = [], []
     with tarfile.open(fileobj=buf, mode="w:gz") as tar:
-        for name in [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]:
-            x = rng.integers(0, 256, (per_batch, 3072), dtype=np.uint8)
-            y = rng.integers(0, 10, per_batch).tolist()
-            blob = pickle.dumps({b"data": x, b"labels": y, b"batch_label": name.encode()})
+        for name, blob in batches.items():
             info = tarfile.TarInfo(f"cifar-10-batches-py/{name}")
             info.size = len(blob)
             tar.addfile(info, io.BytesIO(blob))
-            all_x.append(x)
-            all_y.append(y)
-    return buf.getvalue(), np.concatenate(all_x), np.concatenate(all_y)
+    return buf.getvalue()
 
 
-@pytest.fixture
-def fake_official(monkeypatch):
-    blob, xs, ys = _fake_archive()
-    spec = data.RemoteFile("cifar-10-python.tar.gz", hashlib.md5(blob).hexdigest(), None,
-                           len(blob))
-    monkeypatch.setattr(data, "CIFAR10_FILE", spec)
-    return blob, xs, ys
+def _fake_archive(per_batch=4, seed=0) -> tuple[bytes, np.ndarray, np.ndarray]:
+    """A tar.gz laid out like cifar-10-python.tar.gz, with per_batch images per batch."""
+    rng = np.random.default_rng(seed)
+    batches, all_x, all_y = {}, [], []
+    for name in [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]:
+        x = rng.integers(0, 256, (per_batch, 3072), dtype=np.uint8)
+        y = rng.integers(0, 10, per_batch).tolist()
+        batches[name] = pickle.dumps({b"data": x, b"labels": y, b"batch_label": name.encode(),
+                                      b"filenames": [b"x.png"] * per_batch}, protocol=2)
+        all_x.append(x)
+        all_y.append(y)
+    return _archive(batches), np.concatenate(all_x), np.concatenate(all_y)
 
 
-def test_standin_has_cifar_shapes_and_says_it_is_not_cifar():
-    train = load_cifar10("train", source="offline")
-    test = load_cifar10("test", source="offline")
-    assert train.X.shape == (8000, 3, 32, 32) and test.X.shape == (2000, 3, 32, 32)
-    assert train.X.dtype == torch.float32 and train.y.dtype == torch.int64
-    assert 0.0 <= float(train.X.min()) and float(train.X.max()) <= 1.0
-    assert "stand-in" in train.name and "not CIFAR-10" in train.name
-    assert train.classes == tuple("0123456789")
+def _expect(monkeypatch, blob: bytes) -> None:
+    """Make the module expect ``blob`` as the official archive (its md5 swapped in)."""
+    spec = dl.RemoteFile("cifar-10-python.tar.gz", hashlib.md5(blob).hexdigest(), len(blob))
+    monkeypatch.setattr(cifar, "CIFAR10_FILE", spec)
 
 
-def test_standin_labels_are_the_mnist10k_labels_and_images_are_coloured():
-    split = load_cifar10("train", source="offline")
-    digits = data.load_mnist("train", source="offline")
-    assert torch.equal(split.y, digits.y)
-    # three channels that differ from one another (colour, not grey copies)
-    assert float((split.X[:, 0] - split.X[:, 1]).abs().mean()) > 0.05
-    # the digit is still there: pixel values inside the 28x28 centre follow the digit
-    centre = split.X[:100, :, 2:30, 2:30]
-    ink = digits.X[:100, 0] > 0.5
-    fg = centre.permute(1, 0, 2, 3)[:, ink].mean(dim=1)
-    bg = centre.permute(1, 0, 2, 3)[:, ~ink].mean(dim=1)
-    assert float((fg - bg).abs().max()) > 0.0
-    # and it is deterministic
-    assert torch.equal(split.X, load_cifar10("train", source="offline").X)
-
-
-def test_download_reads_every_batch_in_order_and_caches(mirror, fake_official, tmp_path):
+def test_download_reads_every_batch_in_order_and_caches(mirror, monkeypatch, tmp_path):
     url, folder = mirror
-    blob, xs, ys = fake_official
+    blob, xs, ys = _fake_archive()
+    _expect(monkeypatch, blob)
     (folder / "cifar-10-python.tar.gz").write_bytes(blob)
     cache = tmp_path / "cache"
     train = load_cifar10("train", source="full", mirrors=[url], directory=cache)
@@ -92,17 +203,42 @@ def test_download_reads_every_batch_in_order_and_caches(mirror, fake_official, t
     expected = torch.from_numpy(xs[:20].reshape(-1, 3, 32, 32).astype(np.float32) / 255)
     assert torch.equal(train.X, expected)
     assert train.y.tolist() == ys[:20].tolist() and test.y.tolist() == ys[20:].tolist()
-    assert train.classes[0] == "airplane" and train.classes[9] == "truck"
-    assert train.name == data.CIFAR10_NAME
+    assert train.classes == CIFAR10_CLASSES
+    assert train.name == "CIFAR-10 (official archive): 20 training images"
     (folder / "cifar-10-python.tar.gz").unlink()  # served from the cache from now on
     assert torch.equal(load_cifar10("test", source="full", mirrors=[url],
                                     directory=cache).X, test.X)
 
 
-def test_damaged_download_is_a_checksum_failure_and_leaves_no_file(mirror, fake_official,
+class _Exploit:
+    """Unpickling this calls os.system: what a tampered batch file could do."""
+
+    def __init__(self, marker: Path):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (os.system, (f"touch {self.marker}",))
+
+
+def test_a_malicious_batch_with_a_matching_checksum_runs_no_code(mirror, monkeypatch,
+                                                                  tmp_path):
+    url, folder = mirror
+    marker = tmp_path / "pwned"
+    batches = {f"data_batch_{i}": pickle.dumps({b"data": _Exploit(marker)}) for i in range(1, 6)}
+    batches["test_batch"] = batches["data_batch_1"]
+    blob = _archive(batches)
+    _expect(monkeypatch, blob)  # an attacker who controls the checksum too
+    (folder / "cifar-10-python.tar.gz").write_bytes(blob)
+    with pytest.raises(pickle.UnpicklingError, match="refers to (posix|nt|os).system: refused"):
+        load_cifar10("test", source="full", mirrors=[url], directory=tmp_path / "cache")
+    assert not marker.exists()
+
+
+def test_damaged_download_is_a_checksum_failure_and_leaves_no_file(mirror, monkeypatch,
                                                                     tmp_path):
     url, folder = mirror
-    blob, _, _ = fake_official
+    blob, _, _ = _fake_archive()
+    _expect(monkeypatch, blob)
     bad = bytearray(blob)
     bad[len(bad) // 2] ^= 0xFF
     (folder / "cifar-10-python.tar.gz").write_bytes(bytes(bad))
@@ -112,45 +248,37 @@ def test_damaged_download_is_a_checksum_failure_and_leaves_no_file(mirror, fake_
     assert not cache.exists() or list(cache.iterdir()) == []
 
 
-def test_auto_falls_back_to_the_standin_with_a_warning(monkeypatch, tmp_path):
+def test_auto_falls_back_to_the_offline_subset_with_the_reason(monkeypatch, tmp_path):
     monkeypatch.delenv("DLSG_OFFLINE", raising=False)
-    with pytest.warns(UserWarning, match="CIFAR-10 is not available.*stand-in"):
+    with pytest.warns(DataFallbackWarning, match="the full CIFAR-10 is not available: the "
+                      "download failed.*using CIFAR-10, JPEG copy: 10,000 test images"):
         split = load_cifar10("test", source="auto", mirrors=["http://127.0.0.1:9/"],
                              directory=tmp_path)
-    assert "stand-in" in split.name and len(split.y) == 2000
+    assert len(split.y) == 10000 and split.note.startswith("the full CIFAR-10 is not available")
 
 
 def test_offline_env_never_touches_the_network(monkeypatch, tmp_path):
     monkeypatch.setenv("DLSG_OFFLINE", "1")
-
-    def no_network(*args, **kwargs):
-        raise AssertionError("tried the network")
-
-    monkeypatch.setattr(data, "_fetch", no_network)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        split = load_cifar10("train", directory=tmp_path)
-    assert "stand-in" in split.name
-    assert any("DLSG_OFFLINE is set" in str(w.message) for w in caught)
+    monkeypatch.setattr(dl, "_fetch", _no_network)
+    split = load_cifar10("train", directory=tmp_path, warn=False)
+    assert split.name.startswith("CIFAR-10, JPEG copy: 10,000 training images")
+    assert split.note == "the full CIFAR-10 is not available: DLSG_OFFLINE is set"
 
 
 @pytest.mark.parametrize("kwargs, match", [
     ({"split": "valid"}, "split must be 'train' or 'test', got 'valid'"),
-    ({"source": "cloud"}, "source must be 'auto', 'full' or 'offline', got 'cloud'"),
+    ({"source": "cloud"}, "source must be 'auto', 'full', 'offline' or the path of a CIFAR-10 "
+                          "JPEG copy .* got 'cloud', which does not exist"),
 ])
 def test_bad_arguments_get_clear_errors(kwargs, match):
     with pytest.raises(ValueError, match=match):
         load_cifar10(**kwargs)
 
 
-def test_archive_without_the_batches_is_rejected(tmp_path):
-    path = tmp_path / "x.tar.gz"
-    with tarfile.open(path, "w:gz") as tar:
-        info = tarfile.TarInfo("readme.txt")
-        info.size = 2
-        tar.addfile(info, io.BytesIO(b"hi"))
+def test_archive_without_the_batches_is_rejected():
+    blob = _archive({"readme.txt": b"hi"})
     with pytest.raises(ValueError, match="has no test_batch"):
-        data._cifar_batches(path, "test")
+        cifar._cifar_batches(blob, "test")
 
 
 # --- augmentation -----------------------------------------------------------------------------

@@ -57,3 +57,15 @@ def test_budget_without_sizes_says_what_it_needs():
 
 def test_in_colab_is_false_here():
     assert dlsg_utils.in_colab() is False
+
+
+def test_budget_gpu_tier_applies_only_on_cuda_outside_smoke_mode(monkeypatch):
+    monkeypatch.delenv("DLSG_SMOKE", raising=False)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    assert dlsg_utils.budget(full=6, smoke=1, gpu=60) == 60
+    assert dlsg_utils.budget(full=6, smoke=1) == 6  # no GPU size given: the CPU size
+    monkeypatch.setenv("DLSG_SMOKE", "1")
+    assert dlsg_utils.budget(full=6, smoke=1, gpu=60) == 1  # smoke mode wins
+    monkeypatch.delenv("DLSG_SMOKE")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert dlsg_utils.budget(full=6, smoke=1, gpu=60) == 6

@@ -12,9 +12,10 @@ import torch
 from local_mirror import serve
 
 from dlsg_utils import data
-from dlsg_utils.data import ChecksumError, DownloadError, load_mnist
+from dlsg_utils.data import ChecksumError, DataFallbackWarning, DownloadError, load_mnist
+from dlsg_utils.data import download as dl
 
-SHIPPED = Path(data.__file__).parent / "data_files" / "mnist"
+SHIPPED = Path(data.__file__).parent / "files" / "mnist"
 # Label counts 0..9 of the official MNIST test set (../shared/data/README.md).
 OFFICIAL_TEST_COUNTS = [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
 
@@ -132,7 +133,7 @@ def test_corrupted_file_raises_and_leaves_nothing_in_cache(mirror, tmp_path):
 def test_garbage_instead_of_gzip_is_a_checksum_failure(tmp_path):
     spec = data.MNIST_FILES[("test", "labels")]
     with pytest.raises(ChecksumError, match="not a valid gzip file"):
-        data._verify(b"<html>404 not found</html>", spec)
+        spec.verify(b"<html>404 not found</html>")
 
 
 def test_damaged_cached_file_is_replaced(mirror, tmp_path):
@@ -154,10 +155,28 @@ def test_server_down_full_source_raises_download_error(tmp_path):
 
 def test_server_down_auto_falls_back_to_mnist10k_with_warning(monkeypatch, tmp_path):
     monkeypatch.delenv("DLSG_OFFLINE", raising=False)
-    with pytest.warns(UserWarning, match="using MNIST-10k"):
+    with pytest.warns(DataFallbackWarning, match="using MNIST-10k"):
         split = load_mnist("train", source="auto", mirrors=["http://127.0.0.1:9/"],
                            directory=tmp_path)
     assert len(split.y) == 8000 and "MNIST-10k" in split.name
+    assert split.note.startswith("the full MNIST is not available: the download failed")
+    assert split.describe() == f"{split.name} ({split.note})"
+
+
+def test_auto_without_warn_records_the_reason_and_warns_nothing(monkeypatch, tmp_path):
+    monkeypatch.setenv("DLSG_OFFLINE", "1")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        split = load_mnist("test", directory=tmp_path, warn=False)
+    assert split.note == "the full MNIST is not available: DLSG_OFFLINE is set"
+
+
+def test_fallback_reason_is_not_clipped(monkeypatch, tmp_path):
+    monkeypatch.delenv("DLSG_OFFLINE", raising=False)
+    dead = ["http://127.0.0.1:9/", "http://127.0.0.1:7/"]
+    split = load_mnist("test", mirrors=dead, directory=tmp_path, warn=False)
+    for url in dead:  # every mirror's failure is in the note, not just the first words
+        assert url + "t10k-images-idx3-ubyte.gz" in split.note
 
 
 def test_offline_env_skips_the_download_attempt(monkeypatch, tmp_path):
@@ -166,7 +185,7 @@ def test_offline_env_skips_the_download_attempt(monkeypatch, tmp_path):
     def no_network(*args, **kwargs):
         raise AssertionError("tried the network")
 
-    monkeypatch.setattr(data, "_fetch", no_network)
+    monkeypatch.setattr(dl, "_fetch", no_network)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         split = load_mnist("test", source="auto", directory=tmp_path)
@@ -182,4 +201,4 @@ def test_cache_dir_follows_dlsg_data(monkeypatch, tmp_path):
 def test_shipped_files_match_official_checksums():
     for kind in ("images", "labels"):
         spec = data.MNIST_FILES[("test", kind)]
-        data._verify((SHIPPED / spec.name).read_bytes(), spec)  # raises if wrong
+        spec.verify((SHIPPED / spec.name).read_bytes())  # raises if wrong
