@@ -13,7 +13,9 @@ import random
 import numpy as np
 import torch
 
-__all__ = ["budget", "device", "in_colab", "is_smoke", "seed_everything"]
+from .book import glue
+
+__all__ = ["budget", "device", "glue", "in_colab", "is_smoke", "seed_everything"]
 __version__ = "0.1.0"
 
 SMOKE_ENV = "DLSG_SMOKE"

@@ -69,3 +69,25 @@ def test_budget_gpu_tier_applies_only_on_cuda_outside_smoke_mode(monkeypatch):
     monkeypatch.delenv("DLSG_SMOKE")
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     assert dlsg_utils.budget(full=6, smoke=1, gpu=60) == 6
+
+
+def test_glue_returns_the_value_and_records_it_for_the_book(monkeypatch):
+    recorded = []
+    import myst_nb
+
+    monkeypatch.setattr(myst_nb, "glue", lambda name, value, display: recorded.append(
+        (name, value, display)))
+    assert dlsg_utils.glue("best_lr", 0.03) == 0.03
+    assert recorded == [("best_lr", 0.03, False)]
+
+
+def test_glue_without_myst_nb_only_returns_the_value(monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "myst_nb", None)  # as on Colab: import fails
+    assert dlsg_utils.glue("acc", 0.91) == 0.91
+
+
+def test_glue_rejects_names_the_book_cannot_refer_to():
+    with pytest.raises(ValueError, match="name must be a Python identifier, got 'test acc'"):
+        dlsg_utils.glue("test acc", 1.0)
