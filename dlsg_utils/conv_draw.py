@@ -26,6 +26,7 @@ from matplotlib.animation import FuncAnimation
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
+from dlsg_utils.checks import check_int
 from dlsg_utils.conv import conv_output_size, dilated_kernel_size, transpose_output_padding
 
 __all__ = ["ConvLayout", "conv_animation", "conv_calculator", "conv_figure", "conv_layout"]
@@ -156,8 +157,9 @@ def conv_figure(i: int, k: int, s: int = 1, p: int = 0, d: int = 1, transposed: 
                 *, step: int = 0, size: float = 2.6, dpi: int = 80) -> Figure:
     """One picture of the convolution ``(i, k, s, p, d)`` (or its transpose) with the kernel at
     output position ``step`` (row-major). Cells that no window ever touches are hatched."""
-    drawing = _Drawing(conv_layout(i, k, s, p, d, transposed), _title(i, k, s, p, d, transposed),
-                       size, dpi)
+    layout = conv_layout(i, k, s, p, d, transposed)
+    check_int("step", step, min=0, max=layout.out * layout.out - 1)
+    drawing = _Drawing(layout, _title(i, k, s, p, d, transposed), size, dpi)
     drawing.update(step)
     return drawing.fig
 

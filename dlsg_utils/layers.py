@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from .checks import check_int, check_real
 from .conv import (
     conv2d_backward,
     conv2d_im2col,
@@ -145,6 +146,8 @@ class TinyConvNet:
     def __init__(self, input_shape=(1, 28, 28), num_filters=4, kernel=5, padding=0, pool=2,
                  num_classes=10, seed=0, dtype=np.float64):
         C, H, W = input_shape
+        num_filters = check_int("num_filters", num_filters, min=1)
+        num_classes = check_int("num_classes", num_classes, min=1)
         self.input_shape, self.padding, self.pool = tuple(input_shape), padding, pool
         OH, OW = conv_output_size(H, kernel, 1, padding), conv_output_size(W, kernel, 1, padding)
         PH, PW = pool_output_size(OH, pool), pool_output_size(OW, pool)
@@ -191,6 +194,10 @@ class TinyConvNet:
 
 def sgd_step(params: dict[str, np.ndarray], grads: dict[str, np.ndarray], lr: float) -> None:
     """Plain SGD in place: ``params[k] -= lr · grads[k]`` for every key."""
+    lr = check_real("lr", lr, min=0)
+    if set(grads) != set(params):
+        raise ValueError(f"grads must have the keys of params, {sorted(params)}; got "
+                         f"{sorted(grads)}")
     for k in params:
         params[k] -= lr * grads[k]
 

@@ -12,22 +12,28 @@ from __future__ import annotations
 
 import numpy as np
 
+from .checks import check_labels, check_real
+
 __all__ = ["accuracy", "softmax", "softmax_cross_entropy"]
 
 
 def softmax(Z: np.ndarray) -> np.ndarray:
     """Row-wise softmax of ``Z: (b, K)``, computed stably (the row maximum is subtracted)."""
     Z = np.asarray(Z)
+    if Z.ndim < 1:
+        raise ValueError(f"Z must hold scores along its last axis, got a scalar {Z!r}")
     E = np.exp(Z - Z.max(axis=-1, keepdims=True))
     return E / E.sum(axis=-1, keepdims=True)
 
 
-def _check_shapes(W, X, y) -> None:
+def _check_inputs(W, X, y) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    W, X, y = np.asarray(W), np.asarray(X), np.asarray(y)
     if X.ndim != 2 or W.ndim != 2 or y.ndim != 1:
         raise ValueError(f"expected X (b, d), W (d, K), y (b,), got X {X.shape}, "
                          f"W {W.shape}, y {y.shape}")
     if X.shape[1] != W.shape[0] or X.shape[0] != y.shape[0]:
         raise ValueError(f"shapes do not match: X {X.shape}, W {W.shape}, y {y.shape}")
+    return W, X, check_labels("y", y, W.shape[1])
 
 
 def softmax_cross_entropy(
@@ -39,8 +45,8 @@ def softmax_cross_entropy(
     predicted probabilities, Y the one-hot labels and λ = ``weight_decay``. Both come from one
     softmax, which is why they are computed together.
     """
-    W, X, y = np.asarray(W), np.asarray(X), np.asarray(y)
-    _check_shapes(W, X, y)
+    W, X, y = _check_inputs(W, X, y)
+    weight_decay = check_real("weight_decay", weight_decay, min=0)
     b = len(y)
     P = softmax(X @ W)
     rows = np.arange(b)
@@ -55,6 +61,5 @@ def softmax_cross_entropy(
 
 def accuracy(W: np.ndarray, X: np.ndarray, y: np.ndarray) -> float:
     """Fraction of rows of ``X`` whose highest score in ``X @ W`` is the label ``y``."""
-    W, X, y = np.asarray(W), np.asarray(X), np.asarray(y)
-    _check_shapes(W, X, y)
+    W, X, y = _check_inputs(W, X, y)
     return float(np.mean(np.argmax(X @ W, axis=1) == y))

@@ -29,6 +29,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .checks import check_int, check_real
+
 __all__ = [
     "AlexNet",
     "BasicBlock",
@@ -47,7 +49,46 @@ __all__ = [
 
 def count_parameters(model: nn.Module, trainable_only: bool = True) -> int:
     """Number of (trainable) parameters: ``sum(p.numel())``."""
+    _check_module(model)
     return sum(p.numel() for p in model.parameters() if p.requires_grad or not trainable_only)
+
+
+def _check_module(model: object) -> None:
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch nn.Module, got {type(model).__name__}")
+
+
+def _example_shape(input_shape) -> tuple[int, ...]:
+    """One example's shape, e.g. (1, 28, 28), as a tuple of positive ints."""
+    try:
+        shape = tuple(int(s) for s in input_shape)
+    except (TypeError, ValueError):
+        raise TypeError(f"input_shape must be a tuple of ints like (1, 28, 28), got "
+                        f"{input_shape!r}") from None
+    if not shape or any(s < 1 for s in shape):
+        raise ValueError(f"input_shape must be one example's shape like (1, 28, 28), "
+                         f"got {input_shape!r}")
+    return shape
+
+
+def _probe(model: nn.Module, input_shape) -> None:
+    """One forward pass of a batch of one zero example, on the model's device, in eval mode and
+    without gradients; the model's mode is restored. A shape the model cannot take is a
+    ValueError naming input_shape."""
+    _check_module(model)
+    shape = _example_shape(input_shape)
+    param = next(model.parameters(), None)
+    dev = param.device if param is not None else torch.device("cpu")
+    was_training = model.training
+    try:
+        model.eval()
+        with torch.no_grad():
+            model(torch.zeros(1, *shape, device=dev))
+    except RuntimeError as err:
+        raise ValueError(f"input_shape {shape} does not fit {type(model).__name__}: "
+                         f"{err}") from None
+    finally:
+        model.train(was_training)
 
 
 def _activation(name: str) -> nn.Module:
@@ -153,6 +194,8 @@ class LeNet5(nn.Module):
         super().__init__()
         if variant not in ("modern", "classic"):
             raise ValueError(f"variant must be 'modern' or 'classic', got {variant!r}")
+        check_int("num_classes", num_classes, min=1)
+        check_int("in_channels", in_channels, min=1)
         self.variant = variant
         if variant == "modern":
             self.features = nn.Sequential(
@@ -232,6 +275,8 @@ class AlexNet(nn.Module):
         super().__init__()
         if variant not in ("single", "paper"):
             raise ValueError(f"variant must be 'single' or 'paper', got {variant!r}")
+        check_int("num_classes", num_classes, min=1)
+        check_real("dropout", dropout, min=0, max=1, max_open=True)
         self.variant = variant
         if variant == "single":
             c, groups, lrn = (64, 192, 384, 256, 256), 1, False
@@ -282,8 +327,11 @@ class MiniAlexNet(nn.Module):
         super().__init__()
         if len(widths) != 5:
             raise ValueError(f"widths must name 5 convolution widths, got {widths!r}")
-        if not 0.0 <= dropout < 1.0:
-            raise ValueError(f"dropout must be in [0, 1), got {dropout!r}")
+        for w in widths:
+            check_int("widths", w, min=1)
+        check_real("dropout", dropout, min=0, max=1, max_open=True)
+        check_int("num_classes", num_classes, min=1)
+        check_int("hidden", hidden, min=1)
         c = widths
 
         def pool():
@@ -342,6 +390,9 @@ class BasicBlock(nn.Module):
         super().__init__()
         if shortcut not in ("A", "B", None):
             raise ValueError(f"shortcut must be 'A', 'B' or None, got {shortcut!r}")
+        check_int("in_channels", in_channels, min=1)
+        check_int("out_channels", out_channels, min=1)
+        check_int("stride", stride, min=1)
         self.conv1 = nn.Conv2d(in_channels, out_channels, 3, stride, 1, bias=False)
         self.bn1 = nn.BatchNorm2d(out_channels)
         self.conv2 = nn.Conv2d(out_channels, out_channels, 3, 1, 1, bias=False)
@@ -378,8 +429,9 @@ class _CIFARNet(nn.Module):
                 or (depth - 2) % 6:
             raise ValueError(f"depth must be 6n+2 with n >= 1 (8, 14, 20, 32, 44, 56, 110, "
                              f"...), got {depth!r}")
-        if width < 1:
-            raise ValueError(f"width must be a positive int, got {width!r}")
+        check_int("width", width, min=1)
+        check_int("num_classes", num_classes, min=1)
+        check_int("in_channels", in_channels, min=1)
         n = (depth - 2) // 6
         self.depth, self.n = depth, n
         self.conv1 = nn.Conv2d(in_channels, width, 3, 1, 1, bias=False)
@@ -451,10 +503,8 @@ def summary(model: nn.Module, input_shape, *, depth: int = 3, verbose: int = 0, 
     """
     from torchinfo import summary as _summary
 
-    shape = tuple(int(s) for s in input_shape)
-    if not shape or any(s < 1 for s in shape):
-        raise ValueError(f"input_shape must be one example's shape like (1, 28, 28), "
-                         f"got {input_shape!r}")
+    shape = _example_shape(input_shape)
+    _probe(model, shape)  # a clear error for a shape the model cannot take
     was_training = model.training
     try:
         stats = _summary(
@@ -506,15 +556,14 @@ def count_connections(model: nn.Module, input_shape) -> dict[str, int]:
     subsampling layer ``H_out x W_out x C x (k^2 + 1)``, for a fully connected layer
     ``out x (in + 1)``, for the RBF layer ``out x in``.
     """
+    _check_module(model)
     shapes: dict[str, tuple[int, ...]] = {}
     hooks = []
     for name, m in _leaf_modules(model):
         hooks.append(m.register_forward_hook(
             lambda mod, inp, out, name=name: shapes.__setitem__(name, tuple(out.shape[1:]))))
     try:
-        with torch.no_grad():
-            model.eval()
-            model(torch.zeros(1, *input_shape))
+        _probe(model, input_shape)
     finally:
         for h in hooks:
             h.remove()
@@ -552,13 +601,9 @@ def feature_layers(model: nn.Module, input_shape) -> list[tuple[str, nn.Module, 
             hooks.append(m.register_forward_hook(
                 lambda mod, inp, out, name=name: found.append(
                     (name, mod, tuple(out.shape[1:])))))
-    was_training = model.training
     try:
-        model.eval()
-        with torch.no_grad():
-            model(torch.zeros(1, *input_shape, device=next(model.parameters()).device))
+        _probe(model, input_shape)
     finally:
-        model.train(was_training)
         for h in hooks:
             h.remove()
     return found
@@ -591,6 +636,7 @@ def draw_architecture(model: nn.Module, input_shape, *, ax=None, names=None,
     import matplotlib.pyplot as plt
     from matplotlib.patches import Rectangle
 
+    check_int("max_sheets", max_sheets, min=1)
     layers = feature_layers(model, input_shape)
     items = [("input", None, tuple(input_shape))] + layers
     if names is not None and len(names) != len(layers):

@@ -26,6 +26,8 @@ from matplotlib.animation import FuncAnimation
 from matplotlib.axes import Axes
 from matplotlib.ticker import LogLocator, MaxNLocator, NullLocator
 
+from .checks import check_int
+
 __all__ = [
     "AnimationHTML",
     "animation_html",
@@ -68,6 +70,7 @@ def _f_star(surface) -> float | None:
 
 def surface_grid(surface, resolution: int = 200, bounds=None):
     """``(X, Y, Z)``: a ``resolution × resolution`` meshgrid over the bounds and Z = f(X, Y)."""
+    check_int("resolution", resolution, min=2)
     x_lo, x_hi, y_lo, y_hi = _bounds(surface, bounds)
     X, Y = np.meshgrid(np.linspace(x_lo, x_hi, resolution), np.linspace(y_lo, y_hi, resolution))
     return X, Y, np.asarray(surface(X, Y), dtype=float)
@@ -83,6 +86,7 @@ def contour_levels(Z: np.ndarray, n: int = 25, *, log: bool = True,
     and its steep walls show. This works when f* is 0 or negative. Otherwise (no f*, e.g. a
     saddle, or ``log=False``) the levels are evenly spaced between the 1st and 99th percentile.
     """
+    check_int("n", n, min=1)
     Z = np.asarray(Z, dtype=float)
     finite = Z[np.isfinite(Z)]
     if finite.size == 0:
@@ -411,6 +415,9 @@ def race_animation(
     with :func:`animation_html`, or use :func:`race_html`.
     """
     paths = _check_paths(paths)
+    check_int("max_frames", max_frames, min=1)
+    if frames is not None:
+        check_int("frames", frames, min=1)
     losses = path_losses(surface, paths) if losses is None else {
         str(n): np.asarray(v, dtype=float) for n, v in losses.items()}
     if set(losses) != set(paths):

@@ -33,6 +33,8 @@ import numpy as np
 import torch
 from torch.optim import lr_scheduler as tls
 
+from .checks import check_int, check_real
+
 __all__ = ["SCHEDULES", "lr_curve", "make_schedule"]
 
 
@@ -41,35 +43,54 @@ def _constant(opt):
 
 
 def _step(opt, step_size: int = 10, gamma: float = 0.1):
+    check_int("step_size", step_size, min=1)
+    check_real("gamma", gamma, min=0, min_open=True)
     return tls.StepLR(opt, step_size=step_size, gamma=gamma)
 
 
 def _multistep(opt, milestones=(30, 60), gamma: float = 0.1):
+    if isinstance(milestones, (str, bytes)) or not hasattr(milestones, "__iter__"):
+        raise TypeError(f"milestones must be a sequence of ints, got {milestones!r}")
+    milestones = [check_int("milestones", m, min=1) for m in milestones]
+    if any(b <= a for a, b in zip(milestones, milestones[1:], strict=False)):
+        raise ValueError(f"milestones must be strictly increasing, got {milestones}")
+    check_real("gamma", gamma, min=0, min_open=True)
     return tls.MultiStepLR(opt, milestones=list(milestones), gamma=gamma)
 
 
 def _exponential(opt, gamma: float = 0.95):
+    check_real("gamma", gamma, min=0, min_open=True)
     return tls.ExponentialLR(opt, gamma=gamma)
 
 
 def _inverse_time(opt, decay: float = 1.0):
-    if not decay >= 0:
-        raise ValueError(f"decay must be >= 0, got {decay!r}")
+    check_real("decay", decay, min=0)
     return tls.LambdaLR(opt, lambda t: 1.0 / (1.0 + decay * t))
 
 
 def _cosine(opt, T_max: int = 100, eta_min: float = 0.0):
+    check_int("T_max", T_max, min=1)
+    check_real("eta_min", eta_min, min=0)
     return tls.CosineAnnealingLR(opt, T_max=T_max, eta_min=eta_min)
 
 
+def _check_warmup(warmup, start_factor) -> None:
+    check_int("warmup", warmup, min=1)  # 0 steps would leave the rate at start_factor for good
+    check_real("start_factor", start_factor, min=0, max=1, min_open=True)
+
+
 def _warmup(opt, warmup: int = 100, start_factor: float = 0.01):
+    _check_warmup(warmup, start_factor)
     return tls.LinearLR(opt, start_factor=start_factor, end_factor=1.0, total_iters=warmup)
 
 
 def _warmup_cosine(opt, warmup: int = 100, total: int = 1000, start_factor: float = 0.01,
                    eta_min: float = 0.0):
-    if not 0 < warmup < total:
-        raise ValueError(f"need 0 < warmup < total, got warmup={warmup}, total={total}")
+    _check_warmup(warmup, start_factor)
+    check_int("total", total, min=2)
+    check_real("eta_min", eta_min, min=0)
+    if not warmup < total:
+        raise ValueError(f"warmup must be < total, got warmup={warmup}, total={total}")
     return tls.SequentialLR(
         opt,
         [tls.LinearLR(opt, start_factor=start_factor, end_factor=1.0, total_iters=warmup),
@@ -81,6 +102,9 @@ def _warmup_cosine(opt, warmup: int = 100, total: int = 1000, start_factor: floa
 def _onecycle(opt, max_lr: float | None = None, total_steps: int = 1000,
               pct_start: float = 0.25, **kw):
     max_lr = opt.param_groups[0]["lr"] if max_lr is None else max_lr
+    check_real("max_lr", max_lr, min=0, min_open=True)
+    check_int("total_steps", total_steps, min=1)
+    check_real("pct_start", pct_start, min=0, max=1, min_open=True, max_open=True)
     return tls.OneCycleLR(opt, max_lr=max_lr, total_steps=total_steps, pct_start=pct_start, **kw)
 
 
@@ -123,8 +147,8 @@ def lr_curve(name: str, steps: int, lr: float = 1.0, **kw) -> np.ndarray:
 
     Runs the torch scheduler on a dummy SGD optimizer with learning rate ``lr`` (no training).
     """
-    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 0:
-        raise ValueError(f"steps must be an int >= 0, got {steps!r}")
+    check_int("steps", steps, min=0)
+    check_real("lr", lr, min=0)
     opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=lr)
     sched = make_schedule(name, opt, **kw)
     out = np.empty(steps)

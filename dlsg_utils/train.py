@@ -36,6 +36,8 @@ from torch.utils.data import DataLoader, Dataset, TensorDataset
 
 import dlsg_utils
 
+from .checks import check_bool, check_callable, check_choice, check_int, check_real
+
 __all__ = [
     "EarlyStopping",
     "GradientNoise",
@@ -100,13 +102,9 @@ class EarlyStopping:
     """
 
     def __init__(self, patience: int = 5, min_delta: float = 0.0, restore_best: bool = True):
-        if isinstance(patience, bool) or not isinstance(patience, int) or patience < 1:
-            raise ValueError(f"patience must be a positive int, got {patience!r}")
-        if not min_delta >= 0:
-            raise ValueError(f"min_delta must be >= 0, got {min_delta!r}")
-        self.patience = patience
-        self.min_delta = float(min_delta)
-        self.restore_best = bool(restore_best)
+        self.patience = check_int("patience", patience, min=1)
+        self.min_delta = check_real("min_delta", min_delta, min=0)
+        self.restore_best = check_bool("restore_best", restore_best)
         self.reset()
 
     def reset(self) -> None:
@@ -162,12 +160,8 @@ class GradientNoise:
     """
 
     def __init__(self, eta: float, gamma: float = 0.55, seed: int | None = None):
-        if not eta >= 0:
-            raise ValueError(f"eta must be >= 0, got {eta!r}")
-        if not gamma >= 0:
-            raise ValueError(f"gamma must be >= 0, got {gamma!r}")
-        self.eta = float(eta)
-        self.gamma = float(gamma)
+        self.eta = check_real("eta", eta, min=0)
+        self.gamma = check_real("gamma", gamma, min=0)
         self.seed = seed
         self._generators: dict[str, torch.Generator] = {}
 
@@ -213,8 +207,20 @@ def _as_tensors(data) -> tuple[torch.Tensor, torch.Tensor] | None:
                 raise ValueError(f"X and y must have the same length, got {len(X)} and {len(y)}")
             return X, y
         if isinstance(X, np.ndarray) and isinstance(y, np.ndarray):
-            return _as_tensors((torch.as_tensor(X), torch.as_tensor(y)))
+            return _as_tensors(_numpy_pair(X, y))
     return None
+
+
+def _numpy_pair(X: np.ndarray, y: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
+    """NumPy inputs as torch's defaults expect them: float inputs in torch's default dtype
+    (float32; NumPy's float64 would not match the model's weights), integer labels as int64."""
+    X_t = torch.as_tensor(X)
+    if X_t.is_floating_point():
+        X_t = X_t.to(torch.get_default_dtype())
+    y_t = torch.as_tensor(y)
+    if not y_t.is_floating_point():
+        y_t = y_t.long()
+    return X_t, y_t
 
 
 def _check_data(data, name: str) -> None:
@@ -300,6 +306,16 @@ def _n_correct(out: torch.Tensor, y: torch.Tensor) -> torch.Tensor | None:
     return None
 
 
+def _check_label_range(out: torch.Tensor, y: torch.Tensor, name: str) -> None:
+    """Class labels must index the model's K outputs: a label outside [0, K) is an error here,
+    not an IndexError deep in the loss (or a device-side assert on a GPU)."""
+    if out.ndim == 2 and y.ndim == 1 and not y.is_floating_point() and len(y):
+        lo, hi = int(y.min()), int(y.max())
+        if lo < 0 or hi >= out.shape[1]:
+            raise ValueError(f"{name} must hold class labels in [0, {out.shape[1]}) for a model "
+                             f"with {out.shape[1]} outputs, got labels from {lo} to {hi}")
+
+
 def _model_device(model: nn.Module) -> torch.device:
     for p in model.parameters():
         return p.device
@@ -326,14 +342,18 @@ def evaluate(
     restored afterwards.
     """
     _check_data(data, "data")
+    batch_size = check_int("batch_size", batch_size, min=1)
     loss_fn = F.cross_entropy if loss_fn is None else loss_fn
     dev = torch.device(device) if device is not None else _model_device(model)
     was_training = model.training
     model.eval()
     total_loss, total_correct, count, classify = 0.0, 0, 0, True
     try:
-        for xb, yb in _Batches(data, dev, batch_size)():
+        batches = _Batches(data, dev, batch_size)
+        for xb, yb in batches():
             out = model(xb)
+            if count == 0 and batches.loader is None and batches.dataset is None:
+                _check_label_range(out, batches.y, "data")
             total_loss += float(loss_fn(out, yb)) * len(yb)
             correct = _n_correct(out, yb)
             classify = classify and correct is not None
@@ -360,6 +380,11 @@ def predict(
     Runs in eval mode without gradients, in batches, on ``device`` (default: where the model's
     parameters are); returns a CPU tensor.
     """
+    batch_size = check_int("batch_size", batch_size, min=1)
+    if isinstance(X, np.ndarray):
+        X = _numpy_pair(X, np.zeros(0, dtype=np.int64))[0]
+    if not isinstance(X, torch.Tensor):
+        raise TypeError(f"X must be a tensor (N, ...), got {type(X).__name__}")
     dev = torch.device(device) if device is not None else _model_device(model)
     was_training = model.training
     model.eval()
@@ -473,15 +498,11 @@ def fit(
       a run on the CPU repeats exactly. (Seed before building the model to fix its initial
       weights too.)
     """
-    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 0:
-        raise ValueError(f"epochs must be an int >= 0, got {epochs!r}")
-    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
-    if scheduler_interval not in ("epoch", "batch"):
-        raise ValueError(f"scheduler_interval must be 'epoch' or 'batch', "
-                         f"got {scheduler_interval!r}")
-    if augment is not None and not callable(augment):
-        raise TypeError(f"augment must be a callable batch -> batch, got {augment!r}")
+    epochs = check_int("epochs", epochs, min=0)
+    batch_size = check_int("batch_size", batch_size, min=1)
+    check_choice("scheduler_interval", scheduler_interval, ("epoch", "batch"))
+    if augment is not None:
+        check_callable("augment", augment)
     if early_stopping is not None and val_data is None:
         raise ValueError("early_stopping watches the validation loss: pass val_data too")
     _check_data(train_data, "train_data")
@@ -523,6 +544,8 @@ def fit(
             lrs.append(opt.param_groups[0]["lr"])
             opt.zero_grad(set_to_none=True)
             out = model(xb)
+            if t == 0 and train.loader is None and train.dataset is None:
+                _check_label_range(out, train.y, "train_data")
             loss = loss_fn(out, yb)
             loss.backward()
             if grad_noise is not None:

@@ -19,6 +19,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from .checks import check_int
+
 __all__ = [
     "activations",
     "class_model",
@@ -57,6 +59,8 @@ def plot_confusion(cm: np.ndarray, classes: Sequence[str] | None = None, *, ax=N
     import matplotlib.pyplot as plt
 
     cm = np.asarray(cm)
+    if cm.ndim != 2 or cm.shape[0] != cm.shape[1]:
+        raise ValueError(f"cm must be a square (K, K) matrix of counts, got shape {cm.shape}")
     k = cm.shape[0]
     classes = list(classes) if classes is not None else [str(i) for i in range(k)]
     if ax is None:
@@ -86,6 +90,8 @@ def worst_mistakes(model: nn.Module, X: torch.Tensor, y: torch.Tensor, k: int = 
     Returns ``(indices, predicted, confidence)`` as tensors, most confident mistake first.
     The model is evaluated in eval mode on its own device.
     """
+    k = check_int("k", k, min=1)
+    batch_size = check_int("batch_size", batch_size, min=1)
     dev = next(model.parameters()).device
     was_training = model.training
     model.eval()
@@ -131,6 +137,9 @@ def show_images(images, titles: Sequence[str] | None = None, *, ncols: int = 8,
     n = len(images)
     if n == 0:
         raise ValueError("show_images needs at least one image")
+    check_int("ncols", ncols, min=1)
+    if titles is not None and len(titles) != n:
+        raise ValueError(f"titles must give one title per image ({n}), got {len(titles)}")
     fig, axes = _grid(n, ncols, size, extra=0.3)
     for i, ax in enumerate(axes):
         if i < n:
@@ -211,7 +220,8 @@ def show_activation_maps(act: torch.Tensor, *, max_maps: int = 16, ncols: int = 
         a = a[0]
     if a.ndim != 3:
         raise ValueError(f"act must have shape (C, H, W), got {tuple(a.shape)}")
-    c = min(a.shape[0], max_maps)
+    check_int("ncols", ncols, min=1)
+    c = min(a.shape[0], check_int("max_maps", max_maps, min=1))
     fig, axes = _grid(c, ncols, size)
     for i, ax in enumerate(axes):
         if i < c:
@@ -261,9 +271,7 @@ def _check_target(target: int, num_classes: int) -> int:
 
 
 def _positive_int(value, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name} must be a positive int, got {value!r}")
-    return int(value)
+    return check_int(name, value, min=1)
 
 
 def saliency_map(model: nn.Module, x: torch.Tensor, target=None) -> torch.Tensor:

@@ -27,6 +27,8 @@ from matplotlib.figure import Figure
 import dlsg_utils
 from dlsg_utils import functions, optim, plot
 
+from .checks import check_int, check_real
+
 __all__ = ["OptimizerPlayground", "default_optimizers", "default_surfaces",
            "enable_colab_widgets", "optimizer_playground"]
 
@@ -103,6 +105,9 @@ class OptimizerPlayground(w.VBox):
         missing = sorted(set(selected) - set(names))
         if missing:
             raise ValueError(f"selected optimizers {missing} are not among {names}")
+        check_real("lr", lr, min=1e-5, max=10)  # the slider's range
+        check_real("gamma", gamma, min=0, max=0.999)
+        check_int("steps", steps, min=1, max=2000)
         self.paths: dict[str, np.ndarray] = {}
         self.error: str | None = None
         self._hold = False

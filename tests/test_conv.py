@@ -313,8 +313,10 @@ def test_im2col_col2im_and_pooling_reject_bad_arguments():
         col2im(np.zeros((27, 5)), (1, 3, 4, 4), 3, 3)
     with pytest.raises(ValueError, match=r"pool window \(5x5\) is larger than the input \(4x4\)"):
         max_pool2d(_X, 5)
-    with pytest.raises(ValueError, match="stride must be a positive int, got 0"):
+    with pytest.raises(ValueError, match=r"s \(the stride\) must be a positive int, got 0"):
         avg_pool2d(_X, 2, 0)
+    with pytest.raises(ValueError, match=r"k \(the pool size\) must be a positive int, got 0"):
+        max_pool2d(_X, 0)
     _, cache = max_pool2d(_X, 2)
     with pytest.raises(ValueError, match=r"dout must have the output's shape"):
         max_pool2d_backward(np.zeros((1, 3, 3, 3)), cache)

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from local_mirror import serve
+from local_mirror import serve, serve_scripted
 
 from dlsg_utils import data
 from dlsg_utils.data import ChecksumError, DataFallbackWarning, DownloadError, load_mnist
@@ -202,3 +202,105 @@ def test_shipped_files_match_official_checksums():
     for kind in ("images", "labels"):
         spec = data.MNIST_FILES[("test", kind)]
         spec.verify((SHIPPED / spec.name).read_bytes())  # raises if wrong
+
+
+# --- flaky networks and unwritable caches -----------------------------------------------------
+
+LABELS = data.MNIST_FILES[("test", "labels")]
+
+
+def test_a_dropped_connection_is_reported_as_truncation_and_retried(tmp_path):
+    body = (SHIPPED / LABELS.name).read_bytes()
+    with serve_scripted(body, ["truncate", "ok"]) as (url, served):
+        blob = data.fetch(LABELS, [url], tmp_path, timeout=5, retries=2)
+    assert blob == body and served == ["truncate", "ok"]
+    assert (tmp_path / LABELS.name).read_bytes() == body
+
+
+def test_truncation_on_every_try_is_a_download_error_that_says_truncated(tmp_path):
+    body = (SHIPPED / LABELS.name).read_bytes()
+    with serve_scripted(body, ["truncate"]) as (url, served), pytest.raises(
+            DownloadError, match=r"truncated: received 2,271 of 4,542 bytes \(2 tries\)"):
+        data.fetch(LABELS, [url], tmp_path, timeout=5, retries=2)
+    assert served == ["truncate", "truncate"] and list(tmp_path.iterdir()) == []
+
+
+def test_a_server_that_does_not_speak_http_is_retried_then_the_next_mirror_used(tmp_path,
+                                                                                 mirror):
+    good, folder = mirror
+    _serve_shipped(folder)
+    body = (SHIPPED / LABELS.name).read_bytes()
+    with serve_scripted(body, ["garbage"]) as (bad, served):
+        blob = data.fetch(LABELS, [bad, good], tmp_path, timeout=5, retries=2)
+    assert blob == body and served == ["garbage", "garbage"]
+
+
+def test_network_failures_under_auto_fall_back_with_every_reason(tmp_path, monkeypatch):
+    monkeypatch.delenv("DLSG_OFFLINE", raising=False)
+    body = (SHIPPED / LABELS.name).read_bytes()
+    with serve_scripted(body, ["garbage"]) as (url, _):
+        split = load_mnist("test", mirrors=[url], directory=tmp_path, warn=False)
+    assert "MNIST-10k" in split.name
+    assert "BadStatusLine" in split.note or "RemoteDisconnected" in split.note
+
+
+def test_a_silent_server_times_out_and_is_reported(tmp_path):
+    with serve_scripted(b"x", ["hang"]) as (url, _), pytest.raises(
+            DownloadError, match="timed out"):
+        data.fetch(LABELS, [url], tmp_path, timeout=0.3, retries=1)
+
+
+def test_unwritable_cache_still_returns_the_verified_download_and_says_why(tmp_path, mirror):
+    url, folder = mirror
+    _serve_shipped(folder)
+    blocker = tmp_path / "cache"
+    blocker.write_text("a file where the cache folder should be")
+    with pytest.warns(data.CacheWarning, match=f"cannot write the cache at {blocker}"):
+        X, y = load_mnist("test", source="full", mirrors=[url], directory=blocker)
+    assert len(y) == 10000 and np.bincount(y.numpy()).tolist() == OFFICIAL_TEST_COUNTS
+
+
+def test_full_disk_is_a_cache_warning_not_a_failed_download(tmp_path, mirror, monkeypatch):
+    import errno
+
+    url, folder = mirror
+    _serve_shipped(folder)
+
+    def full_disk(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(dl.tempfile, "mkstemp", full_disk)
+    with pytest.warns(data.CacheWarning, match="No space left on device"):
+        blob = data.fetch(LABELS, [url], tmp_path / "cache")
+    assert blob == (SHIPPED / LABELS.name).read_bytes()
+
+
+def test_download_file_names_the_cache_path_it_cannot_write(tmp_path, mirror):
+    url, folder = mirror
+    _serve_shipped(folder)
+    blocker = tmp_path / "cache"
+    blocker.write_text("")
+    with pytest.raises(OSError, match=f"cannot write the cache at {blocker}"):
+        data.download_file(LABELS, [url], blocker)
+
+
+@pytest.mark.parametrize("kwargs, error, match", [
+    ({"mirrors": "http://127.0.0.1:9/"}, TypeError, "mirrors must be a list of base URLs, got str"),
+    ({"mirrors": []}, ValueError, "mirrors must be a non-empty list"),
+    ({"retries": 0}, ValueError, "retries must be >= 1, got 0"),
+    ({"timeout": -1}, ValueError, "timeout must be > 0, got -1"),
+])
+def test_fetch_rejects_bad_arguments_before_any_request(kwargs, error, match, tmp_path):
+    args = {"mirrors": ["http://127.0.0.1:9/"], "retries": 1, "timeout": 1} | kwargs
+    with pytest.raises(error, match=match):
+        data.fetch(LABELS, args.pop("mirrors"), tmp_path, **args)
+
+
+def test_a_large_file_cut_short_is_reported_as_truncation_too(tmp_path):
+    body = np.random.default_rng(0).bytes(6_000_000)  # above the progress-bar threshold
+    spec = data.RemoteFile("big.bin", hashlib.md5(body).hexdigest(), len(body))
+    with serve_scripted(body, ["truncate", "ok"]) as (url, served):
+        assert data.fetch(spec, [url], tmp_path, timeout=5, retries=2) == body
+    with serve_scripted(body, ["truncate"]) as (url, served), pytest.raises(
+            DownloadError, match=r"truncated: received 3,000,000 of 6,000,000 bytes"):
+        data.fetch(spec, [url], tmp_path / "other", timeout=5, retries=1)

@@ -188,7 +188,7 @@ def test_fit_applies_augment_to_training_batches_only():
     h = fit(net, (X, y), (X, y), None, epochs=1, batch_size=16, augment=record,
             progress=False, device="cpu")
     assert seen == [16, 16] and len(h.val_loss) == 1
-    with pytest.raises(TypeError, match="augment must be a callable"):
+    with pytest.raises(TypeError, match="augment must be callable, got int 3"):
         fit(net, (X, y), None, None, epochs=1, augment=3, progress=False)
 
 

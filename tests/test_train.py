@@ -140,9 +140,9 @@ def test_reduce_on_plateau_is_stepped_with_the_validation_loss(monkeypatch):
 
 
 @pytest.mark.parametrize("kwargs, match", [
-    ({"epochs": -1}, "epochs must be an int >= 0, got -1"),
-    ({"batch_size": 0}, "batch_size must be a positive int, got 0"),
-    ({"scheduler_interval": "step"}, "scheduler_interval must be 'epoch' or 'batch', got 'step'"),
+    ({"epochs": -1}, "epochs must be >= 0, got -1"),
+    ({"batch_size": 0}, "batch_size must be >= 1, got 0"),
+    ({"scheduler_interval": "step"}, "scheduler_interval must be one of 'epoch', 'batch'; got 'step'"),
     ({"early_stopping": EarlyStopping(2)}, "pass val_data too"),
     ({"order": [0, 500]}, r"order must hold indices in \[0, 200\), got values from 0 to 500"),
 ])
@@ -181,7 +181,7 @@ def test_early_stopping_stops_after_patience_epochs_without_improvement(losses, 
 
 
 def test_early_stopping_rejects_bad_patience():
-    with pytest.raises(ValueError, match="patience must be a positive int, got 0"):
+    with pytest.raises(ValueError, match="patience must be >= 1, got 0"):
         EarlyStopping(0)
 
 
@@ -351,3 +351,32 @@ def test_fit_with_every_validation_loss_nan_leaves_best_epoch_none(monkeypatch):
     model = torch.nn.Linear(3, 2)
     hist = train_module.fit(model, (X, y), (X, y), epochs=2, progress=False, seed=0)
     assert hist.best_epoch is None
+
+
+def test_fit_converts_float64_numpy_pairs_to_the_models_dtype():
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(32, 4)), rng.integers(0, 3, 32)  # float64 and int64, as NumPy makes
+    model = nn.Linear(4, 3)
+    history = fit(model, (X, y), (X, y), epochs=2, progress=False, seed=0)
+    assert len(history.train_loss) == 2 and np.isfinite(history.val_loss).all()
+    assert predict(model, X).shape == (32, 3)
+
+
+def test_labels_outside_the_models_outputs_are_an_error_not_an_index_error():
+    X = torch.rand(16, 4)
+    model = nn.Linear(4, 3)
+    with pytest.raises(ValueError, match=r"train_data must hold class labels in \[0, 3\) .* "
+                                         "got labels from -1 to 2"):
+        fit(model, (X, torch.tensor([-1] + [2] * 15)), epochs=1, progress=False)
+    with pytest.raises(ValueError, match=r"data must hold class labels in \[0, 3\) .* from 0 to 3"):
+        evaluate(model, (X, torch.tensor([3] + [0] * 15)))
+
+
+@pytest.mark.parametrize("batch_size", [0, -5])
+def test_evaluate_and_predict_reject_batch_sizes_below_one(batch_size):
+    model = nn.Linear(4, 3)
+    X, y = torch.rand(8, 4), torch.zeros(8, dtype=torch.long)
+    with pytest.raises(ValueError, match=f"batch_size must be >= 1, got {batch_size}"):
+        evaluate(model, (X, y), batch_size=batch_size)
+    with pytest.raises(ValueError, match=f"batch_size must be >= 1, got {batch_size}"):
+        predict(model, X, batch_size=batch_size)

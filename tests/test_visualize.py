@@ -164,7 +164,7 @@ def test_occlusion_map_rejects_bad_arguments():
         V.occlusion_map(net, torch.rand(2, 1, 28, 28), 0)
     with pytest.raises(ValueError, match="patch must fit in the 28x28 image"):
         V.occlusion_map(net, x, 0, patch=29)
-    with pytest.raises(ValueError, match="stride must be a positive int, got 0"):
+    with pytest.raises(ValueError, match="stride must be >= 1, got 0"):
         V.occlusion_map(net, x, 0, stride=0)
     with pytest.raises(ValueError, match="fill must be a number or 'mean'"):
         V.occlusion_map(net, x, 0, fill="grey")

@@ -81,8 +81,8 @@ def pool_output_size(i: int, k: int, s: int | None = None) -> int:
 
     ``s`` defaults to ``k`` (non-overlapping windows), as in PyTorch's MaxPool2d/AvgPool2d.
     """
-    i, k = _int(i, "input size"), _int(k, "pool size")
-    s = k if s is None else _int(s, "stride")
+    i, k = _int(i, "i (the input size)"), _int(k, "k (the pool size)")
+    s = k if s is None else _int(s, "s (the stride)")
     if k > i:
         raise ValueError(f"pool window ({k}) is larger than the input ({i})")
     return (i - k) // s + 1

@@ -19,6 +19,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from ..checks import check_callable, check_real
 from .arithmetic import IntOrPair
 from .im2col import _as_float, _check_conv, _pad, col2im, im2col
 
@@ -102,6 +103,8 @@ def numerical_gradient(
     ``f`` is called twice per entry of ``x``, on a float64 copy of ``x`` with that one entry
     moved by ±h; the error is O(h²) plus rounding of order ε·|f|/h. Returns x's shape.
     """
+    check_callable("f", f)
+    h = check_real("h", h, min=0, min_open=True)
     x = np.array(x, dtype=np.float64)  # a copy: the caller's array is never touched
     grad = np.empty_like(x)
     for idx in np.ndindex(x.shape):

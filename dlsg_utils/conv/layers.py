@@ -36,8 +36,8 @@ class PoolCache(NamedTuple):
 def _pool_windows(x, k, s) -> tuple[np.ndarray, np.ndarray, ConvGeometry]:
     x = _as_float(x, "x")
     _check_4d(x, "x", "(N, C, H, W)")
-    kernel = _pair(k, "pool size")
-    stride = kernel if s is None else _pair(s, "stride")
+    kernel = _pair(k, "k (the pool size)")
+    stride = kernel if s is None else _pair(s, "s (the stride)")
     H, W = x.shape[2:]
     if kernel[0] > H or kernel[1] > W:
         raise ValueError(

@@ -13,13 +13,22 @@ the offline one. Downloads are verified and cached (:mod:`dlsg_utils.data.downlo
 
 from .augment import RandomCropFlip
 from .cifar import CIFAR10_CLASSES, CIFAR10_MIRRORS, load_cifar10
-from .download import ChecksumError, DownloadError, RemoteFile, cache_dir, download_file
+from .download import (
+    CacheWarning,
+    ChecksumError,
+    DownloadError,
+    RemoteFile,
+    cache_dir,
+    download_file,
+    fetch,
+)
 from .mnist import MNIST_FILES, MNIST_MIRRORS, load_mnist, read_idx
 from .split import DataFallbackWarning, DataSplit
 
 __all__ = [
     "CIFAR10_CLASSES",
     "CIFAR10_MIRRORS",
+    "CacheWarning",
     "MNIST_FILES",
     "MNIST_MIRRORS",
     "ChecksumError",
@@ -30,6 +39,7 @@ __all__ = [
     "RemoteFile",
     "cache_dir",
     "download_file",
+    "fetch",
     "load_cifar10",
     "load_mnist",
     "read_idx",

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import torch
 
+from ..checks import check_bool, check_int
+
 __all__ = ["RandomCropFlip"]
 
 
@@ -18,9 +20,9 @@ class RandomCropFlip:
     """
 
     def __init__(self, padding: int = 4, flip: bool = True, generator=None):
-        if isinstance(padding, bool) or not isinstance(padding, int) or padding < 0:
-            raise ValueError(f"padding must be an int >= 0, got {padding!r}")
-        self.padding, self.flip, self.generator = padding, flip, generator
+        self.padding = check_int("padding", padding, min=0)
+        self.flip = check_bool("flip", flip)
+        self.generator = generator
 
     def __call__(self, xb: torch.Tensor) -> torch.Tensor:
         if xb.ndim != 4:

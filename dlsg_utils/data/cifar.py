@@ -34,7 +34,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .download import ChecksumError, RemoteFile, download_file
+from .download import ChecksumError, RemoteFile, fetch
 from .split import DataSplit, check_split, resolve
 
 __all__ = ["CIFAR10_CLASSES", "CIFAR10_MIRRORS", "JPEG_ARCHIVES", "load_cifar10",
@@ -214,9 +214,7 @@ def _cifar_batches(blob: bytes, split: str) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _load_official(split: str, mirrors, directory) -> DataSplit:
-    path = download_file(CIFAR10_FILE, mirrors, directory, timeout=60.0)
-    blob = path.read_bytes()
-    CIFAR10_FILE.verify(blob)  # the bytes we parse are the bytes we checked
+    blob = fetch(CIFAR10_FILE, mirrors, directory, timeout=60.0)  # verified bytes, parsed as is
     images, labels = _cifar_batches(blob, split)
     X = torch.from_numpy(images.astype(np.float32) / 255.0)
     name = OFFICIAL_NAME.format(n=len(labels), what="training" if split == "train" else "test")

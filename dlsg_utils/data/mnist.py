@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .download import RemoteFile, download_file
+from .download import RemoteFile, fetch
 from .split import DataSplit, resolve
 
 __all__ = ["MNIST_FILES", "MNIST_MIRRORS", "load_mnist", "read_idx"]
@@ -85,24 +85,23 @@ def _to_tensors(images: np.ndarray, labels: np.ndarray) -> tuple[torch.Tensor, t
     return X, torch.from_numpy(labels.astype(np.int64))
 
 
-def _read_gz(path) -> np.ndarray:
-    with open(path, "rb") as fh:
-        return read_idx(gzip.decompress(fh.read()))
+def _read_gz(blob: bytes) -> np.ndarray:
+    return read_idx(gzip.decompress(blob))
 
 
 def _load_offline(split: str) -> DataSplit:
     folder = resources.files("dlsg_utils") / "data" / "files" / "mnist"
-    images = _read_gz(folder / "t10k-images-idx3-ubyte.gz")
-    labels = _read_gz(folder / "t10k-labels-idx1-ubyte.gz")
+    images = _read_gz((folder / "t10k-images-idx3-ubyte.gz").read_bytes())
+    labels = _read_gz((folder / "t10k-labels-idx1-ubyte.gz").read_bytes())
     order = np.random.default_rng(_SPLIT_SEED).permutation(len(labels))
     idx = np.sort(order[:OFFLINE_TRAIN_SIZE] if split == "train" else order[OFFLINE_TRAIN_SIZE:])
     return DataSplit(*_to_tensors(images[idx], labels[idx]), OFFLINE_NAME)
 
 
 def _load_full(split: str, mirrors, directory) -> DataSplit:
-    paths = [download_file(MNIST_FILES[(split, kind)], mirrors, directory)
-             for kind in ("images", "labels")]
-    images, labels = (_read_gz(p) for p in paths)
+    blobs = [fetch(MNIST_FILES[(split, kind)], mirrors, directory)
+             for kind in ("images", "labels")]  # the bytes parsed are the bytes verified
+    images, labels = (_read_gz(b) for b in blobs)
     if len(images) != len(labels):
         raise ValueError(f"{len(images)} images but {len(labels)} labels")
     return DataSplit(*_to_tensors(images, labels), FULL_NAME)

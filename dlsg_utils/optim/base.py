@@ -13,11 +13,11 @@ look-ahead point). A new method subclasses :class:`Optimizer`, names its state i
 from __future__ import annotations
 
 import inspect
-import math
-import numbers
 from collections.abc import Callable, Sequence
 
 import numpy as np
+
+from ..checks import check_int, check_real
 
 __all__ = ["GradFn", "Optimizer", "run"]
 
@@ -27,37 +27,19 @@ GradFn = Callable[[list[np.ndarray]], Sequence[np.ndarray]]
 
 # --- argument checks (scikit-learn style: say what was expected and what was received) ----------
 
-def check_real(name: str, value: object) -> float:
-    """``value`` as a float; TypeError if it is not a real number, ValueError if not finite."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number, got {type(value).__name__} {value!r}")
-    if not math.isfinite(value):
-        raise ValueError(f"{name} must be finite, got {value}")
-    return float(value)
-
-
 def check_nonnegative(name: str, value: object) -> float:
     """``value >= 0`` (a learning rate, a weight decay)."""
-    x = check_real(name, value)
-    if not x >= 0:
-        raise ValueError(f"{name} must be >= 0, got {value}")
-    return x
+    return check_real(name, value, min=0)
 
 
 def check_positive(name: str, value: object) -> float:
     """``value > 0`` (an ε)."""
-    x = check_real(name, value)
-    if not x > 0:
-        raise ValueError(f"{name} must be > 0, got {value}")
-    return x
+    return check_real(name, value, min=0, min_open=True)
 
 
 def check_unit(name: str, value: object) -> float:
     """``0 <= value < 1`` (a momentum or decay rate: γ, ρ, β₁, β₂)."""
-    x = check_real(name, value)
-    if not 0 <= x < 1:
-        raise ValueError(f"{name} must be in [0, 1), got {value}")
-    return x
+    return check_real(name, value, min=0, max=1, max_open=True)
 
 
 def _check_params(params: object) -> list[np.ndarray]:
@@ -183,10 +165,7 @@ def run(opt: Optimizer, grad_fn: Callable[[np.ndarray], np.ndarray], x0: object,
     """
     if not isinstance(opt, Optimizer):
         raise TypeError(f"opt must be a dlsg_utils.optim.Optimizer, got {type(opt).__name__}")
-    if isinstance(steps, bool) or not isinstance(steps, numbers.Integral):
-        raise TypeError(f"steps must be an int, got {type(steps).__name__}")
-    if steps < 0:
-        raise ValueError(f"steps must be >= 0, got {steps}")
+    steps = check_int("steps", steps, min=0)
     x = np.array(x0, dtype=float)
     if x.ndim != 1:
         raise ValueError(f"x0 must be a 1-D point, got shape {x.shape}")

@@ -24,6 +24,8 @@ def torch_equivalent(opt: Optimizer, params: Iterable[torch.Tensor]) -> torch.op
     ``theta - gamma * v``, not ``theta``. Paths agree to rounding error for a constant ``lr``
     (PyTorch's momentum rescales its buffer when ``lr`` changes).
     """
+    if not isinstance(opt, Optimizer):
+        raise TypeError(f"opt must be a dlsg_utils.optim.Optimizer, got {type(opt).__name__}")
     p = list(params)
     kind = type(opt)
     if kind is SGD:
