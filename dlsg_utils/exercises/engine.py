@@ -1,0 +1,219 @@
+"""The exercise engine: run a reader's function on random cases, compare it with a reference,
+name a recognised mistake, and never raise (an unsolved exercise must not stop a notebook).
+
+:func:`check_function` is what every chapter checker calls; :class:`Mistake` is a known wrong
+answer with its hint; :class:`Result` is what a checker returns (truthy when right).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import inspect
+import io
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+__all__ = ["Mistake", "Result", "check_function"]
+
+
+@dataclass(frozen=True)
+class Mistake:
+    """A known wrong answer: a function that makes the mistake, and the hint to print."""
+
+    fn: Callable[..., Any]
+    hint: str
+
+
+@dataclass
+class Result:
+    """What a checker found. ``bool(result)`` is True when every case passed."""
+
+    passed: bool
+    message: str
+    cases: int = 0
+    details: dict = field(default_factory=dict)
+
+    def __bool__(self) -> bool:
+        return self.passed
+
+    def _repr_pretty_(self, p, cycle) -> None:  # keeps notebooks from echoing the object
+        p.text(f"Result(passed={self.passed})")
+
+
+def _to_numpy(value: Any) -> Any:
+    """Tensors as arrays, recursively; any tuple (a namedtuple such as ``np.linalg.eigh``'s
+    result too) as a plain tuple."""
+    if hasattr(value, "detach") and callable(value.detach):  # a torch tensor
+        return value.detach().cpu().numpy()
+    if isinstance(value, tuple):
+        return tuple(_to_numpy(v) for v in value)
+    if isinstance(value, list):
+        return [_to_numpy(v) for v in value]
+    return value
+
+
+def _close(got: Any, want: Any, rtol: float, atol: float) -> bool:
+    got, want = _to_numpy(got), _to_numpy(want)
+    if isinstance(want, (list, tuple)):
+        if not isinstance(got, (list, tuple)) or len(got) != len(want):
+            return False
+        return all(_close(g, w, rtol, atol) for g, w in zip(got, want, strict=True))
+    try:
+        g, w = np.asarray(got), np.asarray(want)
+        if np.iscomplexobj(g) and not np.iscomplexobj(w):
+            if np.any(np.imag(g) != 0):
+                return False  # a complex answer is not a real one
+            g = np.real(g)
+        g, w = g.astype(float), w.astype(float)
+    except (TypeError, ValueError):
+        return False
+    return g.shape == w.shape and bool(np.allclose(g, w, rtol=rtol, atol=atol))
+
+
+def _shape_note(got: Any, want: Any) -> str:
+    try:
+        g, w = np.shape(_to_numpy(got)), np.shape(_to_numpy(want))
+    except ValueError:
+        return ""
+    return f" Expected shape {w}, got shape {g}." if g != w else ""
+
+
+def _describe(fn: Callable) -> str:
+    try:
+        return f"{getattr(fn, '__name__', 'function')}{inspect.signature(fn)}"
+    except (TypeError, ValueError):
+        return repr(fn)
+
+
+def _short(value: Any) -> str:
+    text = np.array2string(np.asarray(value), precision=4, threshold=12) if isinstance(
+        value, np.ndarray
+    ) else repr(value)
+    return text if len(text) < 200 else text[:197] + "..."
+
+
+def check_function(
+    fn: Any,
+    reference: Callable[..., Any],
+    make_case: Callable[[np.random.Generator], tuple],
+    *,
+    name: str,
+    signature: str,
+    mistakes: Sequence[Mistake] = (),
+    n_cases: int = 20,
+    rtol: float = 1e-6,
+    atol: float = 1e-9,
+    seed: int = 0,
+    verbose: bool = True,
+) -> Result:
+    """Compare ``fn`` with ``reference`` on ``n_cases`` random inputs from ``make_case(rng)``.
+
+    ``make_case`` returns the positional arguments of one call. Each case gets fresh copies of
+    the arguments, so a function that changes its input in place cannot spoil the reference.
+    ``signature`` is what the reader's function should look like, e.g. ``"gd_step(theta, grad,
+    lr)"``; it is shown when the function cannot be called with those arguments. Prints the
+    verdict when ``verbose`` and returns a :class:`Result`; it never raises.
+    """
+    printed = _CappedOutput()
+    with contextlib.redirect_stdout(printed):
+        try:
+            result = _check(fn, reference, make_case, name, signature, mistakes, n_cases, rtol,
+                            atol, seed)
+        except Exception as err:  # a bug of ours must not stop the reader's notebook either
+            result = Result(False, f"✗ {name}: the checker itself failed "
+                                   f"({type(err).__name__}: {err}); please report it.")
+    if verbose:
+        shown = printed.report()
+        print((shown + "\n" if shown else "") + result.message)
+    return result
+
+
+def _copy_arg(a: Any) -> Any:
+    """A copy the reader's function may change in place without touching the checker's own."""
+    if isinstance(a, np.ndarray):
+        return a.copy()
+    if hasattr(a, "detach") and hasattr(a, "clone"):  # a torch tensor
+        return a.detach().clone()
+    if isinstance(a, (list, dict, set)) or type(a).__module__.startswith("torch"):
+        return copy.deepcopy(a)  # containers, nn.Modules
+    return a
+
+
+def _copy_args(args: tuple) -> tuple:
+    return tuple(_copy_arg(a) for a in args)
+
+
+MAX_PRINTED_LINES = 20
+"""How many lines a reader's function may print during one check before the rest is hidden."""
+
+
+class _CappedOutput(io.TextIOBase):
+    """Stands in for stdout while the reader's function runs: keeps the first lines, counts the
+    rest, so a print in a loop cannot flood the notebook."""
+
+    def __init__(self, limit: int = MAX_PRINTED_LINES):
+        self.limit, self.lines, self.hidden, self._partial = limit, [], 0, ""
+
+    def write(self, text: str) -> int:
+        *complete, self._partial = (self._partial + str(text)).split("\n")
+        for line in complete:
+            if len(self.lines) < self.limit:
+                self.lines.append(line)
+            else:
+                self.hidden += 1
+        return len(text)
+
+    def report(self) -> str:
+        if self._partial:
+            self.write("\n")
+        if not self.lines:
+            return ""
+        extra = f"\n… {self.hidden:,} more printed lines hidden" if self.hidden else ""
+        return "\n".join(self.lines) + extra
+
+
+def _check(fn, reference, make_case, name, signature, mistakes, n_cases, rtol, atol, seed):
+    if not callable(fn):
+        return Result(False, f"✗ {name}: expected a function {signature}, got "
+                             f"{type(fn).__name__} {fn!r:.60}.")
+    rng = np.random.default_rng(seed)
+    for case in range(1, n_cases + 1):
+        args = make_case(rng)
+        try:
+            inspect.signature(fn).bind(*args)
+        except TypeError:
+            return Result(False, f"✗ {name}: expected a function {signature} taking "
+                                 f"{len(args)} arguments, got {_describe(fn)}.")
+        except ValueError:  # builtins without a signature: just try the call
+            pass
+        want = reference(*_copy_args(args))
+        try:
+            got = fn(*_copy_args(args))
+        except NotImplementedError:
+            return Result(False, f"… {name}: not attempted yet — replace the "
+                                 "`raise NotImplementedError` with your code.")
+        except Exception as err:  # the reader's bug, reported, not raised
+            return Result(False, f"✗ {name}: your function raised {type(err).__name__}: {err}\n"
+                                 f"  on input {', '.join(_short(a) for a in args)}", case)
+        if got is None and want is not None:
+            return Result(False, f"✗ {name}: your function returned None — did you forget "
+                                 "`return`?", case)
+        if _close(got, want, rtol, atol):
+            continue
+        for mistake in mistakes:
+            try:
+                if _close(got, mistake.fn(*_copy_args(args)), rtol, atol):
+                    return Result(False, f"✗ {name}: {mistake.hint}", case,
+                                  {"mistake": mistake.hint})
+            except Exception:  # a mistake model that does not apply to this input
+                continue
+        shape_note = _shape_note(got, want)
+        return Result(False, f"✗ {name}: wrong answer on case {case}.{shape_note}\n"
+                             f"  input:    {', '.join(_short(a) for a in args)}\n"
+                             f"  expected: {_short(_to_numpy(want))}\n"
+                             f"  got:      {_short(_to_numpy(got))}", case)
+    return Result(True, f"✓ {name}: correct on all {n_cases} random cases.", n_cases)
