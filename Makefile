@@ -1,5 +1,7 @@
 # Two commands: `make book` builds the HTML book, `make test` runs every test.
 # Both create .venv on first use and reinstall when requirements.txt or pyproject.toml change.
+# TORCH_INDEX=https://download.pytorch.org/whl/cpu gets PyTorch's CPU build on Linux (PyPI's
+# Linux wheel is the CUDA build, several GB with its libraries).
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
@@ -9,28 +11,29 @@ STAMP := $(VENV)/.installed
 TEST_ENV := DLSG_SMOKE=1 DLSG_OFFLINE=1 MPLBACKEND=Agg OMP_NUM_THREADS=1 PYDEVD_DISABLE_FILE_VALIDATION=1
 JOBS ?= 2
 
-.PHONY: book test lint unit notebooks browser bench clean
+.PHONY: book test lint unit notebooks browser bench clean lab
 
+# A .venv without the stamp was interrupted while it was being built: start it again rather
+# than trust it. A stamp older than the requirements means "update in place".
 $(STAMP): requirements.txt pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || { \
+		echo "The book needs Python 3.10 or newer; $(PYTHON) is $$($(PYTHON) --version 2>&1)."; \
+		echo "Run make with PYTHON=/path/to/python3.11 (or install one)."; exit 1; }
+	@if [ -d $(VENV) ] && [ ! -f $(STAMP) ]; then \
+		echo "$(VENV) is incomplete (an earlier install stopped): building it again"; \
+		rm -rf $(VENV); fi
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet -r requirements.txt $(if $(TORCH_INDEX),--extra-index-url $(TORCH_INDEX))
 	$(BIN)/python -m pip install --quiet -e .
 	touch $(STAMP)
 
 # The JavaScript that renders widget outputs (progress bars) in the HTML book, served locally
-# so pages need no network: fetched once from the npm registry into _vendor/static/widgets/ (served as _static/widgets/).
+# so pages need no network: fetched from the npm registry (no npm needed), checked against
+# pinned sha512 integrity hashes, into _vendor/ (served as _static/widgets/).
 WIDGETS_JS := _vendor/static/widgets/embed-amd.js
-$(WIDGETS_JS):
-	rm -rf _vendor .npm-pack && mkdir -p _vendor/static/widgets .npm-pack
-	cd .npm-pack && npm pack --silent @jupyter-widgets/html-manager@1.0.6 requirejs@2.3.4 > /dev/null \
-		&& tar xzf jupyter-widgets-html-manager-1.0.6.tgz && tar xzf requirejs-2.3.4.tgz --one-top-level=rq
-	cp .npm-pack/package/dist/*.js .npm-pack/rq/package/require.js _vendor/static/widgets/
-	# the widget CSS loads its icon fonts relative to the page: chapters/@jupyter-widgets/...
-	mkdir -p _vendor/extra/chapters/@jupyter-widgets/html-manager/dist
-	cp .npm-pack/package/dist/*.woff* .npm-pack/package/dist/*.ttf .npm-pack/package/dist/*.eot \
-		.npm-pack/package/dist/*.svg _vendor/extra/chapters/@jupyter-widgets/html-manager/dist/
-	rm -rf .npm-pack
+$(WIDGETS_JS): tools/vendor_js.py | $(STAMP)
+	$(BIN)/python tools/vendor_js.py _vendor
 
 book: $(STAMP) $(WIDGETS_JS)
 	$(BIN)/jupyter-book build . --all -W -n --keep-going
@@ -38,7 +41,7 @@ book: $(STAMP) $(WIDGETS_JS)
 test: lint unit notebooks browser
 
 lint: $(STAMP)
-	$(BIN)/ruff check dlsg_utils tests chapters _ext $(wildcard benchmarks)
+	$(BIN)/ruff check dlsg_utils tests chapters _ext tools $(wildcard benchmarks)
 
 unit: $(STAMP)
 	$(TEST_ENV) $(BIN)/python -m pytest tests -n $(JOBS) -q --ignore=tests/browser
@@ -56,6 +59,11 @@ browser: $(STAMP)
 	else \
 		$(BIN)/python -m pytest tests/browser -q -p no:cacheprovider; \
 	fi
+
+# JupyterLab, installed into .venv on first use (the book itself does not need it).
+lab: $(STAMP)
+	test -x $(BIN)/jupyter-lab || $(BIN)/python -m pip install --quiet jupyterlab
+	$(BIN)/jupyter lab chapters/
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
