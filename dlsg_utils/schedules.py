@@ -132,6 +132,9 @@ def make_schedule(name: str, optimizer: torch.optim.Optimizer, **kw) -> tls.LRSc
     """
     if name not in SCHEDULES:
         raise ValueError(f"unknown schedule {name!r}; expected one of {sorted(SCHEDULES)}")
+    if not isinstance(optimizer, torch.optim.Optimizer):
+        raise TypeError(f"optimizer must be a torch.optim.Optimizer, got "
+                        f"{type(optimizer).__name__}")
     builder = SCHEDULES[name]
     params = inspect.signature(builder).parameters
     accepts_any = any(p.kind is p.VAR_KEYWORD for p in params.values())

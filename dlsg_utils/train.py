@@ -162,6 +162,8 @@ class GradientNoise:
     def __init__(self, eta: float, gamma: float = 0.55, seed: int | None = None):
         self.eta = check_real("eta", eta, min=0)
         self.gamma = check_real("gamma", gamma, min=0)
+        if seed is not None:
+            check_int("seed", seed, min=0)
         self.seed = seed
         self._generators: dict[str, torch.Generator] = {}
 

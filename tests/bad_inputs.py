@@ -357,6 +357,44 @@ def _cases() -> list[Case]:
              "paths"),
         Case("race_animation_zero_frames", lambda: plot.race_animation(
             functions.BEALE, {"sgd": np.zeros((3, 2))}, max_frames=0), "max_frames"),
+        # more of our own: a lead's adversarial pass
+        Case("schedule_on_a_numpy_optimizer", lambda: schedules.make_schedule(
+            "step", optim.SGD(lr=0.1)), "optimizer"),
+        Case("lr_curve_negative_lr", lambda: schedules.lr_curve("step", 3, lr=-1.0), "lr"),
+        Case("predict_a_list", lambda: train.predict(_linear_model(), [[0.0] * 12]), "X"),
+        Case("fit_epochs_float", lambda: train.fit(_linear_model(), _xy(), epochs=2.0,
+                                                   progress=False), "epochs"),
+        Case("fit_val_labels_out_of_range", lambda: train.fit(
+            _linear_model(), _xy(), (_xy()[0], torch.full((8,), 7)), progress=False),
+            "label"),
+        Case("evaluate_empty_data", lambda: train.evaluate(
+            _linear_model(), (torch.zeros(0, 1, 3, 4), torch.zeros(0, dtype=torch.long))),
+            "data"),
+        Case("gradient_noise_negative_seed", lambda: train.GradientNoise(eta=0.1, seed=-3),
+             "seed"),
+        Case("budget_gpu_only", lambda: dlsg_utils.budget(gpu=3), "full|smoke"),
+        Case("glue_bad_name", lambda: dlsg_utils.glue("test acc", 1.0), "name"),
+        Case("cifar_path_that_is_not_there", lambda: data.load_cifar10(
+            "test", source="/nonexistent/cifar"), "source"),
+        Case("cifar_warn_not_bool", lambda: data.load_cifar10("test", "offline", warn="no"),
+             "warn"),
+        Case("mnist_directory_a_number", lambda: data.load_mnist(
+            "test", "full", directory=3), "directory"),
+        Case("datasplit_length_mismatch", lambda: data.DataSplit(
+            torch.zeros(3, 1), torch.zeros(2), "x"), "X|y|length"),
+        Case("neighbours_k_above_database", lambda: visualize.nearest_neighbours(
+            torch.rand(3, 4), torch.rand(5, 4), k=6), "k"),
+        Case("quadratic_not_positive_definite", lambda: functions.quadratic(
+            [[1.0, 0.0], [0.0, -1.0]]), "A"),
+        Case("quadratic_nan", lambda: functions.quadratic([[float("nan"), 0.0], [0.0, 1.0]]),
+             "A"),
+        Case("run_grad_fn_not_callable", lambda: optim.run(optim.SGD(lr=0.1), "grad",
+                                                           [0.0], 3), "grad_fn"),
+        Case("optimizer_lr_set_negative", lambda: setattr(optim.SGD(lr=0.1), "lr", -1.0), "lr"),
+        Case("conv_output_size_numpy_float", lambda: conv.conv_output_size(np.float64(5), 3),
+             "i"),
+        Case("resnet_depth_float", lambda: models.ResNetCIFAR(depth=20.0), "depth"),
+        Case("mini_alexnet_zero_hidden", lambda: models.MiniAlexNet(hidden=0), "hidden"),
         # widgets
         Case("playground_unknown_surface", lambda: widgets.optimizer_playground(surface="moon"),
              "surface"),

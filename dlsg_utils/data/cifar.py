@@ -34,6 +34,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from ..checks import check_bool
 from .download import ChecksumError, RemoteFile, fetch
 from .split import DataSplit, check_split, resolve
 
@@ -265,6 +266,7 @@ def load_cifar10(
     Images are returned in a fixed mixed order, so any first ``n`` images hold every class.
     """
     check_split(split)
+    check_bool("warn", warn)
     if isinstance(source, os.PathLike) or (isinstance(source, str) and
                                            source not in ("auto", "full", "offline")):
         path = Path(source).expanduser()

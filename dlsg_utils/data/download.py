@@ -145,6 +145,9 @@ def fetch(
     :class:`DownloadError` listing what each mirror did.
     """
     mirrors = _check_mirrors(mirrors)
+    if directory is not None and not isinstance(directory, (str, os.PathLike)):
+        raise TypeError(f"directory must be a path (str or os.PathLike), got "
+                        f"{type(directory).__name__} {directory!r}")
     timeout = check_real("timeout", timeout, min=0, min_open=True)
     retries = check_int("retries", retries, min=1)
     directory = Path(directory) if directory is not None else cache_dir()

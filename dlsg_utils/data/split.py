@@ -8,6 +8,8 @@ from collections.abc import Callable
 
 import torch
 
+from ..checks import check_bool
+
 __all__ = ["DataFallbackWarning", "DataSplit", "check_split", "resolve"]
 
 SOURCES = ("auto", "full", "offline")
@@ -37,6 +39,8 @@ class DataSplit(tuple):
     def __new__(cls, X: torch.Tensor, y: torch.Tensor, name: str,
                 classes: tuple[str, ...] = tuple(str(d) for d in range(10)),
                 note: str | None = None) -> DataSplit:
+        if len(X) != len(y):
+            raise ValueError(f"X and y must have the same length, got {len(X)} and {len(y)}")
         obj = super().__new__(cls, (X, y))
         obj.name, obj.classes, obj.note = name, tuple(classes), note
         return obj
@@ -69,6 +73,7 @@ def resolve(split: str, source: str, full: Callable[[], DataSplit],
     try ``full()`` and fall back to ``offline()``, recording why in ``.note`` and, if ``warn``,
     in a :class:`DataFallbackWarning`. ``DLSG_OFFLINE=1`` makes "auto" skip the download."""
     check_split(split)
+    check_bool("warn", warn)
     if source not in SOURCES:
         raise ValueError(f"source must be 'auto', 'full' or 'offline', got {source!r}")
     if source == "offline":

@@ -166,6 +166,8 @@ def run(opt: Optimizer, grad_fn: Callable[[np.ndarray], np.ndarray], x0: object,
     if not isinstance(opt, Optimizer):
         raise TypeError(f"opt must be a dlsg_utils.optim.Optimizer, got {type(opt).__name__}")
     steps = check_int("steps", steps, min=0)
+    if not callable(grad_fn):
+        raise TypeError(f"grad_fn must be callable, got {type(grad_fn).__name__}")
     x = np.array(x0, dtype=float)
     if x.ndim != 1:
         raise ValueError(f"x0 must be a 1-D point, got shape {x.shape}")
