@@ -1,9 +1,23 @@
-"""Small fixes to Jupyter Book 1's HTML output, found by the browser tests.
+"""Small additions to Jupyter Book 1's build, each found necessary by a test.
+
+- The execution cache is keyed on everything a chapter's outputs depend on besides its own
+  cells: myst-nb's jupyter-cache re-executes a notebook only when its code cells change, so a
+  change to ``dlsg_utils``, the data files, the requirements, the installed libraries or the
+  workload (smoke/full, GPU/CPU) would otherwise ship stale results. Each such state gets its
+  own cache folder, ``_build/.jupyter_cache/<key>``: an unchanged rebuild re-executes nothing,
+  and any of those changes re-executes everything.
 
 - sphinx-thebe and sphinx-togglebutton add their inline configuration <script> twice (once with
   filename None, once with ""), which throws "Identifier 'THEBE_JS_URL' has already been
   declared" in every page's console: keep one copy of each script.
 """
+
+import hashlib
+import importlib.metadata
+import os
+import shutil
+import sys
+from pathlib import Path
 
 
 def _dedupe_scripts(app, pagename, templatename, context, doctree):
@@ -19,6 +33,46 @@ def _dedupe_scripts(app, pagename, templatename, context, doctree):
     context["script_files"] = unique
 
 
+ROOT = Path(__file__).resolve().parents[1]
+# What a chapter's outputs depend on besides its own cells.
+CACHE_INPUTS = ("dlsg_utils", "data", "requirements.txt", "pyproject.toml")
+CACHE_ENV = ("DLSG_SMOKE", "DLSG_OFFLINE", "DLSG_CIFAR10", "DLSG_DATA", "CUDA_VISIBLE_DEVICES")
+
+
+def execution_cache_key(root: Path = ROOT) -> str:
+    """A hash of the package, the data, the requirements, the installed distributions, the
+    Python version and the environment variables that change what a chapter computes."""
+    h = hashlib.sha256()
+    for name in CACHE_INPUTS:
+        path = root / name
+        files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+        for f in files:
+            if "__pycache__" in f.parts or f.suffix == ".pyc" or not f.exists():
+                continue
+            h.update(f.relative_to(root).as_posix().encode())
+            h.update(hashlib.sha256(f.read_bytes()).digest())
+    installed = sorted(f"{d.metadata['Name']}=={d.version}" for d in importlib.metadata.distributions()
+                       if d.metadata["Name"])
+    h.update("\n".join(installed).encode())
+    h.update(sys.version.encode())
+    for var in CACHE_ENV:
+        h.update(f"{var}={os.environ.get(var, '')}".encode())
+    return h.hexdigest()[:16]
+
+
+def _keyed_execution_cache(app, config):
+    if config.nb_execution_mode != "cache" or config.nb_execution_cache_path:
+        return
+    caches = Path(app.outdir).parent / ".jupyter_cache"
+    current = caches / execution_cache_key()
+    if caches.is_dir():  # caches of other states are never used again: keep the folder small
+        for old in caches.iterdir():
+            if old != current and old.is_dir() and len(old.name) == 16:
+                shutil.rmtree(old, ignore_errors=True)
+    config.nb_execution_cache_path = str(current)
+
+
 def setup(app):
+    app.connect("config-inited", _keyed_execution_cache)
     app.connect("html-page-context", _dedupe_scripts, priority=900)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -122,4 +122,38 @@ def test_colab_launch_button_is_configured():
 
 def test_book_fails_on_cell_errors():
     assert CONFIG["sphinx"]["config"]["nb_execution_raise_on_error"] is True
-    assert CONFIG["execute"]["execute_notebooks"] == "force"
+
+
+def _book_extension():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("dlsg_book", ROOT / "_ext" / "dlsg_book.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_executions_are_cached_under_a_key_of_what_the_chapters_depend_on(tmp_path, monkeypatch):
+    assert CONFIG["execute"]["execute_notebooks"] == "cache"
+    key = _book_extension().execution_cache_key
+    for name in ("dlsg_utils/optim.py", "data/cifar10/a.zip", "requirements.txt",
+                 "pyproject.toml", "chapters/01.ipynb"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("v1")
+    monkeypatch.delenv("DLSG_SMOKE", raising=False)
+    base = key(tmp_path)
+    assert key(tmp_path) == base  # stable: an unchanged rebuild reuses the cache
+    (tmp_path / "chapters/01.ipynb").write_text("v2")  # jupyter-cache itself tracks the cells
+    assert key(tmp_path) == base
+    for name in ("dlsg_utils/optim.py", "data/cifar10/a.zip", "requirements.txt"):
+        (tmp_path / name).write_text("v2")
+        assert key(tmp_path) != base, name  # a change the chapters depend on: a new cache
+        (tmp_path / name).write_text("v1")
+    assert key(tmp_path) == base
+    monkeypatch.setenv("DLSG_SMOKE", "1")  # smoke-mode outputs never reach a full build
+    assert key(tmp_path) != base
+
+
+def test_the_about_page_is_executed_at_every_build():
+    front = (ROOT / "about.md").read_text().split("---")[1]
+    assert yaml.safe_load(front)["mystnb"]["execution_mode"] == "force"
