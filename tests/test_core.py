@@ -81,6 +81,21 @@ def test_glue_returns_the_value_and_records_it_for_the_book(monkeypatch):
     assert recorded == [("best_lr", 0.03, False)]
 
 
+def test_glue_records_numpy_and_torch_scalars_as_python_numbers_so_format_specs_work(
+        monkeypatch):
+    """myst-nb formats `{glue:text}`key:.2f`` from the value's repr: "np.float64(0.5)" or
+    "tensor(0.5)" would fail the book build, 0.5 does not."""
+    import myst_nb
+
+    recorded = []
+    monkeypatch.setattr(myst_nb, "glue", lambda name, value, display: recorded.append(value))
+    for value in (np.float64(0.5), np.array(0.5), torch.tensor(0.5), np.int64(3)):
+        returned = dlsg_utils.glue("x", value)
+        assert type(returned) in (float, int) and repr(returned) in ("0.5", "3")
+    assert recorded == [0.5, 0.5, 0.5, 3]
+    assert dlsg_utils.glue("v", np.array([1, 2])).tolist() == [1, 2]  # arrays stay arrays
+
+
 def test_glue_without_myst_nb_only_returns_the_value(monkeypatch):
     import sys
 

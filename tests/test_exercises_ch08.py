@@ -1,14 +1,14 @@
-"""Chapter 8 checkers accept the reference and reject known-wrong answers with their hint."""
+"""Chapter 8 checkers accept every correct convention and reject known mistakes with their hint."""
 
 import numpy as np
 import torch
 from checker_harness import checker_tests
 
-from dlsg_utils.conv import conv_output_size
 from dlsg_utils.exercises.convolution import (
     check_conv1d,
     check_conv2d_single,
-    check_output_length,
+    check_conv_matrix,
+    check_n_connections,
 )
 
 
@@ -33,6 +33,19 @@ def _torch_xcorr(image, kernel):
                                       torch.as_tensor(kernel)[None, None])[0, 0]
 
 
+def _probe_matrix(kernel, H, W, padding=0):
+    """Independent of the package: column j is the layer's response to the j-th one-pixel
+    image."""
+    eye = torch.eye(H * W, dtype=torch.float64).reshape(H * W, 1, H, W)
+    out = torch.nn.functional.conv2d(eye, torch.as_tensor(kernel)[None, None], padding=padding)
+    return out.reshape(H * W, -1).T.numpy()
+
+
+def _probe_connections(H, W, k):
+    kernel = np.ones((k, k))
+    return int((_probe_matrix(kernel, H, W, padding=(k - 1) // 2) != 0).sum())
+
+
 CASES = {
     check_conv1d: (
         _loop_conv1d,
@@ -48,12 +61,17 @@ CASES = {
          (lambda im, k: _xcorr(im, k).T, "transposed"),
          (lambda im, k: _xcorr(im, k.T), "you transposed the kernel")],
     ),
-    check_output_length: (
-        lambda n, k, s, p: conv_output_size(n, k, s, p),
-        [(lambda n, k, s, p: -(-(n + 2 * p - k) // s) + 1, "rounded up"),
-         (lambda n, k, s, p: (n + 2 * p - k) // s, "off by one"),
-         (lambda n, k, s, p: (n + p - k) // s + 1, "both* sides"),
-         (lambda n, k, s, p: n + 2 * p - k + 1, "ignored the stride")],
+    check_conv_matrix: (
+        _probe_matrix,
+        [(lambda k, H, W: _probe_matrix(k[::-1, ::-1].copy(), H, W), "flipped the kernel"),
+         (lambda k, H, W: _probe_matrix(k, H, W).T, "transpose"),
+         (lambda k, H, W: _probe_matrix(k.T.copy(), W, H), "column by column")],
+    ),
+    check_n_connections: (
+        _probe_connections,
+        [(lambda H, W, k: H * W * k * k, "zero padding"),
+         (lambda H, W, k: (H - k + 1) * (W - k + 1) * k * k, "valid convolution"),
+         (lambda H, W, k: H * W * k, "both axes")],
     ),
 }
 
@@ -68,6 +86,30 @@ def test_conv2d_single_reference_is_torch_cross_correlation():
     assert check_conv2d_single(lambda im, k: _torch_xcorr(im, k), verbose=False)
 
 
+def test_conv_checkers_accept_float32_answers():
+    """Correct answers computed in float32 pass: the tolerances allow single precision."""
+    assert check_conv1d(lambda f, g: _loop_conv1d(f, g).astype(np.float32), verbose=False)
+    assert check_conv2d_single(lambda im, k: _torch_xcorr(im, k).float(), verbose=False)
+    assert check_conv_matrix(lambda k, H, W: _probe_matrix(k, H, W).astype(np.float32),
+                             verbose=False)
+
+
 def test_conv1d_accepts_the_hand_loop_and_rejects_np_correlate():
     assert check_conv1d(_loop_conv1d, verbose=False)
     assert not check_conv1d(lambda f, g: np.correlate(f, g, mode="full"), verbose=False)
+
+
+def test_conv_matrix_reference_times_an_image_is_the_convolution():
+    from dlsg_utils.exercises.convolution import _conv_matrix
+
+    rng = np.random.default_rng(0)
+    image, kernel = rng.normal(size=(6, 9)), rng.normal(size=(3, 2))
+    np.testing.assert_allclose(_conv_matrix(kernel, 6, 9) @ image.ravel(),
+                               _xcorr(image, kernel).ravel(), atol=1e-12)
+
+
+def test_n_connections_reference_counts_the_nonzeros_of_the_padded_layers_matrix():
+    from dlsg_utils.exercises.convolution import _n_connections
+
+    for H, W, k in [(8, 8, 3), (28, 28, 3), (5, 11, 5), (7, 9, 7), (9, 9, 9)]:
+        assert _n_connections(H, W, k) == _probe_connections(H, W, k)

@@ -6,7 +6,7 @@ import numpy as np
 
 from . import Mistake, Result, check_function
 
-__all__ = ["check_conv1d", "check_conv2d_single", "check_output_length"]
+__all__ = ["check_conv1d", "check_conv2d_single", "check_conv_matrix", "check_n_connections"]
 
 
 # --- exercise 1: 1-D full convolution ---------------------------------------------------------
@@ -45,7 +45,7 @@ def check_conv1d(fn, *, verbose: bool = True) -> Result:
             Mistake(lambda f, g: np.convolve(f, g, mode="full")[1:],
                     "off by one: the first entry (n = 0, f[0]·g[0]) is missing."),
         ],
-        verbose=verbose,
+        rtol=1e-5, atol=1e-6, verbose=verbose,
     )
 
 
@@ -100,59 +100,122 @@ def check_conv2d_single(fn, *, verbose: bool = True) -> Result:
                     "you transposed the kernel: kernel[i, j] multiplies image[y + i, z + j] "
                     "(i down the rows, j along the columns)."),
         ],
-        verbose=verbose,
+        rtol=1e-5, atol=1e-6, verbose=verbose,
     )
 
 
-# --- exercise 3: output length -----------------------------------------------------------------
+# --- exercise 3: the convolution as a matrix -----------------------------------------------------
 
-def _output_length(n, k, stride, padding):
-    return (n + 2 * padding - k) // stride + 1
+def _conv_matrix(kernel, H, W, *, flip=False, order="C"):
+    """M of shape (OH·OW, H·W) with M @ image.ravel(order) == valid_xcorr(image).ravel(order)."""
+    kernel = np.asarray(kernel, dtype=float)
+    if flip:
+        kernel = kernel[::-1, ::-1]
+    kh, kw = kernel.shape
+    oh, ow = H - kh + 1, W - kw + 1
+    M = np.zeros((oh * ow, H * W))
+    out_index = np.arange(oh * ow).reshape(oh, ow, order=order)
+    in_index = np.arange(H * W).reshape(H, W, order=order)
+    for y in range(oh):
+        for z in range(ow):
+            M[out_index[y, z], in_index[y : y + kh, z : z + kw].ravel()] = kernel.ravel()
+    return M
 
 
-_LENGTH_MISTAKES = [
-    lambda n, k, s, p: -(-(n + 2 * p - k) // s) + 1,
-    lambda n, k, s, p: (n + 2 * p - k) // s,
-    lambda n, k, s, p: (n + p - k) // s + 1,
-    lambda n, k, s, p: n + 2 * p - k + 1,
+def _same_matrix(kernel, H, W):
+    kh, kw = np.shape(kernel)
+    rows = []
+    for k in range(H * W):
+        e = np.zeros(H * W)
+        e[k] = 1.0
+        padded = np.pad(e.reshape(H, W), (((kh - 1) // 2, kh // 2), ((kw - 1) // 2, kw // 2)))
+        rows.append(_xcorr2d(padded, np.asarray(kernel, dtype=float)).ravel())
+    return np.array(rows).T
+
+
+def _case_matrix(rng):
+    H, W = int(rng.integers(3, 8)), int(rng.integers(3, 8))
+    if H == W:  # non-square, so a transposed or Fortran-ordered answer is caught
+        W += 1
+    kh, kw = int(rng.integers(2, 4)), int(rng.integers(2, 4))
+    return rng.normal(size=(kh, kw)), H, W
+
+
+def check_conv_matrix(fn, *, verbose: bool = True) -> Result:
+    """``conv_matrix(kernel, H, W)``: the matrix M, shape ((H − kh + 1)(W − kw + 1), H·W),
+    of the valid cross-correlation on H × W images: ``M @ image.ravel()`` equals
+    ``conv2d_single(image, kernel).ravel()`` (NumPy's row-major order)."""
+    return check_function(
+        fn, _conv_matrix, _case_matrix, name="conv_matrix",
+        signature="conv_matrix(kernel, H, W)",
+        mistakes=[
+            Mistake(lambda k, H, W: _conv_matrix(k, H, W, flip=True),
+                    "you flipped the kernel: that is the matrix of a true convolution. The "
+                    "layer cross-correlates: row (y, z) holds kernel[i, j] at column "
+                    "(y + i)·W + (z + j)."),
+            Mistake(lambda k, H, W: _conv_matrix(k, H, W).T,
+                    "you built the transpose: one row per *output* pixel, one column per "
+                    "input pixel, so that M @ image.ravel() gives the output."),
+            Mistake(lambda k, H, W: _conv_matrix(k, H, W, order="F"),
+                    "you numbered the pixels column by column (Fortran order); "
+                    "image.ravel() reads row by row: pixel (r, c) is entry r·W + c."),
+            Mistake(_same_matrix,
+                    "that is the matrix of a zero-padded ('same') convolution, H·W outputs; "
+                    "the exercise asks for the valid one, (H − kh + 1)(W − kw + 1) outputs."),
+        ],
+        rtol=1e-5, atol=1e-6, verbose=verbose,
+    )
+
+
+# --- exercise 4: how many connections? -------------------------------------------------------------
+
+def _axis_pairs(n, k, *, border=True):
+    """Σ over the n outputs of one axis of the number of in-range inputs of its window (a
+    'same' convolution: odd k, zero padding p = (k − 1)/2, stride 1)."""
+    p = (k - 1) // 2
+    if not border:
+        return n * k
+    return sum(min(o + p, n - 1) - max(o - p, 0) + 1 for o in range(n))
+
+
+def _n_connections(H, W, k):
+    return _axis_pairs(H, k) * _axis_pairs(W, k)
+
+
+_CONNECTION_MISTAKES = [
+    Mistake(lambda H, W, k: H * W * k * k,
+            "that counts every window position as k·k connections, including the ones that "
+            "land on the zero padding. Padding pixels are not inputs: near the border a window "
+            "sees fewer than k·k real pixels."),
+    Mistake(lambda H, W, k: (H - k + 1) * (W - k + 1) * k * k,
+            "that is the count for a valid convolution (windows entirely inside the image); "
+            "this layer is zero-padded to keep the H × W size, so the border outputs count "
+            "too, each with the pixels its window does cover."),
+    Mistake(lambda H, W, k: (H * k - ((k - 1) // 2) ** 2) * (W * k - ((k - 1) // 2) ** 2),
+            "close: per axis, the windows at the two ends lose 1 + 2 + … + p = p(p + 1)/2 "
+            "inputs each (p = (k − 1)/2), p(p + 1) in all, not p²."),
+    Mistake(lambda H, W, k: H * W * k,
+            "count both axes: each output sees up to k rows *and* k columns."),
 ]
 
 
-def _case_length(rng):
-    """A case on which the reference and every known mistake give different answers, so the
-    first wrong case names the right mistake (needs stride >= 2, padding >= 1)."""
+def _case_connections(rng):
     for _ in range(1000):
-        k = int(rng.integers(1, 8))
-        padding = int(rng.integers(1, 8))
-        stride = int(rng.integers(2, 5))
-        n = int(rng.integers(max(1, k - 2 * padding), 40))
-        case = (n, k, stride, padding)
-        answers = [_output_length(*case)] + [m(*case) for m in _LENGTH_MISTAKES]
+        k = int(rng.choice([3, 5, 7, 9]))
+        H, W = int(rng.integers(k, 41)), int(rng.integers(k, 41))
+        answers = [_n_connections(H, W, k)] + [m.fn(H, W, k) for m in _CONNECTION_MISTAKES]
         if len(set(answers)) == len(answers):
-            return case
-    raise RuntimeError("no discriminating case found")  # pragma: no cover
+            return H, W, k
+    raise RuntimeError("no case separates the mistakes")  # pragma: no cover
 
 
-def check_output_length(fn, *, verbose: bool = True) -> Result:
-    """``output_length(n, k, stride, padding)`` = ⌊(n + 2p − k)/s⌋ + 1, the number of positions
-    of a length-k window on a length-n input zero-padded by p on both sides, moving s at a
-    time."""
+def check_n_connections(fn, *, verbose: bool = True) -> Result:
+    """``n_connections(H, W, k)``: the number of (input pixel, output pixel) pairs that
+    interact in a stride-1 k × k convolution (odd k) with zero padding (k − 1)/2 on an H × W
+    image, i.e. the number of entries of its matrix that a kernel without zeros makes
+    non-zero."""
     return check_function(
-        fn, _output_length, _case_length, name="output_length",
-        signature="output_length(n, k, stride, padding)",
-        mistakes=[
-            Mistake(lambda n, k, s, p: -(-(n + 2 * p - k) // s) + 1,
-                    "you rounded up: a window that would stick out past the padded end is not "
-                    "used, so round (n + 2p − k)/s *down*."),
-            Mistake(lambda n, k, s, p: (n + 2 * p - k) // s,
-                    "off by one: count the first window too, ⌊(n + 2p − k)/s⌋ + 1."),
-            Mistake(lambda n, k, s, p: (n + p - k) // s + 1,
-                    "the padding is added on *both* sides: n + 2p."),
-            Mistake(lambda n, k, s, p: n + 2 * p - k + 1,
-                    "you ignored the stride: the window moves s positions at a time, divide "
-                    "by s."),
-            Mistake(lambda n, k, s, p: (n + 2 * p - k) / s + 1,
-                    "return a whole number: use floor division //."),
-        ],
-        atol=0, rtol=0, n_cases=40, verbose=verbose,
+        fn, _n_connections, _case_connections, name="n_connections",
+        signature="n_connections(H, W, k)", mistakes=_CONNECTION_MISTAKES,
+        atol=0, rtol=0, n_cases=30, verbose=verbose,
     )

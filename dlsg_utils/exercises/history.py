@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from . import Mistake, Result, check_function
 
 __all__ = [
-    "check_complex_cell",
     "check_gabor_kernel",
     "check_preferred_orientation",
+    "check_vgg_parameters",
 ]
 
 
-# --- exercise 1: a simple cell's receptive field -----------------------------------------------
+# --- exercise 1 (warm-up): a simple cell's receptive field -------------------------------------
 
 def _gabor(size, theta, wavelength, sigma, *, carrier=np.cos, y_up=True, across=True,
            center=True, normalise=True):
@@ -38,12 +40,15 @@ def _case_gabor(rng):
 
 
 def check_gabor_kernel(fn, *, verbose: bool = True) -> Result:
-    """``gabor_kernel(size, theta, wavelength, sigma)``: the even (cosine) Gabor filter of the
+    """``gabor_filter(size, theta, wavelength, sigma)``: the even (cosine) Gabor filter of the
     chapter, preferring bars at angle θ (radians, counter-clockwise, y up), zero mean, unit L2
-    norm, shape (size, size)."""
+    norm, shape (size, size).
+
+    The tolerance (rtol 1e-4, atol 1e-6 on entries of a unit-norm kernel) accepts an answer
+    computed in float32; every listed mistake changes entries by far more."""
     return check_function(
-        fn, _gabor_kernel, _case_gabor, name="gabor_kernel",
-        signature="gabor_kernel(size, theta, wavelength, sigma)",
+        fn, _gabor_kernel, _case_gabor, name="gabor_filter",
+        signature="gabor_filter(size, theta, wavelength, sigma)",
         mistakes=[
             Mistake(lambda n, t, w, s: _gabor(n, np.deg2rad(t), w, s),
                     "theta is already in radians: do not convert it with np.deg2rad (or "
@@ -66,88 +71,156 @@ def check_gabor_kernel(fn, *, verbose: bool = True) -> Result:
                     "the image is mirrored: rows go down, so y must point up "
                     "(y = −(row − centre)) for θ to turn counter-clockwise."),
         ],
-        verbose=verbose,
+        rtol=1e-4, atol=1e-6, verbose=verbose,
     )
 
 
-# --- exercise 2: the preferred orientation -------------------------------------------------------
+# --- exercise 2: the preferred orientation, between the samples ----------------------------------
+
+def _circular_mean(responses, angles, *, double=True, halve=True, arctan2=True, degrees=True):
+    """Response-weighted circular mean of orientations (degrees, period 180°)."""
+    responses = np.asarray(responses, dtype=float)
+    factor = 2.0 if double else 1.0
+    a = np.deg2rad(factor * np.asarray(angles, dtype=float))
+    c, s = (responses * np.cos(a)).sum(-1), (responses * np.sin(a)).sum(-1)
+    phi = np.arctan2(s, c) if arctan2 else np.arctan(s / c)
+    phi = phi / factor if halve else phi
+    return np.rad2deg(phi) % 180.0 if degrees else phi
+
 
 def _preferred_orientation(responses, angles):
-    return np.asarray(angles)[np.argmax(responses, axis=-1)]
+    return _circular_mean(responses, angles)
+
+
+def _on_the_circle(value):
+    """An orientation θ (degrees) as the point (cos 2θ, sin 2θ): θ and θ + 180° coincide, so
+    any representative of the answer (e.g. −10° or 170°) compares equal."""
+    t = np.deg2rad(2.0 * np.asarray(_as_numpy(value), dtype=float))
+    return np.stack([np.cos(t), np.sin(t)], axis=-1)
+
+
+def _as_numpy(value):
+    return value.detach().cpu().numpy() if hasattr(value, "detach") else value
+
+
+def _circle(fn):
+    """``fn`` with its answer mapped onto the orientation circle (same signature)."""
+    @functools.wraps(fn)
+    def mapped(*args):
+        out = fn(*args)
+        return None if out is None else _on_the_circle(out)
+    return mapped
 
 
 def _case_tuning(rng):
-    n_angles = int(rng.integers(6, 37))
-    angles = rng.uniform(0.3, 9.7) + np.arange(n_angles) * 180.0 / n_angles
-    if rng.random() < 0.4:  # one cell, positive tuning curve
-        return rng.uniform(0.0, 1.0, size=n_angles), angles
-    n_cells = int(rng.integers(2, 9))
-    responses = rng.uniform(0.0, 1.0, size=(n_cells, n_angles))
-    dip = rng.random(n_cells) < 0.5  # some cells are strongly suppressed at one angle
-    dip[:2] = True, False
-    responses[dip, rng.integers(0, n_angles)] -= 2.0
+    n_angles = int(rng.integers(8, 37))
+    angles = rng.uniform(0.0, 180.0 / n_angles) + np.arange(n_angles) * 180.0 / n_angles
+    shape = (n_angles,) if rng.random() < 0.4 else (int(rng.integers(2, 7)), n_angles)
+    pref = rng.uniform(0.0, 180.0, size=shape[:-1] + (1,))
+    kappa = rng.uniform(1.0, 6.0, size=shape[:-1] + (1,))
+    tuning = np.exp(kappa * (np.cos(np.deg2rad(2 * (angles - pref))) - 1))
+    responses = np.maximum(0.0, tuning + rng.normal(0.0, 0.05, size=shape))
     return responses, angles
 
 
 def check_preferred_orientation(fn, *, verbose: bool = True) -> Result:
-    """``preferred_orientation(responses, angles)``: responses (..., n_angles), angles
-    (n_angles,) in degrees; returns the angle of the largest response of each cell."""
+    """``preferred_orientation(responses, angles)``: responses (..., n_angles) ≥ 0, angles
+    (n_angles,) in degrees covering 180°; returns the response-weighted circular mean
+    orientation in degrees, shape ``responses.shape[:-1]``. Orientations are compared modulo
+    180° (as the point (cos 2θ, sin 2θ)), so every representative of the answer is accepted."""
+    if not callable(fn):
+        return check_function(fn, _preferred_orientation, _case_tuning,
+                              name="preferred_orientation",
+                              signature="preferred_orientation(responses, angles)",
+                              verbose=verbose)
+    wrong = [
+        (lambda r, a: np.asarray(a)[np.argmax(r, axis=-1)],
+         "that is the argmax, one of the sampled angles. The exercise asks for the "
+         "response-weighted circular mean, which can fall between the samples."),
+        (lambda r, a: _circular_mean(r, a, double=False, halve=False),
+         "orientation repeats every 180°, not 360°: a bar at 10° and one at 190° are the "
+         "same bar, but as unit vectors they point in opposite directions and cancel. "
+         "Double the angles before summing the vectors, and halve the angle of the sum."),
+        (lambda r, a: _circular_mean(r, a, halve=False),
+         "doubling the angles is right, but halve the angle of the summed vector at the end."),
+        (lambda r, a: _circular_mean(r, a, arctan2=False),
+         "np.arctan(S / C) loses the quadrant (it cannot tell (C, S) from (−C, −S)): use "
+         "np.arctan2(S, C)."),
+        (lambda r, a: _circular_mean(r, a, degrees=False),
+         "return degrees, like the input angles (np.rad2deg)."),
+        (lambda r, a: np.broadcast_to(np.mean(a), np.shape(r)[:-1]),
+         "you averaged the angles without weighting them by the responses."),
+    ]
     return check_function(
-        fn, _preferred_orientation, _case_tuning, name="preferred_orientation",
-        signature="preferred_orientation(responses, angles)",
-        mistakes=[
-            Mistake(lambda r, a: np.asarray(a)[np.argmin(r, axis=-1)],
-                    "you took the argmin: the preferred orientation is where the cell fires "
-                    "*most*."),
-            Mistake(lambda r, a: np.argmax(r, axis=-1),
-                    "you returned the index of the peak, not the angle: index `angles` with "
-                    "it."),
-            Mistake(lambda r, a: np.max(r, axis=-1),
-                    "you returned the peak response, not the angle at which it occurs."),
-            Mistake(lambda r, a: np.asarray(a)[np.argmax(np.abs(r), axis=-1)],
-                    "no abs: a strongly *negative* response means the cell is silenced, not "
-                    "that it prefers that angle."),
-            Mistake(lambda r, a: np.asarray(a)[np.argmax(r, axis=0)],
-                    "take the argmax along the last axis (angles), one result per cell."),
-        ],
-        verbose=verbose,
+        _circle(fn), _circle(_preferred_orientation), _case_tuning,
+        name="preferred_orientation", signature="preferred_orientation(responses, angles)",
+        mistakes=[Mistake(_circle(w), hint) for w, hint in wrong],
+        rtol=0, atol=1e-6, verbose=verbose,
     )
 
 
-# --- exercise 3: a complex cell ------------------------------------------------------------------
+# --- exercise 3: counting VGG ---------------------------------------------------------------------
 
-def _complex_cell(response_map):
-    return np.max(response_map, axis=(-2, -1))
+def _vgg(config, image_size, hidden, n_classes, *, biases=True, pooled=True, in_channels=3,
+         n_fc=3, convs=True):
+    channels, size, n = in_channels, image_size, 0
+    for v in config:
+        if v == "M":
+            size = size // 2 if pooled else size
+        else:
+            n += (9 * channels * v + (v if biases else 0)) if convs else 0
+            channels = v
+    widths = [channels * size * size] + [hidden] * (n_fc - 1) + [n_classes]
+    for fan_in, fan_out in zip(widths[:-1], widths[1:], strict=True):
+        n += fan_in * fan_out + (fan_out if biases else 0)
+    return n
 
 
-def _case_map(rng):
-    h, w = int(rng.integers(3, 12)), int(rng.integers(3, 12))
-    shape = (h, w) if rng.random() < 0.4 else (int(rng.integers(2, 6)), h, w)
-    return (rng.normal(size=shape),)
+def _vgg_parameters(config, image_size, hidden, n_classes):
+    return _vgg(config, image_size, hidden, n_classes)
 
 
-def check_complex_cell(fn, *, verbose: bool = True) -> Result:
-    """``complex_cell(response_map)``: response_map (..., H, W) of one simple cell per leading
-    index; returns the maximum over the two position axes, shape (...)."""
+_VGG_MISTAKES = [
+    Mistake(lambda c, i, h, k: _vgg(c, i, h, k, biases=False),
+            "every convolution and every fully connected layer has a bias too: one per "
+            "output channel or unit."),
+    Mistake(lambda c, i, h, k: _vgg(c, i, h, k, pooled=False),
+            "each 'M' halves the height and the width of the maps, so the first fully "
+            "connected layer sees channels × (image_size / 2^(number of 'M'))², not the full "
+            "image size."),
+    Mistake(lambda c, i, h, k: _vgg(c, i, h, k, in_channels=1),
+            "the input is an RGB image: the first convolution has 3 input channels."),
+    Mistake(lambda c, i, h, k: _vgg(c, i, h, k, n_fc=2),
+            "VGG has three fully connected layers: flattened maps → hidden → hidden → "
+            "n_classes."),
+    Mistake(lambda c, i, h, k: _vgg(c, i, h, k, convs=False),
+            "you left out the convolutions: their 3 × 3 × C_in × C_out weights (plus biases) "
+            "count too."),
+]
+
+
+def _case_vgg(rng):
+    for _ in range(1000):
+        blocks = int(rng.integers(1, 4))
+        config = []
+        for _ in range(blocks):
+            config += [int(rng.choice([4, 8, 12, 16, 24]))] * int(rng.integers(1, 3)) + ["M"]
+        image_size = 2 ** blocks * int(rng.integers(1, 4))
+        case = (config, image_size, int(rng.integers(8, 40)), int(rng.integers(2, 12)))
+        answers = [_vgg_parameters(*case)] + [m.fn(*case) for m in _VGG_MISTAKES]
+        if len(set(answers)) == len(answers):
+            return case
+    raise RuntimeError("no case separates the mistakes")  # pragma: no cover
+
+
+def check_vgg_parameters(fn, *, verbose: bool = True) -> Result:
+    """``vgg_parameters(config, image_size, hidden, n_classes)``: the number of weights and
+    biases of a VGG-style network: 3 input channels; each int in ``config`` a 3×3 convolution
+    (stride 1, padding 1, with bias) to that many channels; each ``"M"`` a 2×2 max-pool with
+    stride 2; then three fully connected layers (flattened maps → hidden → hidden →
+    n_classes), with biases."""
     return check_function(
-        fn, _complex_cell, _case_map, name="complex_cell",
-        signature="complex_cell(response_map)",
-        mistakes=[
-            Mistake(lambda m: np.mean(m, axis=(-2, -1)),
-                    "you averaged over positions: averaging dilutes a single strong response "
-                    "with all the empty positions. A complex cell takes the max."),
-            Mistake(lambda m: np.sum(m, axis=(-2, -1)),
-                    "you summed over positions: the answer would grow with the image size. A "
-                    "complex cell takes the max."),
-            Mistake(lambda m: np.max(m, axis=-1),
-                    "max over both position axes (H and W), not only the last one: "
-                    "axis=(-2, -1)."),
-            Mistake(lambda m: np.max(m),
-                    "one max per cell: with a stack of maps (C, H, W), reduce only the last "
-                    "two axes, axis=(-2, -1), so the result has shape (C,)."),
-            Mistake(lambda m: np.max(np.abs(m), axis=(-2, -1)),
-                    "no abs: the complex cell pools the simple cell's responses as they are "
-                    "(negative means silent)."),
-        ],
-        verbose=verbose,
+        fn, _vgg_parameters, _case_vgg, name="vgg_parameters",
+        signature="vgg_parameters(config, image_size, hidden, n_classes)",
+        mistakes=_VGG_MISTAKES, atol=0, rtol=0, n_cases=30, verbose=verbose,
     )
