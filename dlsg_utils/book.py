@@ -19,8 +19,9 @@ def glue(name: str, value: T, *, display: bool = False) -> T:
     """Record ``value`` under ``name`` for the book's ``{glue:...}`` roles and return it.
 
     NumPy scalars and 0-d arrays or tensors are recorded (and returned) as the Python number
-    they hold, so that format specs in the text work on them. ``display=True`` also shows the value in the cell's output. Names must be unique within a
-    chapter (a Python identifier is a safe choice).
+    they hold, so that format specs in the text work on them. ``display=True`` also shows the
+    value in the cell's output. Names must be unique within a chapter (a Python identifier is
+    a safe choice).
     """
     if not isinstance(name, str) or not name.isidentifier():
         raise ValueError(f"name must be a Python identifier, got {name!r}")
