@@ -16,6 +16,7 @@ embedded as images, so the player works in the static HTML book without a kernel
 
 from __future__ import annotations
 
+import html as _html
 import re
 from collections.abc import Mapping, Sequence
 
@@ -290,13 +291,21 @@ class AnimationHTML(str):
     """The HTML of an animation player: a ``str`` that Jupyter displays as the player.
 
     Its short ``repr`` keeps megabytes of base64 frames out of text outputs; ``n_frames`` is the
-    number of frames embedded.
+    number of frames embedded; ``png`` is one still frame (the last), which formats that cannot
+    play an animation -- the book's PDF edition -- show instead, with a line saying so.
     """
 
     n_frames: int
+    png: bytes | None = None
 
     def _repr_html_(self) -> str:
         return str(self)
+
+    def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
+        bundle = {"text/html": str(self), "text/plain": repr(self)}
+        if self.png is not None:
+            bundle["image/png"] = self.png
+        return bundle
 
     def __repr__(self) -> str:
         return f"<animation player: {self.n_frames} frames, {len(self) / 1e6:.1f} MB of HTML>"
@@ -322,11 +331,33 @@ _ICONS = {
 _ICON = re.compile(r'<i class="(fa [^"]*)"></i>')
 
 
-def _offline_player(html: str) -> str:
-    """``html`` without the CDN stylesheet, its icons replaced by characters."""
+def _offline_player(html: str, alt: str) -> str:
+    """``html`` without the CDN stylesheet, its icons replaced by characters, and what a screen
+    reader needs: the frame image's alt text and a label on the frame slider."""
     html = _CDN_LINK.sub("", html)
-    return _ICON.sub(lambda m: f'<span aria-hidden="true">{_ICONS.get(m.group(1), "?")}</span>',
+    html = _ICON.sub(lambda m: f'<span aria-hidden="true">{_ICONS.get(m.group(1), "?")}</span>',
                      html)
+    html = re.sub(r'<img id="(_anim_img\w+)">',
+                  lambda m: f'<img id="{m.group(1)}" alt="{_html.escape(alt, quote=True)}">', html)
+    return re.sub(r'<input id="(_anim_slider\w+)" type="range"',
+                  r'<input id="\1" type="range" aria-label="animation frame"', html)
+
+
+_STILL_NOTE = "An animation in the web edition of this book; here, its last frame."
+
+
+def _still_png(fig) -> bytes:
+    """The figure as it stands (the last frame) as PNG, with a line saying it is a still."""
+    import io
+
+    note = fig.text(0.5, 0.005, _STILL_NOTE, ha="center", va="bottom", fontsize=8,
+                    style="italic", color="0.3")
+    buf = io.BytesIO()
+    try:
+        fig.savefig(buf, format="png", dpi=fig.dpi)
+    finally:
+        note.remove()
+    return buf.getvalue()
 
 
 def animation_html(
@@ -336,6 +367,7 @@ def animation_html(
     default_mode: str = "once",
     embed_limit_mb: float | None = None,
     close: bool = True,
+    alt: str = "animation frame",
 ) -> AnimationHTML:
     """The interactive JavaScript player of ``anim`` (``anim.to_jshtml()``) as HTML.
 
@@ -346,17 +378,21 @@ def animation_html(
     notebook does not also show its last frame as a static image.
 
     The player needs nothing from the network: matplotlib's link to Font Awesome on a CDN is
-    removed and the button icons are plain characters (▶, ❚❚, ‹, ›, ...).
+    removed and the button icons are plain characters (▶, ❚❚, ‹, ›, ...). ``alt`` describes
+    the animation for screen readers (the frame image's alt text). The result also carries the
+    last frame as PNG (``.png``), for the PDF edition.
     """
     rc = {"animation.frame_format": frame_format}
     if embed_limit_mb is not None:
         rc["animation.embed_limit"] = embed_limit_mb
     with mpl.rc_context(rc):
         html = anim.to_jshtml(default_mode=default_mode)
-    if close:
-        plt.close(anim._fig)
-    out = AnimationHTML(_offline_player(html))
+    fig = anim._fig
+    out = AnimationHTML(_offline_player(html, alt))
     out.n_frames = html.count('] = "data:image/')
+    out.png = _still_png(fig)
+    if close:
+        plt.close(fig)
     return out
 
 
@@ -480,7 +516,7 @@ def race_html(surface, paths: Mapping[str, np.ndarray],
     ``default_mode``, which go to :func:`animation_html`. The last line of a notebook cell
     ``race_html(BEALE, paths)`` shows the player.
     """
-    html_kw = {k: kw.pop(k) for k in ("frame_format", "default_mode", "embed_limit_mb")
+    html_kw = {k: kw.pop(k) for k in ("frame_format", "default_mode", "embed_limit_mb", "alt")
                if k in kw}
     return animation_html(race_animation(surface, paths, losses, **kw), **html_kw)
 

@@ -217,3 +217,17 @@ def test_history_plots_training_and_validation_curves_and_the_best_epoch():
     assert labels == ["train", "validation"]
     np.testing.assert_allclose(axes[1].get_lines()[1].get_ydata(), h.val_acc)
     assert any(np.allclose(line.get_xdata(), 2) for line in axes[0].get_lines())
+
+
+def test_players_are_described_for_screen_readers_and_carry_a_still_for_the_pdf():
+    from dlsg_utils.functions import BEALE
+    from dlsg_utils.plot import race_html
+
+    paths = {"SGD": np.array([[3.0, 4.0], [2.9, 3.0], [2.8, 2.0]])}
+    player = race_html(BEALE, paths, max_frames=3, alt="SGD's path on Beale's function")
+    assert 'alt="SGD&#x27;s path on Beale&#x27;s function"' in player
+    assert 'type="range" aria-label="animation frame"' in player
+    assert "<img id=" in player and player.count('alt="') == 1
+    bundle = player._repr_mimebundle_()
+    assert bundle["text/html"] == str(player)
+    assert bundle["image/png"].startswith(b"\x89PNG\r\n\x1a\n") and bundle["image/png"] == player.png
