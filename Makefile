@@ -11,7 +11,7 @@ STAMP := $(VENV)/.installed
 TEST_ENV := DLSG_SMOKE=1 DLSG_OFFLINE=1 MPLBACKEND=Agg OMP_NUM_THREADS=1 PYDEVD_DISABLE_FILE_VALIDATION=1
 JOBS ?= 2
 
-.PHONY: book test lint unit notebooks browser bench clean lab
+.PHONY: print-tex-packages book pdf test lint unit notebooks browser bench clean lab
 
 # A .venv without the stamp was interrupted while it was being built: start it again rather
 # than trust it. A stamp older than the requirements means "update in place".
@@ -37,6 +37,20 @@ $(WIDGETS_JS): tools/vendor_js.py | $(STAMP)
 
 book: $(STAMP) $(WIDGETS_JS)
 	$(BIN)/jupyter-book build . --all -W -n --keep-going
+
+# The PDF edition: Jupyter Book's LaTeX builder with XeLaTeX (Debian's TeX Live packages, as
+# .ci/run installs them). Executions come from the same cache as `make book`. The PDF is copied
+# next to the HTML pages, which link to it.
+TEX_PACKAGES := texlive-xetex texlive-latex-recommended texlive-latex-extra texlive-fonts-recommended fonts-freefont-otf latexmk xindy
+print-tex-packages:
+	@echo $(TEX_PACKAGES)
+
+pdf: $(STAMP)
+	@command -v xelatex > /dev/null && command -v latexmk > /dev/null || { \
+		echo "make pdf needs XeLaTeX and latexmk: apt-get install $(TEX_PACKAGES)"; exit 1; }
+	$(BIN)/jupyter-book build . --builder pdflatex -W -n --keep-going
+	mkdir -p _build/html && cp _build/latex/book.pdf _build/html/book.pdf
+	@echo "PDF: _build/latex/book.pdf (and _build/html/book.pdf)"
 
 test: lint unit notebooks browser
 

@@ -7,6 +7,10 @@
   own cache folder, ``_build/.jupyter_cache/<key>``: an unchanged rebuild re-executes nothing,
   and any of those changes re-executes everything.
 
+- The PDF edition cannot fold a cell away, so the cells the web pages hide are left out of it:
+  the Colab setup cell entirely, and each exercise's solution in favour of a line saying where
+  to find it (so a reader of the paper copy still tries the exercise first).
+
 - sphinx-thebe and sphinx-togglebutton add their inline configuration <script> twice (once with
   filename None, once with ""), which throws "Identifier 'THEBE_JS_URL' has already been
   declared" in every page's console: keep one copy of each script.
@@ -18,6 +22,9 @@ import os
 import shutil
 import sys
 from pathlib import Path
+
+from docutils import nodes
+from sphinx.transforms.post_transforms import SphinxPostTransform
 
 
 def _dedupe_scripts(app, pagename, templatename, context, doctree):
@@ -72,7 +79,30 @@ def _keyed_execution_cache(app, config):
     config.nb_execution_cache_path = str(current)
 
 
+SOLUTION_NOTE = ("Solution: in the web edition and in the notebook, folded away so that you "
+                 "can try the exercise first.")
+
+
+class DropHiddenCellsInPDF(SphinxPostTransform):
+    """In LaTeX output, drop the cells tagged ``hide-cell``; a solution leaves a note."""
+
+    default_priority = 5
+    builders = ("latex",)
+
+    def run(self, **kwargs):
+        for cell in list(self.document.findall(nodes.container)):
+            if "tag_hide-cell" not in cell.get("classes", []):
+                continue
+            if "#@title Solution" in cell.astext():
+                note = nodes.paragraph()
+                note += nodes.emphasis(text=SOLUTION_NOTE)
+                cell.replace_self(note)
+            else:
+                cell.parent.remove(cell)
+
+
 def setup(app):
+    app.add_post_transform(DropHiddenCellsInPDF)
     app.connect("config-inited", _keyed_execution_cache)
     app.connect("html-page-context", _dedupe_scripts, priority=900)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
