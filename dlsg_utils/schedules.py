@@ -51,9 +51,8 @@ def _step(opt, step_size: int = 10, gamma: float = 0.1):
 def _multistep(opt, milestones=(30, 60), gamma: float = 0.1):
     if isinstance(milestones, (str, bytes)) or not hasattr(milestones, "__iter__"):
         raise TypeError(f"milestones must be a sequence of ints, got {milestones!r}")
-    milestones = [check_int("milestones", m, min=1) for m in milestones]
-    if any(b <= a for a, b in zip(milestones, milestones[1:], strict=False)):
-        raise ValueError(f"milestones must be strictly increasing, got {milestones}")
+    # steps >= 0; torch counts repeats (a milestone given twice decays twice), order is free
+    milestones = [check_int("milestones", m, min=0) for m in milestones]
     check_real("gamma", gamma, min=0, min_open=True)
     return tls.MultiStepLR(opt, milestones=list(milestones), gamma=gamma)
 

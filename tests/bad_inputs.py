@@ -253,8 +253,6 @@ def _cases() -> list[Case]:
              "gamma"),
         Case("multistep_negative_milestone", lambda: schedules.make_schedule(
             "multistep", _opt(), milestones=(-5, 10)), "milestones"),
-        Case("multistep_unsorted_milestones", lambda: schedules.make_schedule(
-            "multistep", _opt(), milestones=(20, 10)), "milestones"),
         Case("exponential_zero_gamma", lambda: schedules.make_schedule(
             "exponential", _opt(), gamma=0.0), "gamma"),
         Case("cosine_zero_T_max", lambda: schedules.make_schedule("cosine", _opt(), T_max=0),
