@@ -36,6 +36,7 @@ __all__ = [
     "contour_levels",
     "history",
     "loss_curves",
+    "path_bounds",
     "path_losses",
     "race_animation",
     "race_html",
@@ -196,6 +197,29 @@ def trajectories(
     if legend:
         ax.legend(fontsize="small", loc="best")
     return ax
+
+
+def path_bounds(paths: Mapping[str, np.ndarray], surface=None, *,
+                margin: float = 0.05) -> tuple[tuple[float, float], tuple[float, float]]:
+    """A box ``((x_lo, x_hi), (y_lo, y_hi))`` that holds every finite point of every path
+    (and the surface's own ``bounds`` when a surface is given), widened on each side by
+    ``margin`` times its width (a direction in which every point is equal gets width 1). Pass it as ``bounds=`` to :func:`contour` or
+    :func:`race_animation` so that no path leaves the picture.
+    """
+    paths = _check_paths(paths)
+    points = [p[np.isfinite(p).all(axis=1)] for p in paths.values()]
+    if surface is not None:
+        x_lo, x_hi, y_lo, y_hi = _bounds(surface)
+        points.append(np.array([[x_lo, y_lo], [x_hi, y_hi]]))
+    pts = np.concatenate(points)
+    if len(pts) == 0:
+        raise ValueError("the paths have no finite point and no surface bounds were given")
+    lo, hi = pts.min(axis=0), pts.max(axis=0)
+    flat = hi <= lo  # one point, or a path along a line: a box of width 1 around it
+    lo, hi = np.where(flat, lo - 0.5, lo), np.where(flat, hi + 0.5, hi)
+    pad = margin * (hi - lo)
+    lo, hi = lo - pad, hi + pad
+    return (float(lo[0]), float(hi[0])), (float(lo[1]), float(hi[1]))
 
 
 def path_losses(surface, paths: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -440,6 +464,7 @@ def race_animation(
     levels: int | Sequence[float] = 25,
     figsize: tuple[float, float] = (10, 4),
     dpi: int = 72,
+    bounds=None,
 ) -> FuncAnimation:
     """Optimizers racing on a surface: contours with growing paths (left), loss vs step (right).
 
@@ -448,7 +473,8 @@ def race_animation(
     otherwise. The animation has ``frames`` frames (default ``min(T, max_frames)``, at most T)
     showing steps evenly spread over 0, ..., T − 1 — long runs are subsampled so an embedded
     player stays small; ``anim.steps[k]`` is the last step frame k shows. Turn it into HTML
-    with :func:`animation_html`, or use :func:`race_html`.
+    with :func:`animation_html`, or use :func:`race_html`. ``bounds``: the contour panel's box
+    (default the surface's; :func:`path_bounds` gives one that holds every path).
     """
     paths = _check_paths(paths)
     check_int("max_frames", max_frames, min=1)
@@ -465,7 +491,7 @@ def race_animation(
 
     fig, (ax, ax_loss) = plt.subplots(1, 2, figsize=figsize, dpi=dpi,
                                       gridspec_kw={"width_ratios": [1.1, 1]})
-    contour(surface, ax, levels=levels, title="")
+    contour(surface, ax, levels=levels, title="", bounds=bounds)
     start = next(iter(paths.values()))[0]
     ax.plot(*start, "o", ms=9, mfc="none", mec="k", mew=1.2, zorder=4, label="start")
 

@@ -3,6 +3,10 @@
 Every update uses the slides' code form, with ε added *after* the square root
 (``/ (np.sqrt(cache) + eps)``), which is also PyTorch's form. The random cases draw ε between
 1e-3 and 1e-1 so that putting it inside the root gives a visibly different answer.
+
+Exercises: 1 one Adagrad step (warm-up); 2 one rprop step, then rprop on Hinton's sequence;
+3 Reddi et al.'s online problem with your own Adam; 4 how wide is a learning-rate window;
+5 one AdamW step, in PyTorch's or in Loshchilov & Hutter's form.
 """
 
 from __future__ import annotations
@@ -13,9 +17,10 @@ from . import Mistake, Result, check_function
 
 __all__ = [
     "check_adagrad_step",
-    "check_adam_bias_correction",
     "check_adamw_step",
-    "check_rmsprop_step",
+    "check_lr_window",
+    "check_reddi_adam",
+    "check_rprop_step",
 ]
 
 _EPS_HINT = ("ε is in the wrong place: add it *after* the square root, "
@@ -66,98 +71,198 @@ def check_adagrad_step(fn, *, verbose: bool = True) -> Result:
     )
 
 
-# --- exercise 2: one RMSProp step ------------------------------------------------------------
+# --- exercise 2: one rprop step -------------------------------------------------------------
 
-def _rmsprop_step(theta, E, grad, lr, decay, eps):
-    E = decay * E + (1 - decay) * grad**2
-    return theta - lr * grad / (np.sqrt(E) + eps), E
+_ETAS, _STEP_SIZES = (0.5, 1.2), (1e-6, 50.0)
 
 
-def _case_rmsprop(rng):
-    d = int(rng.integers(1, 6))
-    return (rng.normal(size=d), rng.uniform(0.1, 3.0, size=d), rng.normal(size=d),
-            float(rng.uniform(0.01, 0.5)), float(rng.uniform(0.6, 0.99)), _eps(rng))
+def _rprop_step(theta, prev, delta, grad):
+    same = grad * prev
+    delta = np.clip(delta * np.where(same > 0, _ETAS[1], np.where(same < 0, _ETAS[0], 1.0)),
+                    *_STEP_SIZES)
+    grad = np.where(same < 0, 0.0, grad)
+    return theta - np.sign(grad) * delta, grad, delta
 
 
-def check_rmsprop_step(fn, *, verbose: bool = True) -> Result:
-    """``rmsprop_step(theta, E, grad, lr, decay, eps)`` returns ``(theta, E)`` after one
-    RMSProp step: E ← ρE + (1 − ρ)g², θ ← θ − η g / (√E + ε), with ρ = ``decay``."""
+def _rprop_variant(theta, prev, delta, grad, *, etas=_ETAS, clip=True, reset=True,
+                   move_on_flip=False, magnitude=False, old_delta=False, sign=1.0):
+    same = grad * prev
+    new = delta * np.where(same > 0, etas[1], np.where(same < 0, etas[0], 1.0))
+    if clip:
+        new = np.clip(new, *_STEP_SIZES)
+    flipped = same < 0
+    moved = grad if move_on_flip else np.where(flipped, 0.0, grad)
+    size = delta if old_delta else new
+    step = moved * size if magnitude else np.sign(moved) * size
+    stored = np.where(flipped, 0.0, grad) if reset else grad
+    return theta - sign * step, stored, new
+
+
+def _case_rprop(rng):
+    """Coordinates with the same sign as before, a flipped sign, and a zero on either side."""
+    d = int(rng.integers(8, 14))
+    prev = rng.normal(size=d)
+    grad = np.abs(rng.normal(size=d)) * np.sign(prev) * rng.choice([1, -1], size=d)
+    grad[0] = abs(grad[0]) * np.sign(prev[0])  # same sign
+    grad[1] = -prev[1]  # flipped
+    grad[2], prev[3] = 0.0, 0.0  # a zero now, a zero before
+    delta = 10 ** rng.uniform(-6, np.log10(50), size=d)
+    delta[4], delta[5] = 45.0, 1.5e-6  # grows past the cap / shrinks below the floor
+    grad[4], prev[4] = abs(grad[4]) + 0.1, abs(prev[4]) + 0.1
+    grad[5], prev[5] = abs(grad[5]) + 0.1, -abs(prev[5]) - 0.1
+    return rng.normal(size=d), prev, delta, grad
+
+
+def check_rprop_step(fn, *, verbose: bool = True) -> Result:
+    """``rprop_step(theta, prev, delta, grad)`` returns ``(theta, prev, delta)`` after one step
+    of rprop as in the chapter's equations (PyTorch's variant) with η⁻ = 0.5, η⁺ = 1.2,
+    Δ clipped to [1e-6, 50]: Δ grows where ``grad`` has the sign of ``prev``, shrinks where
+    the sign flipped; a flipped coordinate does not move and stores 0 as its previous gradient;
+    every other coordinate moves by −Δ·sign(grad)."""
     return check_function(
-        fn, _rmsprop_step, _case_rmsprop, name="rmsprop_step",
-        signature="rmsprop_step(theta, E, grad, lr, decay, eps)",
+        fn, _rprop_step, _case_rprop, name="rprop_step",
+        signature="rprop_step(theta, prev, delta, grad)",
         mistakes=[
-            Mistake(lambda t, E, g, lr, r, e: _rmsprop_step(t, E, g, lr, r, e)[0],
-                    "return both the new parameters and the new average: `return theta, E`."),
-            Mistake(lambda t, E, g, lr, r, e: _rmsprop_step(t, E, g, lr, 1 - r, e),
-                    "decay and 1 − decay are swapped: the *old* average keeps the weight "
-                    "`decay` (0.9 on the slide), the new g² gets 1 − decay."),
-            Mistake(lambda t, E, g, lr, r, e: (t - lr * g / (np.sqrt(r * E + g**2) + e),
-                                               r * E + g**2),
-                    "the factor (1 − decay) in front of g² is missing: without it E is a "
-                    "decaying *sum* (Adagrad-like), not an average."),
-            Mistake(lambda t, E, g, lr, r, e: (t - lr * g / (np.sqrt(E) + e),
-                                               r * E + (1 - r) * g**2),
-                    "you divided by the *old* average. Update E first, then take the step."),
-            Mistake(lambda t, E, g, lr, r, e: (t - lr * g / np.sqrt(r * E + (1 - r) * g**2 + e),
-                                               r * E + (1 - r) * g**2),
-                    _EPS_HINT),
-            Mistake(lambda t, E, g, lr, r, e: (t - lr * g / (r * E + (1 - r) * g**2 + e),
-                                               r * E + (1 - r) * g**2),
-                    "the square root is missing: divide by √E + ε (a root *mean* square)."),
-            Mistake(lambda t, E, g, lr, r, e: (t + lr * g / (np.sqrt(r * E + (1 - r) * g**2) + e),
-                                               r * E + (1 - r) * g**2),
-                    _SIGN_HINT),
+            Mistake(lambda *a: _rprop_variant(*a, reset=False, move_on_flip=True),
+                    "after a flip your coordinate still moves and keeps the flipped gradient: "
+                    "that is the variant Igel & Hüsken call Rprop−. In the chapter's rprop (and "
+                    "PyTorch's) a flipped coordinate does not move this step and stores 0, so "
+                    "the next comparison leaves Δ unchanged."),
+            Mistake(lambda *a: _rprop_variant(*a, move_on_flip=True),
+                    "a coordinate whose sign flipped must not move this step (its gradient is "
+                    "set to 0): the flip says the last step jumped over a minimum."),
+            Mistake(lambda *a: _rprop_variant(*a, reset=False),
+                    "store 0 as the previous gradient of a flipped coordinate; otherwise the "
+                    "next step compares with the flipped sign and shrinks Δ a second time."),
+            Mistake(lambda *a: _rprop_variant(*a, clip=False),
+                    "clip the step sizes to [Δmin, Δmax] = [1e-6, 50] after multiplying."),
+            Mistake(lambda *a: _rprop_variant(*a, magnitude=True),
+                    "rprop uses only the *sign* of the gradient: step by Δ·sign(g), not Δ·g."),
+            Mistake(lambda *a: _rprop_variant(*a, old_delta=True),
+                    "update Δ first, then step with the *new* Δ."),
+            Mistake(lambda *a: _rprop_variant(*a, etas=(_ETAS[1], _ETAS[0])),
+                    "η⁺ and η⁻ are swapped: the step grows (×1.2) while the sign holds and "
+                    "shrinks (×0.5) when it flips."),
+            Mistake(lambda *a: _rprop_variant(*a, sign=-1.0),
+                    "wrong sign: the step goes *against* the gradient, θ − Δ·sign(g)."),
+            Mistake(lambda t, p, d, g: _rprop_step(t, p, d, g)[0],
+                    "return all three: `return theta, prev, delta`."),
         ],
         verbose=verbose,
     )
 
 
-# --- exercise 3: Adam's bias correction ------------------------------------------------------
+# --- exercise 3: Reddi et al.'s online problem with your own Adam ----------------------------
 
-def _bias_correction(m, v, t, beta1, beta2):
-    return m / (1 - beta1**t), v / (1 - beta2**t)
+def _reddi_adam(beta2, steps, *, project=True, decay_lr=True, correct=True, phase=1, big=1010.0):
+    x, m, v = 1.0, 0.0, 0.0
+    for t in range(1, steps + 1):
+        g = big if t % 101 == phase else -10.0
+        lr = 0.5 / np.sqrt(t) if decay_lr else 0.5
+        m = 0.9 * m + 0.1 * g
+        v = beta2 * v + (1 - beta2) * g * g
+        m_hat, v_hat = (m / (1 - 0.9**t), v / (1 - beta2**t)) if correct else (m, v)
+        x -= lr * m_hat / (np.sqrt(v_hat) + 1e-8)
+        if project:
+            x = min(1.0, max(-1.0, x))
+    return float(x)
 
 
-def _case_bias(rng):
-    d = int(rng.integers(1, 6))
-    return (rng.normal(size=d), rng.uniform(0.01, 2.0, size=d), int(rng.integers(2, 13)),
-            float(rng.uniform(0.5, 0.95)), float(rng.uniform(0.9, 0.999)))
+def _case_reddi(rng):
+    return float(rng.choice([0.9, 0.99, 0.999]) * rng.uniform(0.998, 1.0)), int(rng.integers(250, 1500))
 
 
-def check_adam_bias_correction(fn, *, verbose: bool = True) -> Result:
-    """``adam_bias_correction(m, v, t, beta1, beta2)`` returns ``(m_hat, v_hat)``:
-    m̂ = m / (1 − β₁ᵗ), v̂ = v / (1 − β₂ᵗ), for step t = 1, 2, ..."""
+def check_reddi_adam(fn, *, verbose: bool = True) -> Result:
+    """``reddi_adam(beta2, steps)`` returns the final x of Adam (β₁ = 0.9, ε = 1e-8, bias
+    correction, η_t = 0.5/√t) on Reddi et al.'s problem: x₀ = 1, gradient 1010 at the steps
+    t = 1, 102, 203, ... (t mod 101 = 1) and −10 otherwise, x projected back into [−1, 1]
+    after every step."""
     return check_function(
-        fn, _bias_correction, _case_bias, name="adam_bias_correction",
-        signature="adam_bias_correction(m, v, t, beta1, beta2)",
+        fn, _reddi_adam, _case_reddi, name="reddi_adam", signature="reddi_adam(beta2, steps)",
+        n_cases=8,
         mistakes=[
-            Mistake(lambda m, v, t, b1, b2: _bias_correction(m, v, t - 1, b1, b2),
-                    "off by one: after the t-th update the zero start still weighs β^t, so "
-                    "divide by 1 − β^t, not 1 − β^(t−1)."),
-            Mistake(lambda m, v, t, b1, b2: _bias_correction(m, v, t + 1, b1, b2),
-                    "off by one: use 1 − β^t, not 1 − β^(t+1)."),
-            Mistake(lambda m, v, t, b1, b2: (m / b1**t, v / b2**t),
-                    "divide by 1 − β^t (the weight the data has received so far), not by "
-                    "β^t (the weight still on the zero start)."),
-            Mistake(lambda m, v, t, b1, b2: (m / (1 - b1**t), v),
-                    "you corrected m but not v: the second moment starts at zero too."),
-            Mistake(lambda m, v, t, b1, b2: (m, v / (1 - b2**t)),
-                    "you corrected v but not m: the first moment starts at zero too."),
-            Mistake(lambda m, v, t, b1, b2: (m * (1 - b1**t), v * (1 - b2**t)),
-                    "multiply → divide: the zero start makes m and v too *small*, so the "
-                    "correction must make them larger."),
-            Mistake(lambda m, v, t, b1, b2: _bias_correction(m, v, t, b1, b1),
-                    "v is averaged with β₂, so its correction is 1 − β₂ᵗ (you used β₁)."),
-            Mistake(lambda m, v, t, b1, b2: (m / (1 - b1**t), v / np.sqrt(1 - b2**t)),
-                    "v̂ = v / (1 − β₂ᵗ) with no square root; the root is taken later, of v̂."),
+            Mistake(lambda b, n: _reddi_adam(b, n, project=False),
+                    "project x back into [−1, 1] after every step (np.clip(x, -1, 1)): the "
+                    "problem lives on that interval."),
+            Mistake(lambda b, n: _reddi_adam(b, n, decay_lr=False),
+                    "the learning rate decays: η_t = 0.5/√t, with t = 1 at the first step."),
+            Mistake(lambda b, n: _reddi_adam(b, n, correct=False),
+                    "Adam corrects both moments: m̂ = m/(1 − β₁ᵗ), v̂ = v/(1 − β₂ᵗ)."),
+            Mistake(lambda b, n: _reddi_adam(b, n, phase=0),
+                    "the large gradient comes at t = 1, 102, 203, … (t % 101 == 1, counting "
+                    "t from 1), not at t % 101 == 0."),
+            Mistake(lambda b, n: _reddi_adam(b, n, big=-1010.0),
+                    "the large gradient is +1010 (the loss 1010·x), the small ones −10."),
         ],
         verbose=verbose,
     )
 
 
-# --- exercise 4: one AdamW step --------------------------------------------------------------
+# --- exercise 4: how wide is a learning-rate window? ----------------------------------------
+
+def _lr_window(lrs, losses, factor):
+    lrs, losses = np.asarray(lrs, dtype=float), np.asarray(losses, dtype=float)
+    ok = np.isfinite(losses)
+    good = lrs[ok][losses[ok] <= factor * losses[ok].min()]
+    return float(np.log10(good.max() / good.min()))
+
+
+def _case_window(rng):
+    """A U-shaped sweep on a grid of half or quarter decades, diverged (inf or nan) at the top."""
+    step = float(rng.choice([0.25, 0.5]))
+    lrs = 10 ** (rng.uniform(-5, -3) + step * np.arange(int(rng.integers(8, 16))))
+    x = np.log10(lrs)
+    best = rng.uniform(x[1], x[-3])
+    losses = 0.1 + rng.uniform(0.05, 2.0) * (x - best) ** 2 + rng.uniform(0, 0.01, size=len(x))
+    losses[-int(rng.integers(1, 3)):] = rng.choice([np.inf, np.nan])
+    return lrs, losses, float(rng.uniform(1.1, 3.0))
+
+
+def _window_edges(lrs, losses, factor, transform):
+    lrs, losses = np.asarray(lrs, dtype=float), np.asarray(losses, dtype=float)
+    ok = np.isfinite(losses)
+    good = lrs[ok][losses[ok] <= factor * losses[ok].min()]
+    return transform(good)
+
+
+def check_lr_window(fn, *, verbose: bool = True) -> Result:
+    """``lr_window(lrs, losses, factor)``: the width, in decades, of the range of learning rates
+    whose loss is at most ``factor`` times the best loss of the sweep, log10(lr_max / lr_min);
+    diverged runs (inf or nan) never count."""
+    return check_function(
+        fn, _lr_window, _case_window, name="lr_window", signature="lr_window(lrs, losses, factor)",
+        mistakes=[
+            Mistake(lambda a, b, f: _window_edges(a, b, f, lambda g: np.log(g.max() / g.min())),
+                    "use decades, log10(lr_max / lr_min): you took the natural log."),
+            Mistake(lambda a, b, f: _window_edges(a, b, f, lambda g: float(len(g))),
+                    "count decades, not grid points: log10(lr_max / lr_min)."),
+            Mistake(lambda a, b, f: _window_edges(a, b, f, lambda g: g.max() - g.min()),
+                    "measure the width on a log scale, log10(lr_max / lr_min), not lr_max − lr_min."),
+            Mistake(_lr_window_additive,
+                    "the window is *relative* to the best loss: loss ≤ factor × best, not "
+                    "loss ≤ best + factor."),
+        ],
+        verbose=verbose,
+    )
+
+
+def _lr_window_additive(lrs, losses, factor):
+    lrs, losses = np.asarray(lrs, dtype=float), np.asarray(losses, dtype=float)
+    ok = np.isfinite(losses)
+    good = lrs[ok][losses[ok] <= factor + losses[ok].min()]
+    return float(np.log10(good.max() / good.min()))
+
+# --- exercise 5: one AdamW step, in either form --------------------------------------------
 
 _B1, _B2, _EPS = 0.9, 0.999, 1e-8
+
+ADAMW_FORMS = {
+    "torch": "PyTorch's form (torch.optim.AdamW): the decay is multiplied by the learning "
+             "rate, θ(1 − ηλ)",
+    "paper": "Loshchilov & Hutter's form (their Algorithm 2) with the schedule multiplier "
+             "η_t = 1: the decay λθ is not multiplied by the learning rate α",
+}
+"""The two correct readings of AdamW that :func:`check_adamw_step` accepts, by name."""
 
 
 def _adam_moments(m, v, grad):
@@ -169,9 +274,16 @@ def _adam_direction(m, v, t):
 
 
 def _adamw_step(theta, m, v, grad, t, lr, weight_decay):
+    """PyTorch's AdamW: θ ← θ(1 − lr·λ) − lr·m̂/(√v̂ + ε)."""
     m, v = _adam_moments(m, v, grad)
     theta = theta * (1 - lr * weight_decay) - lr * _adam_direction(m, v, t)
     return theta, m, v
+
+
+def _adamw_paper_step(theta, m, v, grad, t, lr, weight_decay):
+    """Loshchilov & Hutter, Algorithm 2, with η_t = 1: θ ← θ − (α·m̂/(√v̂ + ε) + λθ)."""
+    m, v = _adam_moments(m, v, grad)
+    return theta - (lr * _adam_direction(m, v, t) + weight_decay * theta), m, v
 
 
 def _adam_l2_step(theta, m, v, grad, t, lr, weight_decay):
@@ -179,14 +291,9 @@ def _adam_l2_step(theta, m, v, grad, t, lr, weight_decay):
     return theta - lr * _adam_direction(m, v, t), m, v
 
 
-def _adamw_decay_after(theta, m, v, grad, t, lr, weight_decay):
+def _adamw_decay_after(theta, m, v, grad, t, lr, weight_decay, paper=False):
     m, v = _adam_moments(m, v, grad)
-    return (theta - lr * _adam_direction(m, v, t)) * (1 - lr * weight_decay), m, v
-
-
-def _adamw_no_lr(theta, m, v, grad, t, lr, weight_decay):
-    m, v = _adam_moments(m, v, grad)
-    return theta * (1 - weight_decay) - lr * _adam_direction(m, v, t), m, v
+    return (theta - lr * _adam_direction(m, v, t)) * (1 - (1 if paper else lr) * weight_decay), m, v
 
 
 def _adamw_no_correction(theta, m, v, grad, t, lr, weight_decay):
@@ -201,31 +308,51 @@ def _case_adamw(rng):
             float(rng.uniform(0.01, 0.3)))
 
 
+_ADAMW_MISTAKES = [
+    Mistake(_adam_l2_step,
+            "that is Adam with an L2 penalty: you added λθ to the gradient, so the decay is "
+            "divided by √v̂ like everything else. AdamW keeps it out of m and v and shrinks θ "
+            "directly."),
+    Mistake(_adamw_decay_after,
+            "decay the *current* θ and subtract the Adam step, θ(1 − ηλ) − η·(…); you decayed "
+            "θ after the step, so the step got decayed too."),
+    Mistake(lambda *a: _adamw_decay_after(*a, paper=True),
+            "decay the *current* θ: θ − (α·m̂/(√v̂ + ε) + λθ); you decayed θ after the step, "
+            "so the step got decayed too."),
+    Mistake(_adamw_no_correction,
+            "the bias correction is missing: use m̂ = m/(1 − β₁ᵗ) and v̂ = v/(1 − β₂ᵗ) in the "
+            "step."),
+    Mistake(lambda th, m, v, g, t, lr, wd: (_adamw_step(th, m, v, g, t, lr, wd)[0], m, v),
+            "return the *updated* moments m and v, not the ones you were given."),
+    Mistake(lambda th, m, v, g, t, lr, wd: (_adamw_paper_step(th, m, v, g, t, lr, wd)[0], m, v),
+            "return the *updated* moments m and v, not the ones you were given."),
+    Mistake(lambda th, m, v, g, t, lr, wd: _adamw_step(th, m, v, g, t - 1, lr, wd),
+            "off by one in the bias correction: this is step t, so use β^t."),
+]
+
+
 def check_adamw_step(fn, *, verbose: bool = True) -> Result:
     """``adamw_step(theta, m, v, grad, t, lr, weight_decay)`` returns ``(theta, m, v)`` after
-    AdamW's t-th step with β₁ = 0.9, β₂ = 0.999, ε = 1e-8: the moments are updated with the
-    loss gradient only, and θ ← θ(1 − ηλ) − η m̂ / (√v̂ + ε)."""
-    return check_function(
-        fn, _adamw_step, _case_adamw, name="adamw_step",
-        signature="adamw_step(theta, m, v, grad, t, lr, weight_decay)",
-        mistakes=[
-            Mistake(_adam_l2_step,
-                    "that is Adam with an L2 penalty: you added λθ to the gradient, so the "
-                    "decay is divided by √v̂ like everything else. AdamW keeps it out of m "
-                    "and v and shrinks θ directly: θ(1 − ηλ)."),
-            Mistake(_adamw_no_lr,
-                    "the decay must be scaled by the learning rate: θ(1 − ηλ), not θ(1 − λ) "
-                    "(PyTorch's AdamW, and the schedule multiplies both)."),
-            Mistake(_adamw_decay_after,
-                    "decay the *current* θ and subtract the Adam step, θ(1 − ηλ) − η·(…); "
-                    "you decayed θ after the step, so the step got decayed too."),
-            Mistake(_adamw_no_correction,
-                    "the bias correction is missing: use m̂ = m/(1 − β₁ᵗ) and "
-                    "v̂ = v/(1 − β₂ᵗ) in the step."),
-            Mistake(lambda th, m, v, g, t, lr, wd: (_adamw_step(th, m, v, g, t, lr, wd)[0], m, v),
-                    "return the *updated* moments m and v, not the ones you were given."),
-            Mistake(lambda th, m, v, g, t, lr, wd: _adamw_step(th, m, v, g, t - 1, lr, wd),
-                    "off by one in the bias correction: this is step t, so use β^t."),
-        ],
-        verbose=verbose,
-    )
+    AdamW's t-th step with β₁ = 0.9, β₂ = 0.999, ε = 1e-8, the moments updated with the loss
+    gradient only. Two forms are correct and both are accepted; the verdict says which one
+    was written (``result.details["form"]`` is ``"torch"`` or ``"paper"``):
+
+    * PyTorch's: θ ← θ(1 − ηλ) − η m̂/(√v̂ + ε);
+    * Loshchilov & Hutter's Algorithm 2, θ ← θ − η_t(α m̂/(√v̂ + ε) + λθ), with the schedule
+      multiplier η_t = 1 and ``lr`` = α: the decay is λθ, not multiplied by α.
+
+    The two agree when λ_torch = λ_paper / α.
+    """
+    common = dict(name="adamw_step", signature="adamw_step(theta, m, v, grad, t, lr, weight_decay)")
+    first = check_function(fn, _adamw_step, _case_adamw, mistakes=_ADAMW_MISTAKES,
+                           verbose=False, **common)
+    if first:
+        result = Result(True, first.message + f" This is {ADAMW_FORMS['torch']}.", first.cases,
+                        {"form": "torch"})
+    else:
+        second = check_function(fn, _adamw_paper_step, _case_adamw, verbose=False, **common)
+        result = (Result(True, second.message + f" This is {ADAMW_FORMS['paper']}.",
+                         second.cases, {"form": "paper"}) if second else first)
+    if verbose:
+        print(result.message)
+    return result

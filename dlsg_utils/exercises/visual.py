@@ -1,4 +1,8 @@
-"""Checkers for chapter 5, "Visual demo: optimizers racing on 2-D surfaces"."""
+"""Checkers for chapter 5, "Visual demo: optimizers racing on 2-D surfaces".
+
+Exercises: 1 when does a run escape the saddle (warm-up); 2 predict gradient descent's escape;
+3 derive momentum's growth factor on the saddle; 4 when does a run arrive at the minimum.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,8 @@ import numpy as np
 
 from . import Mistake, Result, check_function
 
-__all__ = ["check_escape_steps", "check_final_distance", "check_saddle_gradient"]
+__all__ = ["check_arrival_step", "check_escape_steps", "check_momentum_growth",
+           "check_sgd_escape_steps"]
 
 
 # --- exercise 1: when does a run leave the saddle? --------------------------------------------
@@ -55,63 +60,135 @@ def check_escape_steps(fn, *, verbose: bool = True) -> Result:
     )
 
 
-# --- exercise 2: the gradient of the saddle ---------------------------------------------------
+# --- exercise 2: predict SGD's escape from the saddle -----------------------------------------
 
-def _saddle_gradient(p):
-    p = np.asarray(p, dtype=float)
-    return np.array([2 * p[0], -2 * p[1]])
+def _sgd_escape_steps(y0, lr, threshold):
+    """Gradient descent on x² − y² multiplies y by exactly 1 + 2η per step: count the steps."""
+    y, t = abs(float(y0)), 0
+    while y <= threshold:
+        y *= 1 + 2 * lr
+        t += 1
+    return t
 
 
-def _case_point(rng):
-    return (rng.normal(0, 2, size=2),)
+def _case_sgd_escape(rng):
+    return float(10 ** rng.uniform(-9, -1)), float(rng.uniform(0.005, 0.3)), float(rng.uniform(0.5, 5))
 
 
-def check_saddle_gradient(fn, *, verbose: bool = True) -> Result:
-    """``saddle_gradient(p)``: ∇(x² − y²) = (2x, −2y) at p = (x, y)."""
+def _sgd_escape_formula(y0, lr, threshold, *, base, plus_one=True, use_threshold=True):
+    ratio = (threshold if use_threshold else 1.0) / abs(y0)
+    steps = np.log(ratio) / np.log(base(lr)) if base(lr) > 0 else np.nan
+    return int(np.floor(steps)) + (1 if plus_one else 0)
+
+
+def check_sgd_escape_steps(fn, *, verbose: bool = True) -> Result:
+    """``sgd_escape_steps(y0, lr, threshold)``: the first step t at which gradient descent with
+    learning rate η = ``lr`` on f = x² − y², started at (x₀, y0), has |y_t| > threshold.
+    Since y_t = y0 (1 + 2η)^t, t = ⌊log(threshold/|y0|) / log(1 + 2η)⌋ + 1 (or the same
+    count from a loop)."""
     return check_function(
-        fn, _saddle_gradient, _case_point, name="saddle_gradient",
-        signature="saddle_gradient(p)",
+        fn, _sgd_escape_steps, _case_sgd_escape, name="sgd_escape_steps",
+        signature="sgd_escape_steps(y0, lr, threshold)", rtol=0, atol=0.5,
         mistakes=[
-            Mistake(lambda p: np.array([2 * p[0], 2 * p[1]]),
-                    "wrong sign on y: the surface is x² − y², so ∂f/∂y = −2y."),
-            Mistake(lambda p: np.array([-2 * p[0], 2 * p[1]]),
-                    "both signs flipped: that is −∇f, the direction a descent step moves."),
-            Mistake(lambda p: np.array([p[0], -p[1]]),
-                    "missing the factor 2 from differentiating the squares."),
-            Mistake(lambda p: np.array([-2 * p[1], 2 * p[0]]),
-                    "the components are swapped: return (∂f/∂x, ∂f/∂y)."),
+            Mistake(lambda y, lr, th: int(np.ceil(np.log(th / abs(y)) / (2 * lr))),
+                    "log(1 + 2η) ≈ 2η only for small η: count the steps with the exact factor "
+                    "per step, y_t = y₀(1 + 2η)^t, so t = log(threshold/|y₀|) / log(1 + 2η)."),
+            Mistake(lambda y, lr, th: _sgd_escape_formula(y, lr, th, base=lambda e: 1 + 2 * e,
+                                                          plus_one=False),
+                    "off by one: |y_t| must *exceed* the threshold, so take ⌊…⌋ + 1 (the first "
+                    "whole step past the crossing)."),
+            Mistake(lambda y, lr, th: _sgd_escape_formula(y, lr, th, base=lambda e: 1 + 2 * e,
+                                                          use_threshold=False),
+                    "you counted the steps to |y| > 1: use the threshold, "
+                    "log(threshold/|y₀|)."),
+            Mistake(lambda y, lr, th: _sgd_escape_formula(y, lr, th, base=lambda e: 1 + e),
+                    "∂f/∂y = −2y, so one step multiplies y by 1 + 2η (not 1 + η)."),
+            Mistake(lambda y, lr, th: _sgd_escape_formula(y, lr, th, base=lambda e: 1 - 2 * e),
+                    "along y the surface curves *down* (f = −y²): the step y − η(−2y) multiplies "
+                    "y by 1 + 2η; 1 − 2η is the factor along x, towards the saddle point."),
         ],
         verbose=verbose,
     )
 
 
-# --- exercise 3: how far from the minimum did a run end? ---------------------------------------
+# --- exercise 3: how fast does momentum leave the saddle? --------------------------------------
 
-def _final_distance(path, minimum):
-    return float(np.linalg.norm(np.asarray(path)[-1] - np.asarray(minimum)))
-
-
-def _case_distance(rng):
-    T = int(rng.integers(2, 30))
-    return rng.normal(0, 2, size=(T, 2)), rng.normal(0, 2, size=2)
+def _momentum_growth(lr, gamma):
+    """The largest root of z² − (1 + γ + 2η) z + γ = 0: y_t grows like z^t."""
+    b = 1 + gamma + 2 * lr
+    return float((b + np.sqrt(b * b - 4 * gamma)) / 2)
 
 
-def check_final_distance(fn, *, verbose: bool = True) -> Result:
-    """``final_distance(path, minimum)``: ‖θ_T − θ*‖ for the last point θ_T of the path."""
+def _case_growth(rng):
+    return float(rng.uniform(0.005, 0.3)), float(rng.uniform(0.0, 0.99))
+
+
+def check_momentum_growth(fn, *, verbose: bool = True) -> Result:
+    """``momentum_growth(lr, gamma)``: the factor by which |y| grows per step, in the long run,
+    when momentum (v ← γv + η∇f, θ ← θ − v) runs on f = x² − y² away from y = 0. From
+    y_t = (1 + γ + 2η) y_{t−1} − γ y_{t−2}: the largest root of z² − (1 + γ + 2η) z + γ."""
     return check_function(
-        fn, _final_distance, _case_distance, name="final_distance",
-        signature="final_distance(path, minimum)",
+        fn, _momentum_growth, _case_growth, name="momentum_growth",
+        signature="momentum_growth(lr, gamma)",
         mistakes=[
-            Mistake(lambda p, m: float(np.sum((p[-1] - m) ** 2)),
-                    "that is the squared distance: take the square root (np.linalg.norm)."),
-            Mistake(lambda p, m: float(np.linalg.norm(p[0] - m)),
-                    "you measured from the start, path[0]; the run ends at path[-1]."),
-            Mistake(lambda p, m: float(np.sum(np.abs(p[-1] - m))),
-                    "that is the L1 distance |Δx| + |Δy|; use the Euclidean one."),
-            Mistake(lambda p, m: float(np.linalg.norm(p[-2] - m)),
-                    "off by one: the last point is path[-1], not path[-2]."),
-            Mistake(lambda p, m: np.linalg.norm(p - m, axis=1),
-                    "return one number for the last point, not the distance of every point."),
+            Mistake(lambda lr, g: 1 + 2 * lr,
+                    "that is plain gradient descent's factor 1 + 2η; momentum adds γ times the "
+                    "last step: y_t = y_{t−1} + γ(y_{t−1} − y_{t−2}) + 2η y_{t−1}."),
+            Mistake(lambda lr, g: 1 + 2 * lr / (1 - g),
+                    "the 'effective learning rate η/(1 − γ)' holds for a gradient that stays "
+                    "constant; here it grows step by step. Solve the recursion "
+                    "y_t = (1 + γ + 2η) y_{t−1} − γ y_{t−2} instead."),
+            Mistake(lambda lr, g: (1 + g + 2 * lr - np.sqrt((1 + g + 2 * lr) ** 2 - 4 * g)) / 2,
+                    "that is the *smaller* root, a mode that dies out; the growth comes from "
+                    "the larger one."),
+            Mistake(lambda lr, g: abs(complex((1 + g - 2 * lr + np.sqrt(complex(
+                        (1 + g - 2 * lr) ** 2 - 4 * g))) / 2)),
+                    "that is the factor along a direction curving *up* (f = +y²), which "
+                    "shrinks; along y the curvature is −2, so the recursion has +2η."),
+        ],
+        verbose=verbose,
+    )
+
+
+# --- exercise 4: when does a run arrive? -----------------------------------------------------
+
+def _arrival_step(losses, f_min, tol):
+    below = np.flatnonzero(np.asarray(losses, dtype=float) - f_min < tol)
+    return int(below[0]) if below.size else -1
+
+
+def _case_arrival(rng):
+    """Losses that fall with noise (maybe never below tol), some nan after a blow-up, f* ≠ 0."""
+    T = int(rng.integers(5, 60))
+    f_min = float(rng.choice([0.0, rng.uniform(-5, 5)]))
+    gaps = 10 ** (rng.uniform(0, 2) - rng.uniform(0.05, 0.3) * np.arange(T)
+                  + 0.2 * rng.normal(size=T))
+    if rng.random() < 0.2:
+        gaps[int(rng.integers(1, T)):] = np.nan
+    return f_min + gaps, f_min, float(10 ** rng.uniform(-3, 0.5))
+
+
+def check_arrival_step(fn, *, verbose: bool = True) -> Result:
+    """``arrival_step(losses, f_min, tol)``: the first step t (an index into ``losses``, the
+    loss f(θ_t) at every step, t = 0 the start) with f(θ_t) − f* < tol, or −1 if never."""
+    return check_function(
+        fn, _arrival_step, _case_arrival, name="arrival_step",
+        signature="arrival_step(losses, f_min, tol)",
+        mistakes=[
+            Mistake(lambda v, f, tol: _first(np.asarray(v) < tol),
+                    "measure the gap to the minimum, f(θ_t) − f*: here f* is not 0."),
+            Mistake(lambda v, f, tol: _first(np.asarray(v) - f < tol) + 1
+                    if _first(np.asarray(v) - f < tol) >= 0 else -1,
+                    "off by one: losses[0] is the loss at the start (step 0), so the step is "
+                    "the index itself."),
+            Mistake(lambda v, f, tol: int(np.sum(np.asarray(v) - f < tol)) or -1,
+                    "you counted the steps below tol; return the index of the first one."),
+            Mistake(lambda v, f, tol: (_first(np.asarray(v) - f < tol)
+                                       if _first(np.asarray(v) - f < tol) >= 0 else len(v)),
+                    "return −1 for a run that never arrives (not the number of steps)."),
+            Mistake(lambda v, f, tol: _first(np.abs(np.diff(v)) < tol),
+                    "a small *change* of the loss is not arrival (a run can stall far from "
+                    "the minimum): compare f(θ_t) − f* with tol."),
         ],
         verbose=verbose,
     )

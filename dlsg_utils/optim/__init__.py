@@ -14,7 +14,8 @@ counterpart; :func:`torch_equivalent` builds that counterpart.
 module      optimizers                    chapter
 ==========  ============================  ================================================
 momentum    SGD, Momentum, Nesterov       1 "Gradient descent", 3 "Momentum and Nesterov"
-adaptive    Adagrad, RMSProp, AdaDelta    4 "Adaptive learning rates"
+adaptive    Rprop, Adagrad, RMSProp,      4 "Adaptive learning rates"
+            AdaDelta
 adam        Adam, AdamW, AdaMax, Nadam,   4 "Adaptive learning rates"
             AMSGrad
 ==========  ============================  ================================================
@@ -23,14 +24,14 @@ adam        Adam, AdamW, AdaMax, Nadam,   4 "Adaptive learning rates"
 from __future__ import annotations
 
 from .adam import Adam, AdaMax, AdamW, AMSGrad, Nadam
-from .adaptive import AdaDelta, Adagrad, RMSProp
+from .adaptive import AdaDelta, Adagrad, RMSProp, Rprop
 from .base import GradFn, Optimizer, run
 from .momentum import SGD, Momentum, Nesterov
 from .torch_compat import torch_equivalent
 
 __all__ = [
     "OPTIMIZERS", "SGD", "AdaDelta", "Adagrad", "AdaMax", "Adam", "AdamW", "AMSGrad", "GradFn",
-    "Momentum", "Nadam", "Nesterov", "Optimizer", "RMSProp", "run", "torch_equivalent",
+    "Momentum", "Nadam", "Nesterov", "Optimizer", "RMSProp", "Rprop", "run", "torch_equivalent",
 ]
 
 OPTIMIZERS: dict[str, type[Optimizer]] = {

@@ -1,4 +1,4 @@
-"""Per-parameter learning rates: Adagrad, RMSProp and AdaDelta (chapter 4).
+"""Per-parameter learning rates: Rprop, Adagrad, RMSProp and AdaDelta (chapter 4).
 
 All operations are elementwise: every coordinate of every parameter has its own statistics.
 """
@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import Optimizer, check_positive, check_unit
+from .base import Optimizer, check_positive, check_real, check_unit
 
-__all__ = ["Adagrad", "AdaDelta", "RMSProp"]
+__all__ = ["Adagrad", "AdaDelta", "RMSProp", "Rprop"]
 
 
 class Adagrad(Optimizer):
@@ -102,3 +102,71 @@ class AdaDelta(Optimizer):
         delta = -np.sqrt(Edx + self.eps) / np.sqrt(Eg + self.eps) * g
         Edx[...] = self.rho * Edx + (1 - self.rho) * delta**2
         p += self.lr * delta
+
+
+class Rprop(Optimizer):
+    r"""Rprop, resilient backpropagation (Riedmiller & Braun 1993); chapter 4 "From rprop to
+    rmsprop". A full-batch method: only the *sign* of each gradient is used.
+
+    Every coordinate keeps its own step size :math:`\Delta_t`, which grows while the sign of
+    its gradient stays the same and shrinks when it flips:
+
+    .. math::
+        \Delta_t = \begin{cases}
+            \min(\eta^+ \Delta_{t-1}, \Delta_{\max}) & g_{t-1} g_t > 0 \\
+            \max(\eta^- \Delta_{t-1}, \Delta_{\min}) & g_{t-1} g_t < 0
+              \quad(\text{then } g_t \leftarrow 0) \\
+            \Delta_{t-1} & g_{t-1} g_t = 0
+        \end{cases}, \qquad
+        \theta_{t+1} = \theta_t - \Delta_t\, \mathrm{sign}(g_t)
+
+    with :math:`\Delta_0` = ``lr``, :math:`(\eta^-, \eta^+)` = ``etas`` (0.5, 1.2) and
+    :math:`(\Delta_{\min}, \Delta_{\max})` = ``step_sizes`` (1e-6, 50). After a sign flip the
+    coordinate does not move and its stored gradient is set to 0, so the next step keeps its
+    (reduced) :math:`\Delta`. State ``"prev"`` (the stored :math:`g_{t-1}`), ``"delta"``
+    (:math:`\Delta`) and ``"dw"`` (the last update). ``lr`` only sets :math:`\Delta_0`:
+    changing it later has no effect, as in PyTorch.
+
+    ``backtrack=True`` is the algorithm of Riedmiller & Braun's 1993 paper: on a sign flip it
+    also *undoes* the coordinate's previous update (weight-backtracking,
+    :math:`\theta_{t+1} = \theta_t - \Delta\theta_{t-1}`). The default ``False`` is the
+    variant without backtracking that PyTorch implements (Igel & Hüsken call it iRprop−).
+    The paper suggests :math:`\Delta_0 = 0.1`.
+
+    PyTorch: ``torch.optim.Rprop(params, lr=lr, etas=etas, step_sizes=step_sizes)``, exactly
+    (with ``backtrack=False``).
+    """
+
+    state_names = ("prev", "delta", "dw")
+
+    def __init__(self, lr: float = 0.01, etas: tuple[float, float] = (0.5, 1.2),
+                 step_sizes: tuple[float, float] = (1e-6, 50.0), backtrack: bool = False) -> None:
+        super().__init__(lr)
+        if len(etas) != 2 or len(step_sizes) != 2:
+            raise ValueError(f"etas and step_sizes must be pairs, got {etas!r} and {step_sizes!r}")
+        minus, plus = (check_real("etas", e) for e in etas)
+        if not 0 < minus < 1 < plus:
+            raise ValueError(f"etas must satisfy 0 < etaminus < 1 < etaplus, got {etas!r}")
+        lo, hi = (check_real("step_sizes", s) for s in step_sizes)
+        if not 0 <= lo <= hi:
+            raise ValueError(f"step_sizes must satisfy 0 <= min <= max, got {step_sizes!r}")
+        if not isinstance(backtrack, (bool, np.bool_)):
+            raise TypeError(f"backtrack must be True or False, got {backtrack!r}")
+        self.etas, self.step_sizes, self.backtrack = (minus, plus), (lo, hi), bool(backtrack)
+
+    def _update(self, p: np.ndarray, g: np.ndarray, prev: np.ndarray, delta: np.ndarray,
+                dw: np.ndarray) -> None:
+        if self.t == 1:
+            delta.fill(self.lr)
+        minus, plus = self.etas
+        same = g * prev
+        factor = np.where(same > 0, plus, np.where(same < 0, minus, 1.0))
+        np.clip(delta * factor, *self.step_sizes, out=delta)
+        flipped = same < 0
+        g[flipped] = 0.0
+        step = -np.sign(g) * delta
+        if self.backtrack:
+            step[flipped] = -dw[flipped]
+        p += step
+        dw[...] = step
+        prev[...] = g

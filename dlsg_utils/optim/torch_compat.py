@@ -7,7 +7,7 @@ from collections.abc import Iterable
 import torch
 
 from .adam import Adam, AdaMax, AdamW
-from .adaptive import AdaDelta, Adagrad, RMSProp
+from .adaptive import AdaDelta, Adagrad, RMSProp, Rprop
 from .base import Optimizer
 from .momentum import SGD, Momentum, Nesterov
 
@@ -19,7 +19,8 @@ def torch_equivalent(opt: Optimizer, params: Iterable[torch.Tensor]) -> torch.op
 
     Same hyper-parameters, mapped as in each class's docstring; ``None`` for the methods
     PyTorch implements differently (:class:`~dlsg_utils.optim.Nadam`,
-    :class:`~dlsg_utils.optim.AMSGrad`, ``Adam(bias_correction=False)``). For
+    :class:`~dlsg_utils.optim.AMSGrad`, ``Adam(bias_correction=False)``,
+    ``Rprop(backtrack=True)``). For
     :class:`~dlsg_utils.optim.Nesterov`, PyTorch's parameter is the look-ahead point
     ``theta - gamma * v``, not ``theta``. Paths agree to rounding error for a constant ``lr``
     (PyTorch's momentum rescales its buffer when ``lr`` changes).
@@ -37,6 +38,8 @@ def torch_equivalent(opt: Optimizer, params: Iterable[torch.Tensor]) -> torch.op
                                    initial_accumulator_value=0)
     if kind is RMSProp:
         return torch.optim.RMSprop(p, lr=opt.lr, alpha=opt.decay, eps=opt.eps)
+    if kind is Rprop and not opt.backtrack:
+        return torch.optim.Rprop(p, lr=opt.lr, etas=opt.etas, step_sizes=opt.step_sizes)
     if kind is AdaDelta:
         return torch.optim.Adadelta(p, lr=opt.lr, rho=opt.rho, eps=opt.eps)
     if kind is Adam and opt.bias_correction:
