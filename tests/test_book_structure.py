@@ -157,3 +157,10 @@ def test_executions_are_cached_under_a_key_of_what_the_chapters_depend_on(tmp_pa
 def test_the_about_page_is_executed_at_every_build():
     front = (ROOT / "about.md").read_text().split("---")[1]
     assert yaml.safe_load(front)["mystnb"]["execution_mode"] == "force"
+
+
+def test_no_test_module_changes_torchs_global_default_dtype_at_import():
+    # a module-level torch.set_default_dtype leaks into every test collected after it
+    for path in (ROOT / "tests").rglob("*.py"):
+        for line in path.read_text().splitlines():
+            assert not line.startswith("torch.set_default_dtype"), path.name

@@ -7,7 +7,6 @@ import torch
 from dlsg_utils.functions import BEALE, ROSENBROCK
 from dlsg_utils.optim import Rprop, run, torch_equivalent
 
-torch.set_default_dtype(torch.float64)
 STEPS = 150
 
 
