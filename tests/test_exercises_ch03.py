@@ -9,6 +9,7 @@ from dlsg_utils.exercises.momentum import (
     _momentum_rate,
     _optimal_momentum,
     check_ema_to_torch,
+    check_largest_stable_lr,
     check_max_stable_lr_momentum,
     check_momentum_noise_floor,
     check_momentum_rate,
@@ -204,6 +205,37 @@ NEW_CASES = {
 }
 
 
+def largest_by_scan(H, g, nest):
+    """The largest stable η read off the spectral radius on a fine grid: the honest numerics."""
+    lams = np.linalg.eigvalsh(H)
+
+    def stable(lr):
+        for lam in lams:
+            a = lr * lam
+            M = [[1 - a, -g * (1 - a)], [a, g * (1 - a)]] if nest else [[1 - a, -g], [a, g]]
+            if np.abs(np.linalg.eigvals(M)).max() >= 1:
+                return False
+        return True
+
+    lo, hi = 0.0, 5.0 / lams.max()
+    for _ in range(60):
+        lo, hi = ((lo + hi) / 2, hi) if stable((lo + hi) / 2) else (lo, (lo + hi) / 2)
+    return lo
+
+
+def _edge(g, nest):
+    return (2 + 2 * g) / (1 + 2 * g) if nest else 2 + 2 * g
+
+
+NEW_CASES[check_largest_stable_lr] = (
+    lambda H, g, nest: _edge(g, nest) / np.linalg.eigvalsh(H).max(),
+    [(lambda H, g, nest: _edge(g, nest) / np.linalg.eigvalsh(H).min(), "*largest* eigenvalue"),
+     (lambda H, g, nest: 2 / np.linalg.eigvalsh(H).max(), "gradient descent's edge"),
+     (lambda H, g, nest: _edge(g, False) / np.linalg.eigvalsh(H).max(), "narrower than the heavy"),
+     (lambda H, g, nest: _edge(g, nest) / np.abs(H).max(), "largest *entry*")],
+)
+
+
 (test_new_checker_accepts_the_reference,
  test_new_checker_rejects_a_known_mistake_with_its_hint,
  test_new_checker_reports_a_wrong_signature_without_raising,
@@ -264,3 +296,7 @@ def test_ema_checker_reports_stubs_signatures_and_non_answers_without_raising():
     assert "not attempted yet" in check_ema_to_torch(stub, verbose=False).message
     assert "expected a function" in check_ema_to_torch(lambda a: 0, verbose=False).message
     assert "return a dict" in check_ema_to_torch(lambda a, b: "lr", verbose=False).message
+
+
+def test_largest_stable_lr_checker_accepts_a_bisection_on_the_spectral_radius():
+    assert check_largest_stable_lr(largest_by_scan, verbose=False)

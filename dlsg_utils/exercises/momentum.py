@@ -21,6 +21,7 @@ from . import Mistake, Result, check_function
 
 __all__ = [
     "check_ema_to_torch",
+    "check_largest_stable_lr",
     "check_max_stable_lr_momentum",
     "check_momentum_noise_floor",
     "check_momentum_rate",
@@ -448,3 +449,54 @@ def _check_ema_to_torch(fn) -> Result:
                              f"{got[0]} instead of {want[0]}).", case)
     return Result(True, f"✓ {name}: torch.optim.SGD with your settings follows the EMA form "
                         "on all 10 random quadratics.", 10)
+
+
+# --- going further: the largest stable learning rate on a whole quadratic -----------------------
+
+def _largest_stable_lr(hessian, gamma, nesterov):
+    L = float(np.linalg.eigvalsh(hessian).max())
+    edge = _nesterov_edge(gamma) if nesterov else 2.0 + 2.0 * gamma
+    return edge / L
+
+
+def _case_largest(rng):
+    d = int(rng.integers(2, 5))
+    Q, _ = np.linalg.qr(rng.normal(size=(d, d)))
+    H = (Q * np.sort(10 ** rng.uniform(-1, 3, size=d))) @ Q.T
+    return H, float(rng.uniform(0.05, 0.99)), bool(rng.integers(0, 2))
+
+
+def check_largest_stable_lr(fn, *, verbose: bool = True) -> Result:
+    """``largest_stable_lr(hessian, gamma, nesterov)``: the largest η for which heavy-ball
+    momentum (``nesterov=False``) or Nesterov (``nesterov=True``) with momentum γ converges at
+    a minimum with this Hessian: (2 + 2γ)/L or (2 + 2γ)/((1 + 2γ)L), L its largest eigenvalue.
+    A numerical answer within 0.1 % is accepted."""
+    def edge(g, nest):
+        return _nesterov_edge(g) if nest else 2.0 + 2.0 * g
+
+    def lam(H, which):
+        e = np.linalg.eigvalsh(H)
+        return float(e.max() if which == "max" else e.min())
+
+    return check_function(
+        fn, _largest_stable_lr, _case_largest, name="largest_stable_lr",
+        signature="largest_stable_lr(hessian, gamma, nesterov)",
+        mistakes=[
+            Mistake(lambda H, g, nest: edge(g, nest) / lam(H, "min"),
+                    "the steepest direction breaks first: divide by the *largest* eigenvalue of "
+                    "the Hessian, not the smallest."),
+            Mistake(lambda H, g, nest: 2.0 / lam(H, "max"),
+                    "2/L is gradient descent's edge; momentum and Nesterov have their own, which "
+                    "depend on γ."),
+            Mistake(lambda H, g, nest: edge(g, False) / lam(H, "max"),
+                    "Nesterov's edge is narrower than the heavy ball's 2 + 2γ: use your "
+                    "nesterov_edge(γ) when nesterov is True."),
+            Mistake(lambda H, g, nest: edge(g, not nest) / lam(H, "max"),
+                    "you swapped the two methods: heavy ball allows ηL < 2 + 2γ, Nesterov only "
+                    "ηL < (2 + 2γ)/(1 + 2γ)."),
+            Mistake(lambda H, g, nest: edge(g, nest) / float(np.abs(H).max()),
+                    "the largest *entry* of the Hessian is not its largest eigenvalue: use "
+                    "np.linalg.eigvalsh."),
+        ],
+        rtol=1e-3, atol=0.0, verbose=verbose,
+    )
