@@ -4,11 +4,42 @@ import numpy as np
 from checker_harness import checker_tests
 
 from dlsg_utils.exercises import (
+    check_gd_limit,
     check_gd_step,
     check_gradient_descent,
+    check_local_max_stable_lr,
     check_lstsq_gradient,
     check_max_stable_lr,
+    check_quartic_gd_iterate,
+    check_saddle_escape_steps,
 )
+
+
+def _gd_limit_by_running(X, y, theta0):
+    """The limit found the honest way: run gradient descent until it stops moving."""
+    n = len(y)
+    lr = 1.0 / np.linalg.eigvalsh(X.T @ X / n).max()
+    theta = theta0.astype(float)
+    for _ in range(200_000):
+        step = lr * X.T @ (X @ theta - y) / n
+        theta = theta - step
+        if np.abs(step).max() < 1e-13:
+            break
+    return theta
+
+
+def _quartic_loop(theta0, lr, t):
+    theta = theta0
+    for _ in range(t):
+        theta = theta - lr * theta**3
+    return theta
+
+
+def _saddle_simulated(x0, lr, lam, radius):
+    x, t = x0, 0
+    while abs(x) < radius:
+        x, t = x + lr * lam * x, t + 1
+    return t
 
 
 def _path(grad_fn, theta0, lr, num_steps):
@@ -38,6 +69,35 @@ CASES = {
          (lambda H: 2 / np.linalg.eigvalsh(H).min(), "smallest eigenvalue"),
          (lambda H: 2 / np.abs(H).max(), "largest *entry*")],
     ),
+    check_gd_limit: (
+        lambda X, y, t: t + np.linalg.pinv(X) @ (y - X @ t),
+        [(lambda X, y, t: np.linalg.pinv(X) @ y, "minimum-norm"),
+         (lambda X, y, t: np.linalg.lstsq(X, y, rcond=None)[0], "minimum-norm"),
+         (lambda X, y, t: t, "θ₀ is not a minimum"),
+         (lambda X, y, t: np.linalg.pinv(X) @ y + np.linalg.pinv(X) @ X @ t, "wrong part of θ₀")],
+    ),
+    check_quartic_gd_iterate: (
+        lambda t0, lr, t: t0 / np.sqrt(1 + 2 * lr * t0**2 * t),
+        [(lambda t0, lr, t: t0 * (1 - lr) ** t, "linear convergence"),
+         (lambda t0, lr, t: t0 * (1 - lr * t0**2) ** t, "froze the factor"),
+         (lambda t0, lr, t: np.sign(t0) / np.sqrt(2 * lr * t), "start still"),
+         (lambda t0, lr, t: t0 / np.sqrt(1 + lr * t0**2 * t), "a factor 2"),
+         (lambda t0, lr, t: t0 / (1 + 2 * lr * t0**2 * t), "square root is missing")],
+    ),
+    check_saddle_escape_steps: (
+        lambda x0, lr, lam, r: int(np.ceil(np.log(r / x0) / np.log(1 + lr * lam))),
+        [(lambda x0, lr, lam, r: np.log(r / x0) / (lr * lam), "only when ηλ is small"),
+         (lambda x0, lr, lam, r: np.log(r / x0) / np.log(1 - lr * lam), "curvature is negative"),
+         (lambda x0, lr, lam, r: np.log10(r / x0) / np.log(1 + lr * lam), "mixed logarithms"),
+         (lambda x0, lr, lam, r: np.log(x0 / r) / np.log(1 + lr * lam), "upside down"),
+         (lambda x0, lr, lam, r: (r - x0) / (lr * lam * x0), "geometrically")],
+    ),
+    check_local_max_stable_lr: (
+        lambda d2J, t: 2 / d2J(t),
+        [(lambda d2J, t: 1 / d2J(t), "*overshooting*"),
+         (lambda d2J, t: 2 / d2J(0.0), "at the minimum"),
+         (lambda d2J, t: 2 * d2J(t), "divide by the curvature")],
+    ),
     check_gradient_descent: (
         _path,
         [(lambda g, t, lr, n: _path(g, t, lr, n)[1:], "path should start with θ₀"),
@@ -54,3 +114,35 @@ CASES = {
  test_checker_reports_an_unattempted_stub) = checker_tests(CASES)
 
 
+# --- every correct convention passes ------------------------------------------------------------
+
+def test_gd_limit_checker_accepts_the_limit_found_by_running_gradient_descent():
+    assert check_gd_limit(_gd_limit_by_running, verbose=False)
+
+
+def test_gd_limit_checker_accepts_the_pseudo_inverse_formula():
+    def formula(X, y, t):
+        P = np.linalg.pinv(X)
+        return P @ y + (np.eye(len(t)) - P @ X) @ t
+
+    assert check_gd_limit(formula, verbose=False)
+
+
+def test_quartic_checker_accepts_the_exact_loop_and_the_continuous_time_formula():
+    assert check_quartic_gd_iterate(_quartic_loop, verbose=False)
+    assert check_quartic_gd_iterate(lambda t0, lr, t: t0 / np.sqrt(1 + 2 * lr * t0**2 * t),
+                                    verbose=False)
+
+
+def test_saddle_checker_accepts_the_simulated_count_and_the_real_valued_formula():
+    assert check_saddle_escape_steps(_saddle_simulated, verbose=False)
+    assert check_saddle_escape_steps(
+        lambda x0, lr, lam, r: np.log(r / x0) / np.log1p(lr * lam), verbose=False)
+    assert check_saddle_escape_steps(  # any logarithm base, used consistently
+        lambda x0, lr, lam, r: np.log2(r / x0) / np.log2(1 + lr * lam), verbose=False)
+
+
+def test_saddle_checker_rejects_an_answer_two_steps_off():
+    result = check_saddle_escape_steps(
+        lambda x0, lr, lam, r: np.ceil(np.log(r / x0) / np.log1p(lr * lam)) + 2, verbose=False)
+    assert not result and "wrong answer" in result.message

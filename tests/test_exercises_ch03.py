@@ -8,9 +8,13 @@ from checker_harness import checker_tests
 from dlsg_utils.exercises.momentum import (
     _momentum_rate,
     _optimal_momentum,
+    check_ema_to_torch,
+    check_largest_stable_lr,
     check_max_stable_lr_momentum,
+    check_momentum_noise_floor,
     check_momentum_rate,
     check_momentum_step,
+    check_nesterov_edge,
     check_nesterov_step,
     check_optimal_momentum,
 )
@@ -150,3 +154,149 @@ def test_critical_damping_for_alpha_lambda_001_gives_rate_090_against_gd_099():
 def test_booth_optimal_momentum_rate_is_one_half():
     alpha, beta = _optimal_momentum(2.0, 18.0)
     assert np.sqrt(beta) == pytest.approx(0.5)
+
+
+# --- the new exercises: Nesterov's edge, momentum's noise floor, the EMA form in torch ----------
+
+def nesterov_rate(a, g):
+    return float(np.abs(np.linalg.eigvals([[1 - a, -g * (1 - a)], [a, g * (1 - a)]])).max())
+
+
+def nesterov_edge_by_bisection(g):
+    lo, hi = 0.5, 4.0  # stable at ηλ = 0.5, unstable at 4 for every γ in [0, 1)
+    for _ in range(60):
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if nesterov_rate(mid, g) < 1 else (lo, mid)
+    return lo
+
+
+def noise_floor_closed_form(lr, g, lam, s2):
+    return lr * s2 * (1 + g) / (lam * (1 - g) * (2 * (1 + g) - lr * lam))
+
+
+def noise_floor_by_lyapunov(lr, g, lam, s2):
+    """Solve C = M C Mᵀ + η²σ² u uᵀ for the stationary covariance of (x, v)."""
+    a = lr * lam
+    M = np.array([[1 - a, -g], [a, g]])
+    Q = s2 * lr**2 * np.outer([-1.0, 1.0], [-1.0, 1.0])
+    return np.linalg.solve(np.eye(4) - np.kron(M, M), Q.ravel())[0]
+
+
+def gd_floor(lr, lam, s2):
+    return lr * s2 / (lam * (2 - lr * lam))
+
+
+NEW_CASES = {
+    check_nesterov_edge: (
+        lambda g: (2 + 2 * g) / (1 + 2 * g),
+        [(lambda g: 2 + 2 * g, "heavy-ball momentum's edge"),
+         (lambda g: 2.0, "gradient descent's edge"),
+         (lambda g: 4 / 3, "only the limit"),
+         (lambda g: 1 + 1 / g, "|det M_N|")],
+    ),
+    check_momentum_noise_floor: (
+        noise_floor_closed_form,
+        [(lambda lr, g, lam, s2: gd_floor(lr, lam, s2), "gradient descent's floor"),
+         (lambda lr, g, lam, s2: gd_floor(lr / (1 - g), lam, s2), "effective learning rate"),
+         (lambda lr, g, lam, s2: lr * s2 / (2 * lam * (1 - g)), "small-ηλ limit only"),
+         (lambda lr, g, lam, s2: noise_floor_closed_form(lr, g, lam, s2) * lam / 2,
+          "loss gap")],
+    ),
+}
+
+
+def largest_by_scan(H, g, nest):
+    """The largest stable η read off the spectral radius on a fine grid: the honest numerics."""
+    lams = np.linalg.eigvalsh(H)
+
+    def stable(lr):
+        for lam in lams:
+            a = lr * lam
+            M = [[1 - a, -g * (1 - a)], [a, g * (1 - a)]] if nest else [[1 - a, -g], [a, g]]
+            if np.abs(np.linalg.eigvals(M)).max() >= 1:
+                return False
+        return True
+
+    lo, hi = 0.0, 5.0 / lams.max()
+    for _ in range(60):
+        lo, hi = ((lo + hi) / 2, hi) if stable((lo + hi) / 2) else (lo, (lo + hi) / 2)
+    return lo
+
+
+def _edge(g, nest):
+    return (2 + 2 * g) / (1 + 2 * g) if nest else 2 + 2 * g
+
+
+NEW_CASES[check_largest_stable_lr] = (
+    lambda H, g, nest: _edge(g, nest) / np.linalg.eigvalsh(H).max(),
+    [(lambda H, g, nest: _edge(g, nest) / np.linalg.eigvalsh(H).min(), "*largest* eigenvalue"),
+     (lambda H, g, nest: 2 / np.linalg.eigvalsh(H).max(), "gradient descent's edge"),
+     (lambda H, g, nest: _edge(g, False) / np.linalg.eigvalsh(H).max(), "narrower than the heavy"),
+     (lambda H, g, nest: _edge(g, nest) / np.abs(H).max(), "largest *entry*")],
+)
+
+
+(test_new_checker_accepts_the_reference,
+ test_new_checker_rejects_a_known_mistake_with_its_hint,
+ test_new_checker_reports_a_wrong_signature_without_raising,
+ test_new_checker_reports_an_unattempted_stub) = checker_tests(NEW_CASES)
+
+
+def test_nesterov_edge_checker_accepts_a_numerical_bisection():
+    assert check_nesterov_edge(nesterov_edge_by_bisection, verbose=False)
+
+
+def test_nesterov_edge_exceeds_four_thirds_for_every_gamma_below_one_and_tends_to_it():
+    gammas = np.linspace(0, 0.999, 200)
+    edges = np.array([nesterov_edge_by_bisection(g) for g in gammas])
+    assert np.all(edges > 4 / 3) and np.all(np.diff(edges) < 0)
+    assert edges[0] == pytest.approx(2.0, abs=1e-9)
+    assert nesterov_edge_by_bisection(0.9) == pytest.approx(3.8 / 2.8, rel=1e-9)
+    assert nesterov_edge_by_bisection(0.999999) == pytest.approx(4 / 3, rel=1e-5)
+
+
+def test_momentum_noise_floor_checker_accepts_the_lyapunov_solution():
+    assert check_momentum_noise_floor(noise_floor_by_lyapunov, verbose=False)
+
+
+def test_momentum_noise_floor_matches_a_simulation_of_many_runs():
+    rng = np.random.default_rng(0)
+    lr, g, lam = 0.05, 0.8, 2.0
+    x, v, msq = np.zeros(50_000), np.zeros(50_000), []
+    for t in range(1500):
+        v = g * v + lr * (lam * x + rng.standard_normal(x.size))
+        x = x - v
+        if t >= 500:
+            msq.append(np.mean(x**2))
+    assert np.mean(msq) == pytest.approx(noise_floor_closed_form(lr, g, lam, 1.0), rel=0.02)
+
+
+def test_ema_checker_accepts_dict_and_tuple_answers():
+    assert check_ema_to_torch(lambda a, b: {"lr": a * (1 - b), "momentum": b}, verbose=False)
+    assert check_ema_to_torch(lambda a, b: (a * (1 - b), b), verbose=False)
+    assert check_ema_to_torch(lambda a, b: (a * (1 - b), b, 0.0), verbose=False)
+
+
+@pytest.mark.parametrize("wrong, hint", [
+    (lambda a, b: {"lr": a, "momentum": b}, "has to go somewhere"),
+    (lambda a, b: {"lr": a, "momentum": b, "dampening": b}, "except the first"),
+    (lambda a, b: {"lr": a * (1 - b), "momentum": b, "dampening": b}, "applied twice"),
+    (lambda a, b: {"lr": a / (1 - b), "momentum": b}, "do not divide"),
+    (lambda a, b: {"lr": a * (1 - b), "momentum": 1 - b}, "*old* buffer"),
+])
+def test_ema_checker_rejects_known_mistakes_with_their_hint(wrong, hint):
+    result = check_ema_to_torch(wrong, verbose=False)
+    assert not result and hint in result.message, result.message
+
+
+def test_ema_checker_reports_stubs_signatures_and_non_answers_without_raising():
+    def stub(a, b):
+        raise NotImplementedError
+
+    assert "not attempted yet" in check_ema_to_torch(stub, verbose=False).message
+    assert "expected a function" in check_ema_to_torch(lambda a: 0, verbose=False).message
+    assert "return a dict" in check_ema_to_torch(lambda a, b: "lr", verbose=False).message
+
+
+def test_largest_stable_lr_checker_accepts_a_bisection_on_the_spectral_radius():
+    assert check_largest_stable_lr(largest_by_scan, verbose=False)

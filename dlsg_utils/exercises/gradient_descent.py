@@ -7,10 +7,14 @@ import numpy as np
 from . import Mistake, Result, check_function
 
 __all__ = [
+    "check_gd_limit",
     "check_gd_step",
     "check_gradient_descent",
+    "check_local_max_stable_lr",
     "check_lstsq_gradient",
     "check_max_stable_lr",
+    "check_quartic_gd_iterate",
+    "check_saddle_escape_steps",
 ]
 
 
@@ -142,4 +146,159 @@ def check_gradient_descent(fn, *, verbose: bool = True) -> Result:
                     "return the whole path (one row per step), not only the last point."),
         ],
         verbose=verbose,
+    )
+
+
+# --- exercise 4: which minimum, when there are many -------------------------------------------
+
+def _gd_limit(X, y, theta0):
+    P = np.linalg.pinv(X)
+    return P @ y + theta0 - P @ (X @ theta0)
+
+
+def _case_limit(rng):
+    n, d = int(rng.integers(4, 20)), int(rng.integers(3, 7))
+    r = int(rng.integers(1, min(n, d)))  # rank r < d: a whole affine set of minimisers
+    X = rng.normal(size=(n, r)) @ rng.normal(size=(r, d))
+    return X, rng.normal(size=n), rng.normal(size=d)
+
+
+def check_gd_limit(fn, *, verbose: bool = True) -> Result:
+    """``gd_limit(X, y, theta0)``: where gradient descent with a stable step, started at θ₀,
+    converges on J(θ) = ‖Xθ − y‖²/(2n) when X has dependent columns: X⁺y + (I − X⁺X)θ₀."""
+    pinv = np.linalg.pinv
+    return check_function(
+        fn, _gd_limit, _case_limit, name="gd_limit", signature="gd_limit(X, y, theta0)",
+        mistakes=[
+            Mistake(lambda X, y, t: pinv(X) @ y,
+                    "that is the minimum-norm least-squares solution X⁺y, where gradient descent "
+                    "lands only from θ₀ = 0. Every gradient Xᵀ(Xθ − y)/n lies in the row space of "
+                    "X, so the part of θ₀ orthogonal to it is never changed: add (I − X⁺X)θ₀."),
+            Mistake(lambda X, y, t: t,
+                    "θ₀ is not a minimum: gradient descent moves it within the row space of X "
+                    "until the residual Xθ − y is as small as it can be."),
+            Mistake(lambda X, y, t: pinv(X) @ y + pinv(X) @ (X @ t),
+                    "you kept the wrong part of θ₀: X⁺Xθ₀ is its component in the row space, "
+                    "which gradient descent changes; keep (I − X⁺X)θ₀, the part it cannot see."),
+            Mistake(lambda X, y, t: pinv(X) @ y - t,
+                    "wrong sign: the unchanged part of θ₀ is added, θ∞ = X⁺y + (I − X⁺X)θ₀."),
+        ],
+        rtol=1e-6, atol=1e-8, verbose=verbose,
+    )
+
+
+# --- exercise 5: convex but not strongly convex --------------------------------------------------
+
+def _quartic_gd_iterate(theta0, lr, t):
+    theta = float(theta0)
+    for _ in range(int(t)):
+        theta -= lr * theta**3
+    return theta
+
+
+def _case_quartic(rng):
+    theta0 = float(rng.uniform(0.2, 1.5) * rng.choice([-1.0, 1.0]))
+    lr = float(rng.uniform(0.005, 0.1)) / theta0**2  # η θ₀² ≤ 0.1: no overshoot
+    return theta0, lr, int(rng.integers(20, 3000))
+
+
+def check_quartic_gd_iterate(fn, *, verbose: bool = True) -> Result:
+    """``quartic_gd_iterate(theta0, lr, t)`` predicts θ_t of gradient descent on J = θ⁴/4 to
+    within 3 %; θ_t ≈ θ₀ / √(1 + 2ηθ₀²t)."""
+    return check_function(
+        fn, _quartic_gd_iterate, _case_quartic, name="quartic_gd_iterate",
+        signature="quartic_gd_iterate(theta0, lr, t)",
+        mistakes=[
+            Mistake(lambda t0, lr, t: t0 * (1 - lr) ** t,
+                    "a constant factor per step is linear convergence, which needs a curvature "
+                    "bounded away from 0. Here J'' = 3θ² vanishes at the minimum: each step "
+                    "multiplies θ by 1 − ηθ², a factor that creeps towards 1."),
+            Mistake(lambda t0, lr, t: t0 * (1 - lr * t0**2) ** t,
+                    "you froze the factor 1 − ηθ² at the start. As θ shrinks the factor "
+                    "approaches 1 and the steps shrink much faster than θ: write the step for "
+                    "1/θ² instead, which grows by about 2η per step."),
+            Mistake(lambda t0, lr, t: np.sign(t0) / np.sqrt(2 * lr * t),
+                    "that is the limit for very large t; for moderate t the start still "
+                    "matters: 1/θ_t² ≈ 1/θ₀² + 2ηt."),
+            Mistake(lambda t0, lr, t: t0 / np.sqrt(1 + lr * t0**2 * t),
+                    "a factor 2: 1/θ² grows by about 2η per step (expand 1/(θ(1 − ηθ²))²)."),
+            Mistake(lambda t0, lr, t: t0 / (1 + 2 * lr * t0**2 * t),
+                    "the square root is missing: it is 1/θ², not 1/θ, that grows linearly in t."),
+        ],
+        rtol=0.03, atol=0.0, verbose=verbose,
+    )
+
+
+# --- exercise 6: how long gradient descent lingers at a saddle -----------------------------------
+
+def _saddle_escape_steps(x0, lr, lam, radius):
+    return int(np.ceil(np.log(radius / x0) / np.log1p(lr * lam)))
+
+
+def _case_saddle(rng):
+    lam = float(10 ** rng.uniform(-1, 1))
+    lr = float(rng.uniform(0.02, 0.5)) / lam  # ηλ between 0.02 and 0.5
+    return float(10 ** rng.uniform(-12, -2.5)), lr, lam, float(rng.uniform(0.05, 1.0))
+
+
+def check_saddle_escape_steps(fn, *, verbose: bool = True) -> Result:
+    """``saddle_escape_steps(x0, lr, lam, radius)``: the number of gradient-descent steps until
+    |x| ≥ radius on J = −λx²/2 from 0 < x₀ < radius, ⌈ln(radius/x₀) / ln(1 + ηλ)⌉ (a real-valued
+    answer within one step is accepted)."""
+    return check_function(
+        fn, _saddle_escape_steps, _case_saddle, name="saddle_escape_steps",
+        signature="saddle_escape_steps(x0, lr, lam, radius)",
+        mistakes=[
+            Mistake(lambda x0, lr, lam, r: np.log(r / x0) / (lr * lam),
+                    "ln(1 + ηλ) ≈ ηλ only when ηλ is small; each step multiplies x by exactly "
+                    "1 + ηλ, so divide by ln(1 + ηλ)."),
+            Mistake(lambda x0, lr, lam, r: np.log(r / x0) / np.log(1 - lr * lam),
+                    "along the escape direction the curvature is negative (J = −λx²/2, gradient "
+                    "−λx), so a step multiplies x by 1 + ηλ, not 1 − ηλ."),
+            Mistake(lambda x0, lr, lam, r: np.log10(r / x0) / np.log1p(lr * lam),
+                    "mixed logarithms: log10 above and the natural log below the fraction. Any "
+                    "base works, as long as it is the same in both."),
+            Mistake(lambda x0, lr, lam, r: np.log(x0 / r) / np.log1p(lr * lam),
+                    "upside down: the count is ln(radius/x₀)/ln(1 + ηλ), a positive number."),
+            Mistake(lambda x0, lr, lam, r: (r - x0) / (lr * lam * x0),
+                    "x grows geometrically, by the factor 1 + ηλ per step, not by a fixed amount "
+                    "ηλx₀: take logarithms."),
+        ],
+        rtol=0.0, atol=1.0, verbose=verbose,
+    )
+
+
+# --- going further: the stability edge at a minimum of a non-quadratic function -----------------
+
+def _local_max_stable_lr(d2J, theta_star):
+    return 2.0 / d2J(theta_star)
+
+
+def _case_local(rng):
+    a, b = float(rng.uniform(0.2, 2.0)), float(rng.uniform(-4.0, -0.5))
+    c = float(rng.uniform(-1.0, 1.0))
+    # J = aθ⁴ + bθ² + cθ: take its right-hand minimum, where J'' = 12aθ² + 2b > 0
+    roots = np.roots([4 * a, 0.0, 2 * b, c])
+    theta_star = float(np.max(roots.real[np.abs(roots.imag) < 1e-9]))
+    return (lambda th: 12 * a * th**2 + 2 * b), theta_star
+
+
+def check_local_max_stable_lr(fn, *, verbose: bool = True) -> Result:
+    """``local_max_stable_lr(d2J, theta_star)``: near a minimum θ* a smooth J is almost the
+    quadratic with curvature J''(θ*), so gradient descent can converge to θ* only for
+    η < 2/J''(θ*)."""
+    return check_function(
+        fn, _local_max_stable_lr, _case_local, name="local_max_stable_lr",
+        signature="local_max_stable_lr(d2J, theta_star)",
+        mistakes=[
+            Mistake(lambda f, t: 1.0 / f(t),
+                    "1/J''(θ*) is where gradient descent stops *overshooting* θ*; it still "
+                    "converges up to twice that."),
+            Mistake(lambda f, t: 2.0 / f(0.0),
+                    "evaluate the curvature at the minimum θ*: near θ* the function is the "
+                    "quadratic with curvature J''(θ*), not J''(0)."),
+            Mistake(lambda f, t: 2.0 * f(t),
+                    "divide by the curvature: the condition is ηJ''(θ*) < 2."),
+        ],
+        rtol=1e-6, verbose=verbose,
     )

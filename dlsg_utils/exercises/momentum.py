@@ -13,14 +13,20 @@ quadratic whose Hessian has eigenvalues between μ and L.
 
 from __future__ import annotations
 
+import inspect
+
 import numpy as np
 
 from . import Mistake, Result, check_function
 
 __all__ = [
+    "check_ema_to_torch",
+    "check_largest_stable_lr",
     "check_max_stable_lr_momentum",
+    "check_momentum_noise_floor",
     "check_momentum_rate",
     "check_momentum_step",
+    "check_nesterov_edge",
     "check_nesterov_step",
     "check_optimal_momentum",
 ]
@@ -250,4 +256,247 @@ def check_max_stable_lr_momentum(fn, *, verbose: bool = True) -> Result:
                     "divide by λ: the condition is on the product ηλ."),
         ],
         verbose=verbose,
+    )
+
+
+# --- exercise 4: Nesterov's stability edge -----------------------------------------------------
+
+def _nesterov_edge(gamma):
+    return (2.0 + 2.0 * gamma) / (1.0 + 2.0 * gamma)
+
+
+def _case_nesterov_edge(rng):
+    return (float(rng.choice([rng.uniform(0.0, 0.99), rng.uniform(0.9, 0.999)])),)
+
+
+def check_nesterov_edge(fn, *, verbose: bool = True) -> Result:
+    """``nesterov_edge(gamma)``: the largest ηλ for which Nesterov's iteration matrix
+    [[1 − ηλ, −γ(1 − ηλ)], [ηλ, γ(1 − ηλ)]] has spectral radius below 1, i.e.
+    (2 + 2γ)/(1 + 2γ). A numerical answer within 0.1 % is accepted."""
+    return check_function(
+        fn, _nesterov_edge, _case_nesterov_edge, name="nesterov_edge",
+        signature="nesterov_edge(gamma)",
+        mistakes=[
+            Mistake(lambda g: 2.0 + 2.0 * g,
+                    "2 + 2γ is heavy-ball momentum's edge. Nesterov's look-ahead multiplies the "
+                    "second column by 1 − ηλ, which changes where an eigenvalue reaches −1."),
+            Mistake(lambda g: 2.0,
+                    "2 is gradient descent's edge (γ = 0); with γ > 0 Nesterov's is smaller."),
+            Mistake(lambda g: 4.0 / 3.0,
+                    "4/3 is only the limit for γ → 1. For every γ < 1 the edge is larger: "
+                    "solve for the ηλ at which an eigenvalue equals −1."),
+            Mistake(lambda g: 1.0 + 1.0 / g,
+                    "that is where |det M_N| = γ(ηλ − 1) reaches 1. Before that, a real "
+                    "eigenvalue crosses −1: require |trace| < 1 + det."),
+            Mistake(lambda g: 2.0 / (1.0 + 2.0 * g),
+                    "close: the eigenvalue −1 is reached at ηλ = 1 + 1/(1 + 2γ) = "
+                    "(2 + 2γ)/(1 + 2γ)."),
+        ],
+        rtol=1e-3, atol=0.0, verbose=verbose,
+    )
+
+
+# --- exercise 5: the noise floor of momentum -------------------------------------------------
+
+def _momentum_noise_floor(lr, gamma, lam, sigma2):
+    return lr * sigma2 * (1 + gamma) / (lam * (1 - gamma) * (2 * (1 + gamma) - lr * lam))
+
+
+def _case_noise_floor(rng):
+    gamma = float(rng.uniform(0.0, 0.95))
+    lam = float(10 ** rng.uniform(-1, 1))
+    a = float(rng.uniform(0.05, min(2.0, 2 + 2 * gamma - 0.3)))  # ηλ inside the stable range
+    return a / lam, gamma, lam, float(10 ** rng.uniform(-1, 1))
+
+
+def check_momentum_noise_floor(fn, *, verbose: bool = True) -> Result:
+    """``momentum_noise_floor(lr, gamma, lam, sigma2)``: the stationary E[x²] of heavy-ball
+    momentum v ← γv + η(λx + ξ), x ← x − v with ξ ~ N(0, σ²):
+    ησ²(1 + γ) / (λ(1 − γ)(2(1 + γ) − ηλ)). Solving the 2×2 covariance equation numerically is
+    accepted (to 0.01 %)."""
+    def gd(lr, lam, s2):
+        return lr * s2 / (lam * (2 - lr * lam))
+
+    return check_function(
+        fn, _momentum_noise_floor, _case_noise_floor, name="momentum_noise_floor",
+        signature="momentum_noise_floor(lr, gamma, lam, sigma2)",
+        mistakes=[
+            Mistake(lambda lr, g, lam, s2: gd(lr, lam, s2),
+                    "that is gradient descent's floor (γ = 0). Momentum sums the noise of many "
+                    "steps into the velocity: write the recursion for the covariance of (x, v)."),
+            Mistake(lambda lr, g, lam, s2: gd(lr / (1 - g), lam, s2),
+                    "the effective learning rate η/(1 − γ) in gradient descent's formula gives "
+                    "the right small-ηλ limit, ησ²/(2λ(1 − γ)), but not the floor itself: solve "
+                    "C = M C Mᵀ + η²σ² uuᵀ with u = (−1, 1)."),
+            Mistake(lambda lr, g, lam, s2: lr * s2 / (2 * lam * (1 - g)),
+                    "that is the small-ηλ limit only; the exact floor has the factor "
+                    "(1 + γ)/(2(1 + γ) − ηλ) where you wrote 1/2."),
+            Mistake(lambda lr, g, lam, s2: _momentum_noise_floor(lr, g, lam, s2) * lam / 2,
+                    "that is the loss gap E[λx²/2]; the question asks for E[x²]."),
+        ],
+        rtol=1e-4, atol=0.0, verbose=verbose,
+    )
+
+
+# --- exercise 6: the EMA form of momentum in torch.optim.SGD ------------------------------------
+
+def _ema_to_torch(alpha, beta):
+    return {"lr": alpha * (1 - beta), "momentum": beta, "dampening": 0.0}
+
+
+def _as_kwargs(out):
+    """The reader's answer as torch.optim.SGD keyword arguments, or None if it is not one."""
+    if isinstance(out, dict):
+        return {k: float(v) if k != "nesterov" else bool(v) for k, v in out.items()}
+    if isinstance(out, (tuple, list)) and len(out) in (2, 3):
+        return dict(zip(("lr", "momentum", "dampening"), map(float, out), strict=False))
+    return None
+
+
+def _torch_path(kwargs, A, b, theta0, steps):
+    import torch
+
+    p = torch.tensor(theta0, dtype=torch.float64, requires_grad=True)
+    opt = torch.optim.SGD([p], **kwargs)
+    path = []
+    for _ in range(steps):
+        p.grad = torch.as_tensor(A @ p.detach().numpy() - b)
+        opt.step()
+        path.append(p.detach().numpy().copy())
+    return np.array(path)
+
+
+def _ema_path(alpha, beta, A, b, theta0, steps):
+    theta, m, path = np.array(theta0, dtype=float), np.zeros(len(theta0)), []
+    for _ in range(steps):
+        m = beta * m + (1 - beta) * (A @ theta - b)
+        theta = theta - alpha * m
+        path.append(theta.copy())
+    return np.array(path)
+
+
+def check_ema_to_torch(fn, *, verbose: bool = True) -> Result:
+    """``ema_to_torch(alpha, beta)`` returns ``torch.optim.SGD`` settings (a dict of keyword
+    arguments, or a tuple (lr, momentum[, dampening])) that reproduce m ← βm + (1 − β)∇J,
+    θ ← θ − αm. The checker runs torch.optim.SGD with them on random quadratics."""
+    result = _check_ema_to_torch(fn)
+    if verbose:
+        print(result.message)
+    return result
+
+
+_EMA_MISTAKES = [
+    ({"lr": lambda a, b: a, "momentum": lambda a, b: b, "dampening": lambda a, b: 0.0},
+     "the (1 − β) of the average has to go somewhere: PyTorch's buffer is b ← μb + g, so the "
+     "EMA is m = (1 − β)b and the step α m = α(1 − β) b: lr = α(1 − β)."),
+    ({"lr": lambda a, b: a, "momentum": lambda a, b: b, "dampening": lambda a, b: b},
+     "dampening = β scales every gradient by 1 − β except the first: PyTorch starts the buffer "
+     "with b₁ = g₁, undamped, so the first step is 1/(1 − β) times too long. Put (1 − β) into lr "
+     "and keep dampening = 0."),
+    ({"lr": lambda a, b: a * (1 - b), "momentum": lambda a, b: b, "dampening": lambda a, b: b},
+     "the factor (1 − β) is applied twice: with lr = α(1 − β), leave dampening at 0."),
+    ({"lr": lambda a, b: a / (1 - b), "momentum": lambda a, b: b, "dampening": lambda a, b: 0.0},
+     "multiply by (1 − β), do not divide: the EMA is (1 − β) times PyTorch's buffer."),
+    ({"lr": lambda a, b: a * (1 - b), "momentum": lambda a, b: 1 - b,
+      "dampening": lambda a, b: 0.0},
+     "momentum is the weight of the *old* buffer: momentum = β, not 1 − β."),
+]
+
+
+def _check_ema_to_torch(fn) -> Result:
+    name, signature = "ema_to_torch", "ema_to_torch(alpha, beta)"
+    if not callable(fn):
+        return Result(False, f"✗ {name}: expected a function {signature}, got "
+                             f"{type(fn).__name__}.")
+    try:
+        inspect.signature(fn).bind(0.1, 0.9)
+    except TypeError:
+        return Result(False, f"✗ {name}: expected a function {signature} taking 2 arguments.")
+    except ValueError:
+        pass
+    rng = np.random.default_rng(0)
+    for case in range(1, 11):
+        alpha, beta = float(rng.uniform(0.01, 0.3)), float(rng.uniform(0.5, 0.95))
+        d = int(rng.integers(1, 4))
+        Q, _ = np.linalg.qr(rng.normal(size=(d, d)))
+        A = (Q * rng.uniform(0.5, 3.0, size=d)) @ Q.T
+        b, theta0 = rng.normal(size=d), rng.normal(size=d)
+        want = _ema_path(alpha, beta, A, b, theta0, 15)
+        try:
+            out = fn(alpha, beta)
+        except NotImplementedError:
+            return Result(False, f"… {name}: not attempted yet — replace the "
+                                 "`raise NotImplementedError` with your code.")
+        except Exception as err:  # the reader's bug, reported, not raised
+            return Result(False, f"✗ {name}: your function raised {type(err).__name__}: {err}",
+                          case)
+        kwargs = _as_kwargs(out)
+        if kwargs is None:
+            return Result(False, f"✗ {name}: return a dict of torch.optim.SGD arguments, e.g. "
+                                 f"{{'lr': ..., 'momentum': ...}}, got {out!r:.80}.", case)
+        try:
+            got = _torch_path(kwargs, A, b, theta0, 15)
+        except Exception as err:
+            return Result(False, f"✗ {name}: torch.optim.SGD(**{kwargs}) failed: {err}", case)
+        if np.allclose(got, want, rtol=1e-9, atol=1e-12):
+            continue
+        for settings, hint in _EMA_MISTAKES:
+            wrong = {k: f(alpha, beta) for k, f in settings.items()}
+            if all(np.isclose(kwargs.get(k, 0.0), v) for k, v in wrong.items()):
+                return Result(False, f"✗ {name}: {hint}", case, {"mistake": hint})
+        return Result(False, f"✗ {name}: with α = {alpha:.3f}, β = {beta:.3f} your settings "
+                             f"{kwargs} give a different path from the EMA form (first step "
+                             f"{got[0]} instead of {want[0]}).", case)
+    return Result(True, f"✓ {name}: torch.optim.SGD with your settings follows the EMA form "
+                        "on all 10 random quadratics.", 10)
+
+
+# --- going further: the largest stable learning rate on a whole quadratic -----------------------
+
+def _largest_stable_lr(hessian, gamma, nesterov):
+    L = float(np.linalg.eigvalsh(hessian).max())
+    edge = _nesterov_edge(gamma) if nesterov else 2.0 + 2.0 * gamma
+    return edge / L
+
+
+def _case_largest(rng):
+    d = int(rng.integers(2, 5))
+    Q, _ = np.linalg.qr(rng.normal(size=(d, d)))
+    H = (Q * np.sort(10 ** rng.uniform(-1, 3, size=d))) @ Q.T
+    return H, float(rng.uniform(0.05, 0.99)), bool(rng.integers(0, 2))
+
+
+def check_largest_stable_lr(fn, *, verbose: bool = True) -> Result:
+    """``largest_stable_lr(hessian, gamma, nesterov)``: the largest η for which heavy-ball
+    momentum (``nesterov=False``) or Nesterov (``nesterov=True``) with momentum γ converges at
+    a minimum with this Hessian: (2 + 2γ)/L or (2 + 2γ)/((1 + 2γ)L), L its largest eigenvalue.
+    A numerical answer within 0.1 % is accepted."""
+    def edge(g, nest):
+        return _nesterov_edge(g) if nest else 2.0 + 2.0 * g
+
+    def lam(H, which):
+        e = np.linalg.eigvalsh(H)
+        return float(e.max() if which == "max" else e.min())
+
+    return check_function(
+        fn, _largest_stable_lr, _case_largest, name="largest_stable_lr",
+        signature="largest_stable_lr(hessian, gamma, nesterov)",
+        mistakes=[
+            Mistake(lambda H, g, nest: edge(g, nest) / lam(H, "min"),
+                    "the steepest direction breaks first: divide by the *largest* eigenvalue of "
+                    "the Hessian, not the smallest."),
+            Mistake(lambda H, g, nest: 2.0 / lam(H, "max"),
+                    "2/L is gradient descent's edge; momentum and Nesterov have their own, which "
+                    "depend on γ."),
+            Mistake(lambda H, g, nest: edge(g, False) / lam(H, "max"),
+                    "Nesterov's edge is narrower than the heavy ball's 2 + 2γ: use your "
+                    "nesterov_edge(γ) when nesterov is True."),
+            Mistake(lambda H, g, nest: edge(g, not nest) / lam(H, "max"),
+                    "you swapped the two methods: heavy ball allows ηL < 2 + 2γ, Nesterov only "
+                    "ηL < (2 + 2γ)/(1 + 2γ)."),
+            Mistake(lambda H, g, nest: edge(g, nest) / float(np.abs(H).max()),
+                    "the largest *entry* of the Hessian is not its largest eigenvalue: use "
+                    "np.linalg.eigvalsh."),
+        ],
+        rtol=1e-3, atol=0.0, verbose=verbose,
     )

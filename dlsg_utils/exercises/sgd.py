@@ -9,7 +9,14 @@ import numpy as np
 from ..linear import softmax_cross_entropy
 from . import Mistake, Result, _describe, check_function
 
-__all__ = ["check_minibatch_indices", "check_sgd_epoch", "check_softmax_cross_entropy_grad"]
+__all__ = [
+    "check_expected_sq",
+    "check_loss_floor",
+    "check_minibatch_indices",
+    "check_noise_scale",
+    "check_sgd_epoch",
+    "check_softmax_cross_entropy_grad",
+]
 
 
 # --- exercise 1: shuffled mini-batches of indices ---------------------------------------------
@@ -207,6 +214,173 @@ def check_sgd_epoch(fn, *, verbose: bool = True) -> Result:
                     "only the last batch's update survived: keep updating the same W."),
             Mistake(lambda W, X, y, bs, lr: np.array(W, dtype=float),
                     "W did not change: return the updated weights."),
+        ],
+        rtol=1e-6, verbose=verbose,
+    )
+
+
+# --- exercise 4: the noise floor of mini-batch SGD ---------------------------------------------
+
+def _loss_floor(lr, tr_sigma, batch_size):
+    return lr * tr_sigma / (4.0 * batch_size)
+
+
+def _case_floor(rng):
+    return (float(10 ** rng.uniform(-3, 0)), float(10 ** rng.uniform(-1, 2)),
+            int(rng.integers(1, 500)))
+
+
+def check_loss_floor(fn, *, verbose: bool = True) -> Result:
+    """``loss_floor(lr, tr_sigma, batch_size)``: the small-η prediction of the mean training-loss
+    gap of SGD with a constant step and independently drawn batches of b examples,
+    E[J(θ) − J*] ≈ η tr Σ / (4b)."""
+    return check_function(
+        fn, _loss_floor, _case_floor, name="loss_floor",
+        signature="loss_floor(lr, tr_sigma, batch_size)",
+        mistakes=[
+            Mistake(lambda lr, s, b: lr * s / (2 * b),
+                    "a factor 2 too large: that is tr(HC), with C the covariance of θ − θ*. "
+                    "The loss gap is half of it, J − J* ≈ ½(θ − θ*)ᵀH(θ − θ*)."),
+            Mistake(lambda lr, s, b: lr * s / 4,
+                    "the batch size is missing: the mean of b independent example gradients "
+                    "has 1/b of their variance, so the floor falls like 1/b."),
+            Mistake(lambda lr, s, b: lr * s / (4 * b**2),
+                    "the variance of a mean of b examples falls like 1/b, not 1/b² (1/b² would "
+                    "be the variance of their sum divided by b² twice)."),
+            Mistake(lambda lr, s, b: lr**2 * s / (4 * b),
+                    "the floor is first order in η: the noise injected per step is η²·trΣ/b, but "
+                    "the pull back to the minimum per step is also proportional to η, and the "
+                    "balance leaves one power of η."),
+        ],
+        rtol=1e-6, verbose=verbose,
+    )
+
+
+# --- exercise 5: the expected square of SGD on a noisy quadratic, for any schedule --------------
+
+def _expected_sq(x0, lrs, lam, sigma):
+    m = float(x0) ** 2
+    for eta in np.asarray(lrs, dtype=float):
+        m = (1.0 - eta * lam) ** 2 * m + eta**2 * sigma**2
+    return m
+
+
+def _case_expected(rng):
+    T = int(rng.integers(1, 60))
+    lam = float(rng.uniform(0.3, 3.0))
+    lrs = rng.uniform(0.01, 1.5, size=T) / lam  # ηλ < 1.5: every step contracts
+    return float(rng.normal(0, 5)), lrs, lam, float(rng.uniform(0.2, 2.0))
+
+
+def _last(value):
+    """A number, or the last entry of a returned sequence E[x_0²], …, E[x_T²]."""
+    arr = np.asarray(value, dtype=float) if value is not None else None
+    return arr if arr is None or arr.ndim == 0 else arr.reshape(-1)[-1]
+
+
+def check_expected_sq(fn, *, verbose: bool = True) -> Result:
+    """``expected_sq(x0, lrs, lam, sigma)``: E[x_T²] after the steps x ← x − η_t(λx + ξ_t),
+    ξ_t ~ N(0, σ²), one per entry of ``lrs``, from x = x0. A number, or the whole sequence
+    E[x_0²] … E[x_T²] (its last entry is checked)."""
+    def accepted(*args):
+        out = fn(*args)
+        try:
+            return _last(out)
+        except (TypeError, ValueError):  # not a number: let the checker show what came back
+            return out
+
+    if callable(fn):
+        accepted.__signature__ = _signature(fn)
+    return check_function(
+        accepted if callable(fn) else fn, _expected_sq, _case_expected, name="expected_sq",
+        signature="expected_sq(x0, lrs, lam, sigma)",
+        mistakes=[
+            Mistake(lambda x0, lrs, lam, s: _rec(x0**2, lrs, lambda e: (1 - e * lam),
+                                                 lambda e: e**2 * s**2),
+                    "the mean square shrinks by the *square* of the factor: "
+                    "E[x²] ← (1 − ηλ)² E[x²] + η²σ²."),
+            Mistake(lambda x0, lrs, lam, s: _rec(x0**2, lrs, lambda e: (1 - e * lam) ** 2,
+                                                 lambda e: e * s**2),
+                    "the noise enters the step multiplied by η, so its variance by η²: "
+                    "+ η²σ², not + ησ²."),
+            Mistake(lambda x0, lrs, lam, s: _rec(x0**2, lrs, lambda e: (1 - e * lam) ** 2,
+                                                 lambda e: 0.0),
+                    "the noise term is missing: without it this is gradient descent and "
+                    "E[x²] would fall to 0."),
+            Mistake(lambda x0, lrs, lam, s: _rec(x0**2, lrs, lambda e: (1 - e * lam) ** 2,
+                                                 lambda e: e**2 * s),
+                    "σ is the standard deviation of the noise: its variance is σ²."),
+            Mistake(lambda x0, lrs, lam, s: _rec(x0, lrs, lambda e: (1 - e * lam) ** 2,
+                                                 lambda e: e**2 * s**2),
+                    "start from E[x_0²] = x₀², the square of the start."),
+            Mistake(lambda x0, lrs, lam, s: _expected_sq(x0, lrs[:-1], lam, s),
+                    "off by one: take one step per entry of lrs."),
+        ],
+        rtol=1e-6, atol=1e-12, verbose=verbose,
+    )
+
+
+def _signature(fn):
+    """fn's signature, so that a wrapper is checked against the reader's own arguments."""
+    try:
+        return inspect.signature(fn)
+    except (TypeError, ValueError):  # a builtin without one
+        return inspect.Signature([inspect.Parameter("args", inspect.Parameter.VAR_POSITIONAL)])
+
+
+def _rec(m, lrs, factor, noise):
+    for eta in np.asarray(lrs, dtype=float):
+        m = factor(eta) * m + noise(eta)
+    return m
+
+
+# --- going further: the gradient noise scale ---------------------------------------------------
+
+def _noise_scale(G, ddof=0):
+    G = np.asarray(G, dtype=float)
+    g = G.mean(axis=0)
+    tr_sigma = np.sum((G - g) ** 2) / (len(G) - ddof)
+    return tr_sigma / np.sum(g**2)
+
+
+def _case_noise(rng):
+    m, p = int(rng.integers(20, 200)), int(rng.integers(2, 30))
+    return (rng.normal(size=p) * rng.uniform(0.1, 2) + rng.normal(size=(m, p)),)
+
+
+def check_noise_scale(fn, *, verbose: bool = True) -> Result:
+    """``noise_scale(G)`` for per-example gradients ``G: (m, p)``: tr Σ / ‖ḡ‖², with ḡ the mean
+    row and tr Σ the mean squared distance of the rows from it (dividing by m or by m − 1:
+    both are accepted)."""
+    def accepted(G):
+        out = fn(G)
+        try:
+            if np.isclose(float(out), _noise_scale(G, ddof=1), rtol=1e-6):
+                return _noise_scale(G)  # the unbiased variance: an equally correct convention
+        except (TypeError, ValueError):
+            pass
+        return out
+
+    if callable(fn):
+        accepted.__signature__ = _signature(fn)
+    return check_function(
+        accepted if callable(fn) else fn, _noise_scale, _case_noise, name="noise_scale",
+        signature="noise_scale(G)",
+        mistakes=[
+            Mistake(lambda G: np.mean(np.sum(G**2, 1)) / np.sum(G.mean(0) ** 2),
+                    "subtract the mean gradient first: E‖gᵢ‖² = tr Σ + ‖ḡ‖², so without "
+                    "centring you get the noise scale plus 1."),
+            Mistake(lambda G: 1.0 / _noise_scale(G),
+                    "upside down: the noise scale is tr Σ / ‖ḡ‖², large when the noise "
+                    "dominates the signal."),
+            Mistake(lambda G: np.sum((G - G.mean(0)) ** 2) / len(G),
+                    "that is tr Σ alone; divide by ‖ḡ‖², the squared length of the mean "
+                    "gradient."),
+            Mistake(lambda G: _noise_scale(G) * np.linalg.norm(G.mean(0)),
+                    "divide by the *squared* length of the mean gradient, ‖ḡ‖²."),
+            Mistake(lambda G: np.sum((G - G.mean(0)) ** 2) / np.sum(G.mean(0) ** 2),
+                    "tr Σ is the *mean* squared deviation of the rows (divide by m), not the "
+                    "sum."),
         ],
         rtol=1e-6, verbose=verbose,
     )
