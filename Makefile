@@ -51,8 +51,8 @@ notebooks: $(STAMP)
 		--nbval-cell-timeout=600
 
 # Browser tests need Debian's Chromium. Most read the built book (`make book` first) and skip
-# without it; those of the optimizer lab and the convolution explorer (test_lab.py) build their
-# own page and always run. axe-core (fetched by `make book`, tools/vendor_js.py) is optional.
+# without it; those of the optimizer lab and the convolution explorer (test_lab_in_browser.py)
+# build their own page and always run. axe-core (fetched by `make book`) is optional.
 browser: $(STAMP)
 	@if [ ! -x /usr/bin/chromium ]; then \
 		echo "SKIPPED browser tests: /usr/bin/chromium missing (apt-get install chromium)"; \

@@ -1,8 +1,8 @@
 """dlsg_utils.lab: the Python side of the optimizer lab and the convolution explorer.
 
-The JavaScript itself runs in tests/browser/test_lab.py (Chromium); here: the HTML the functions
-return (script inlined, nothing fetched, one root per call, config safely embedded), their
-argument checks, and the Python definitions the JavaScript is compared with.
+The JavaScript itself runs in tests/browser/test_lab_in_browser.py (Chromium); here: the HTML
+the functions return (script inlined, nothing fetched, one root per call, config safely
+embedded), their argument checks, and the Python definitions the JavaScript is compared with.
 """
 
 import json
@@ -29,7 +29,8 @@ from dlsg_utils.lab import (
 from dlsg_utils.optim import SGD, Adam, AdamW, Momentum, run
 
 ASSETS = ("optimizer_lab.js", "conv_explorer.js", "lab.css")
-MOUNT = re.compile(r'window\.(dlsgLab|dlsgConv)\.mount\(document\.getElementById\("([\w-]+)"\), (.*)\);')
+MOUNT = re.compile(
+    r'window\.(dlsgLab|dlsgConv)\.mount\(document\.getElementById\("([\w-]+)"\), (.*)\);')
 
 
 def _config(obj):
@@ -47,7 +48,8 @@ def test_assets_ship_with_the_package_and_fetch_nothing(name):
     assert urls <= {"http://www.w3.org/2000/svg"}, urls
     for loader in ("fetch(", "XMLHttpRequest", "import(", "@import", ".src =", "<img", "<link"):
         assert loader not in text, loader
-    assert re.findall(r"url\(([^)]*)", text) in ([], ['#" + this.id + "-hatch']), "url() only for the SVG hatch"
+    hatch = ['#" + this.id + "-hatch']  # url() only for the SVG hatch pattern
+    assert re.findall(r"url\(([^)]*)", text) in ([], hatch)
 
 
 def test_unknown_asset_is_refused():
@@ -131,6 +133,7 @@ def test_conv_config_carries_the_arguments():
     (lambda: optimizer_lab(steps=0), ValueError, "steps must be >= 1"),
     (lambda: optimizer_lab(steps=2.5), TypeError, "steps must be an int"),
     (lambda: optimizer_lab(kappa=0.5), ValueError, "kappa must be in"),
+    (lambda: optimizer_lab(angle=-30), ValueError, r"angle must be in \[0, 90\]"),
     (lambda: optimizer_lab(start=(1, 2, 3)), ValueError, "start must be a point"),
     (lambda: optimizer_lab(start=(1, np.nan)), ValueError, "must be finite"),
     (lambda: optimizer_lab(controls=["knobs"]), ValueError, "controls entries must be among"),

@@ -4,7 +4,7 @@
  * config) builds one explorer in `root`. window.dlsgConv.outputSize({n, k, s, p, d, transposed,
  * output_padding}) returns what dlsg_utils.conv.conv_output_size (or, transposed,
  * conv_transpose_output_size) returns, and throws an Error with the same message where they
- * raise (tests/browser/test_lab.py checks both against torch). The drawing follows
+ * raise (tests/browser/test_lab_in_browser.py checks both against torch). The drawing follows
  * dlsg_utils.conv_draw (after Dumoulin & Visin's animations, whose colours it borrows).
  * Part of the course book "Gradient Descent Algorithms and an Introduction to ConvNets" (MIT).
  */
@@ -312,7 +312,7 @@
       }
       this.pics.appendChild(el("figure", {"class": "dlsg-conv-fig"}, [osvg, el("figcaption", {text: "output " + out + "×" + out}) ]));
       this.now.textContent = "Position " + (s.pos + 1) + " of " + out * out + ": output (" + cur[0] + ", " + cur[1] + ") = sum of " + L.k * L.k +
-        " products, kernel taps on rows " + taps(L, cur[0]).join(", ") + " × columns " + taps(L, cur[1]).join(", ") + " of the grid on the left.";
+        " products, kernel taps on rows " + taps(L, cur[0]).join(", ") + " × columns " + taps(L, cur[1]).join(", ") + " of the input grid.";
       if (this.posInput) { this.posInput.value = s.pos; this.posOut.textContent = (s.pos + 1) + " / " + out * out; this.posInput.setAttribute("aria-valuetext", "position " + (s.pos + 1) + " of " + out * out); }
     } else {
       this.now.textContent = "";

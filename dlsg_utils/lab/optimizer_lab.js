@@ -7,7 +7,7 @@
  * points theta_0 ... theta_steps as [[x, y], ...], computed with the operations of
  * dlsg_utils.optim.<Optimizer>._update and dlsg_utils.functions.<SURFACE>.grad in the same
  * order (float64), so the paths equal dlsg_utils.optim.run(...) to rounding
- * (tests/browser/test_lab.py checks 1e-12). See dlsg_utils/lab/__init__.py for the rules.
+ * (tests/browser/test_lab_in_browser.py checks 1e-12). dlsg_utils/lab/__init__.py: the rules.
  * Part of the course book "Gradient Descent Algorithms and an Introduction to ConvNets" (MIT).
  */
 (function () {

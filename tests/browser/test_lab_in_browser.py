@@ -188,10 +188,12 @@ def test_trajectory_equals_dlsg_utils_optim_for_every_optimizer_surface_start_an
     summary = {"runs": len(cases), "surfaces": len(SURFACE_SPECS), "optimizers": len(OPTIMIZERS),
                "steps": STEPS, "finite_points": finite_points, "diverged_runs": diverged,
                "runs_within_1e-12": len(cases) - len(chaotic),
-               "max_rel_diff_there": strict_worst, "max_abs_diff_there_where_|theta|<=1": strict_abs,
+               "max_rel_diff_there": strict_worst,
+               "max_abs_diff_there_where_|theta|<=1": strict_abs,
                "chaotic_runs": len(chaotic),
                "chaotic_max_rel_diff": max((e for e, _ in chaotic), default=0.0),
-               "chaotic_max_ratio_to_python_spread": max((e / sp for e, sp in chaotic), default=0.0)}
+               "chaotic_max_ratio_to_python_spread": max((e / sp for e, sp in chaotic),
+                                                         default=0.0)}
     print("\ntrajectory check:", json.dumps(summary))
     assert len(cases) > 1500 and finite_points > 100_000
     assert len(chaotic) < 0.05 * len(cases)
@@ -302,6 +304,56 @@ def test_output_size_equals_dlsg_utils_conv_and_torch_errors_included(open_page,
     assert len(cases) > 8000 and 0 < valid < len(cases)
 
 
+LAYOUTS = """cs => cs.map(c => { const L = window.dlsgConv.layout(c);
+    return {grid: L.grid, real: L.real, out: L.out, offset: L.offset, stride: L.stride,
+            macs: window.dlsgConv.multiplyAdds(L)}; })"""
+
+
+def test_the_picture_is_conv_draws_and_counts_the_products_torch_computes(
+        open_page, one_torch_thread):
+    """The explorer draws what dlsg_utils.conv_draw.conv_layout draws, and the multiply-adds
+    it counts as touching an input value are those torch performs: conv2d of all-ones
+    images and kernels sums exactly them (the transposed case runs ConvTranspose2d on the
+    explorer's input size n)."""
+    from dlsg_utils.conv import transpose_output_padding
+    from dlsg_utils.conv_draw import conv_layout
+
+    v = open_page()
+    cases, expected = [], []
+    for i, k, s, p, d in GRID:
+        if _torch_conv(i, k, s, p, d) is None:
+            continue
+        lay = conv_layout(i, k, s, p, d)
+        cases.append({"n": i, "k": k, "s": s, "p": p, "d": d})
+        ones = F.conv2d(torch.ones(1, 1, i, i), torch.ones(1, 1, k, k), stride=s, padding=p,
+                        dilation=d)
+        expected.append((lay.grid, list(lay.real), lay.out, lay.stride, int(ones.sum())))
+        if p <= d * (k - 1):  # conv_draw draws the transpose only when it needs no cropping
+            o, a = conv_output_size(i, k, s, p, d), transpose_output_padding(i, k, s, p, d)
+            lay = conv_layout(i, k, s, p, d, transposed=True)
+            cases.append({"n": o, "k": k, "s": s, "p": p, "d": d, "transposed": True,
+                          "output_padding": a})
+            ones = F.conv_transpose2d(torch.ones(1, 1, o, o), torch.ones(1, 1, k, k), stride=s,
+                                      padding=p, output_padding=a, dilation=d)
+            expected.append((lay.grid, list(lay.real), lay.out, lay.stride, int(ones.sum())))
+    got = v.page.evaluate(LAYOUTS, cases)
+    for case, g, (grid, real, out, stride, products) in zip(cases, got, expected, strict=True):
+        assert (g["grid"], g["real"], g["out"], g["stride"]) == (grid, real, out, stride), case
+        assert g["macs"]["real"] == products, case
+        assert g["macs"]["total"] == out * out * case["k"] ** 2
+    # and where PyTorch crops (p > d(k - 1)), the real products still match torch
+    crop = [{"n": n, "k": 3, "s": s, "p": p, "d": 1, "transposed": True}
+            for n in (4, 6) for s in (2, 3) for p in (3, 4)
+            if "value" in _python(conv_transpose_output_size, n, 3, s, p)]
+    assert len(crop) >= 6
+    got = v.page.evaluate(LAYOUTS, crop)
+    for c, g in zip(crop, got, strict=True):
+        ones = F.conv_transpose2d(torch.ones(1, 1, c["n"], c["n"]), torch.ones(1, 1, 3, 3),
+                                  stride=c["s"], padding=c["p"])
+        assert g["out"] == ones.shape[-1] and g["macs"]["real"] == int(ones.sum()), c
+    assert len(cases) > 3000
+
+
 def test_output_size_rejects_bad_arguments_with_the_packages_message(open_page):
     v = open_page()
     bad = [{"n": 5, "k": 3, "s": 0}, {"n": 5, "k": 3, "p": -1}, {"n": 5, "k": 3, "d": 0},
@@ -337,9 +389,11 @@ def test_page_works_offline_without_console_errors_and_scripts_are_idempotent(op
 def test_every_control_has_a_label(open_page):
     v = open_page()
     unlabelled = v.page.evaluate("""() => Array.from(document.querySelectorAll(
-        '.dlsg-widget input, .dlsg-widget select, .dlsg-widget button, .dlsg-widget canvas[tabindex]'))
+        '.dlsg-widget input, .dlsg-widget select, .dlsg-widget button, '
+        + '.dlsg-widget canvas[tabindex]'))
         .filter(e => !((e.labels && e.labels.length && e.labels[0].textContent.trim())
-                       || e.getAttribute('aria-label') || (e.tagName === 'BUTTON' && e.textContent.trim())))
+                       || e.getAttribute('aria-label')
+                       || (e.tagName === 'BUTTON' && e.textContent.trim())))
         .map(e => e.outerHTML.slice(0, 80))""")
     assert unlabelled == []
 
@@ -405,7 +459,8 @@ def test_conv_explorer_plays_and_reports_refused_layers(open_page):
     v = open_page()
     ex = v.page.locator(".dlsg-conv").first
     assert "= 3" in ex.locator(".dlsg-conv-formula").text_content()  # i=6, k=3, s=2, p=1
-    assert "Multiply-adds: 3² outputs × 3² taps = 81" in ex.locator(".dlsg-conv-counts").text_content()
+    counts = ex.locator(".dlsg-conv-counts").text_content()
+    assert "Multiply-adds: 3² outputs × 3² taps = 81" in counts
     ex.get_by_role("button", name="Next position").click()
     assert ex.locator("output[for$='-pos']").text_content() == "2 / 9"
     ex.locator("button", has_text="Play").click()
