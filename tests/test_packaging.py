@@ -29,6 +29,8 @@ def test_wheel_contains_every_module_and_mnist10k_and_stays_small(tmp_path):
     assert "dlsg_utils/data/files/mnist/t10k-images-idx3-ubyte.gz" in names
     assert "dlsg_utils/data/files/mnist/t10k-labels-idx1-ubyte.gz" in names
     assert "dlsg_utils/data/files/README.md" in names  # the MNIST credit travels with the data
+    for asset in ("optimizer_lab.js", "conv_explorer.js", "lab.css"):  # the live explorables
+        assert f"dlsg_utils/lab/{asset}" in names, asset
     # the CIFAR-10 subset stays in the clone (data/cifar10/): the wheel Colab installs is light
     assert not any("cifar10" in n and n.endswith(".zip") for n in names)
     assert wheel.stat().st_size < 5_000_000, wheel.stat().st_size

@@ -9,6 +9,8 @@ published for it before anything is unpacked; only the files the book needs are 
   in the static pages -> ``DEST/static/widgets/`` (served as ``_static/widgets/``), and the
   widgets' icon fonts at the page-relative path the bundle asks for ->
   ``DEST/extra/chapters/@jupyter-widgets/html-manager/dist/``.
+* ``axe-core``: the accessibility checker the browser tests run on the pages ->
+  ``DEST/test/axe-core/`` (not served with the book; MPL-2.0, its LICENSE kept beside it).
 
 ``NPM_REGISTRY`` points at another registry (a mirror); the default is the public one. The
 licence of each package (its LICENSE file, or the package.json that states it) is copied next
@@ -44,6 +46,11 @@ PACKAGES = [
      "sha512-qPD5gRrj6kGQ0ZySAJgqbArkaDqPMbQIT0zSZDkIv1mfA17w/tR2Faq5l2qqRf2CdQx6FWln9nUrgd2UDzb19A==",
      {"package/require.js": "static/widgets",
       "package/package.json": "static/widgets/requirejs"}),  # its licence (MIT) is stated here
+    ("axe-core", "4.14.1",
+     "sha512-FHfa+lmNjQZfJz1q8wKqIDwC6DExcHt/pkjNQb09a3NPjCKg2rhu5qb2S4r76ASyFNNtuFooJpZe37OgudVGtQ==",
+     {"package/axe.min.js": "test/axe-core",
+      "package/LICENSE": "test/axe-core",
+      "package/LICENSE-3RD-PARTY.txt": "test/axe-core"}),
 ]
 
 

@@ -24,9 +24,8 @@ CHROMIUM_ARGS = [
 ]
 
 
-def _why_skip():
-    if not (HTML / "intro.html").exists():
-        return "no built book in _build/html (run `make book` first)"
+def why_no_chromium():
+    """Why a browser test cannot run here (no Chromium, no playwright), or None if it can."""
     if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
         return f"Chromium not found at {CHROMIUM} (apt-get install chromium)"
     try:
@@ -36,11 +35,17 @@ def _why_skip():
     return None
 
 
+def _why_skip():
+    if not (HTML / "intro.html").exists():
+        return "no built book in _build/html (run `make book` first)"
+    return why_no_chromium()
+
+
 def pytest_collection_modifyitems(config, items):
     reason = _why_skip()
     if reason:
         for item in items:
-            if "browser" in item.keywords:
+            if item.get_closest_marker("browser"):  # not "browser" in keywords: the folder
                 item.add_marker(pytest.mark.skip(reason=reason))
 
 
@@ -91,8 +96,8 @@ def browser():
 class PageVisit:
     """A page opened with every console error, failed request and off-machine request recorded."""
 
-    def __init__(self, browser, url):
-        self.context = browser.new_context(viewport={"width": 1280, "height": 900})
+    def __init__(self, browser, url, viewport=(1280, 900)):
+        self.context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]})
         self.console_errors, self.failed, self.external = [], [], []
         self.context.route("**/*", self._route)
         self.page = self.context.new_page()
@@ -106,7 +111,7 @@ class PageVisit:
 
     def _route(self, route):
         url = route.request.url
-        if url.startswith(("http://127.0.0.1", "data:", "blob:", "about:")):
+        if url.startswith(("http://127.0.0.1", "file:", "data:", "blob:", "about:")):
             route.continue_()
         else:
             self.external.append(url)
