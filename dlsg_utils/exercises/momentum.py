@@ -346,10 +346,13 @@ def _ema_to_torch(alpha, beta):
 
 def _as_kwargs(out):
     """The reader's answer as torch.optim.SGD keyword arguments, or None if it is not one."""
-    if isinstance(out, dict):
-        return {k: float(v) if k != "nesterov" else bool(v) for k, v in out.items()}
-    if isinstance(out, (tuple, list)) and len(out) in (2, 3):
-        return dict(zip(("lr", "momentum", "dampening"), map(float, out), strict=False))
+    try:
+        if isinstance(out, dict):
+            return {k: float(v) if k != "nesterov" else bool(v) for k, v in out.items()}
+        if isinstance(out, (tuple, list)) and len(out) in (2, 3):
+            return dict(zip(("lr", "momentum", "dampening"), map(float, out), strict=False))
+    except (TypeError, ValueError):  # entries that are not numbers
+        return None
     return None
 
 
