@@ -216,3 +216,9 @@ def test_standalone_page_is_a_whole_document_for_a_phone():
     assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in page
     assert "<title>A &amp; B</title>" in page and "<p>between</p>" in page
     assert [kind for kind, _, _ in MOUNT.findall(page)] == ["dlsgLab", "dlsgConv"]
+
+
+def test_formats_without_scripts_get_a_line_saying_where_the_live_version_is():
+    assert repr(optimizer_lab("Beale", ["SGD"])) == (
+        "[The optimizer lab runs live in the web edition of this book and in a notebook.]")
+    assert repr(conv_explorer()).startswith("[The convolution explorer runs live")

@@ -218,8 +218,21 @@ def _json(config: Mapping) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
+class LiveHTML:
+    """What the lab functions return: HTML for pages that run scripts, and for formats that do
+    not (the PDF edition, a terminal) one line saying where the live version is."""
+
+    def __init__(self, html: str, what: str):
+        self.data, self.what = html, what
+
+    def _repr_html_(self) -> str:
+        return self.data
+
+    def __repr__(self) -> str:
+        return f"[{self.what} runs live in the web edition of this book and in a notebook.]"
+
+
 def _html_object(kind: str, glob: str, config: Mapping, fallback: str):
-    from IPython.display import HTML
 
     root = f"dlsg-{kind}-{uuid.uuid4().hex[:12]}"
     script = asset("optimizer_lab.js" if kind == "lab" else "conv_explorer.js")
@@ -231,7 +244,7 @@ def _html_object(kind: str, glob: str, config: Mapping, fallback: str):
         f'window.{glob}.mount(document.getElementById("{root}"), {_json(config)});\n'
         "</script>\n"
     )
-    return HTML(body)
+    return LiveHTML(body, "The optimizer lab" if kind == "lab" else "The convolution explorer")
 
 
 def _check_names(name: str, values, canon) -> list[str]:
