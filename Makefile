@@ -11,7 +11,7 @@ STAMP := $(VENV)/.installed
 TEST_ENV := DLSG_SMOKE=1 DLSG_OFFLINE=1 MPLBACKEND=Agg OMP_NUM_THREADS=1 PYDEVD_DISABLE_FILE_VALIDATION=1
 JOBS ?= 2
 
-.PHONY: print-tex-packages book pdf test lint unit notebooks browser bench clean lab
+.PHONY: print-tex-packages test-latest test-oldest book pdf test lint unit notebooks browser bench clean lab
 
 # A .venv without the stamp was interrupted while it was being built: start it again rather
 # than trust it. A stamp older than the requirements means "update in place".
@@ -80,6 +80,31 @@ browser: $(STAMP)
 lab: $(STAMP)
 	test -x $(BIN)/jupyter-lab || $(BIN)/python -m pip install --quiet jupyterlab
 	$(BIN)/jupyter lab chapters/
+
+# The package's stated dependency ranges, tested at both ends, each in its own environment:
+# the newest releases of what a Colab runtime has (test-latest), and the oldest versions that
+# pyproject.toml allows (test-oldest, pinned in tests/oldest-constraints.txt). Each installs
+# the book's tools from requirements.txt, the package and its dependencies, then runs the unit
+# tests and every chapter in smoke mode.
+RUNTIME_DEPS := numpy|torch|matplotlib|ipywidgets|tqdm|torchinfo|pillow
+COLAB_SET := numpy matplotlib ipywidgets tqdm torchinfo ipython pillow
+define variant_test
+	rm -rf $(1) && $(PYTHON) -m venv $(1)
+	$(1)/bin/python -m pip install --quiet --upgrade pip
+	grep -v -E '^($(RUNTIME_DEPS))\b' requirements.txt > $(1)/tools-requirements.txt
+	$(1)/bin/python -m pip install --quiet -r $(1)/tools-requirements.txt -e . $(2)
+	$(if $(3),$(1)/bin/python -m pip install --quiet $(3))
+	$(1)/bin/python -m pip list 2>/dev/null | grep -i -E '^($(RUNTIME_DEPS)|ipython) '
+	$(TEST_ENV) $(1)/bin/python -m pytest tests -n $(JOBS) -q --ignore=tests/browser -p no:cacheprovider
+	$(TEST_ENV) $(1)/bin/python -m pytest --nbval-lax chapters -n $(JOBS) --dist loadscope -q \
+		-p no:cacheprovider --nbval-cell-timeout=600
+endef
+
+test-latest:
+	$(call variant_test,.venv-latest,torch==2.13.0 $(if $(TORCH_INDEX),--extra-index-url $(TORCH_INDEX)),--upgrade $(COLAB_SET))
+
+test-oldest:
+	$(call variant_test,.venv-oldest,-c tests/oldest-constraints.txt)
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks

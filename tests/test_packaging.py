@@ -47,3 +47,16 @@ def test_runtime_dependencies_are_ranges_not_pins():
 
 def test_requirements_pin_the_torch_wheel_on_disk():
     assert "torch==2.13.0" in (ROOT / "requirements.txt").read_text().splitlines()
+
+
+def test_the_oldest_constraints_are_the_lower_bounds_pyproject_claims():
+    tomllib = pytest.importorskip("tomllib")
+    deps = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    lower = {d.split(">=")[0].strip().lower(): d.split(">=")[1].split(",")[0].strip()
+             for d in deps}
+    pinned = {}
+    for line in (ROOT / "tests" / "oldest-constraints.txt").read_text().splitlines():
+        if line.strip() and not line.startswith("#"):
+            name, version = line.split("==")
+            pinned[name.strip().lower()] = version.strip().removesuffix(".*")
+    assert pinned == lower  # make test-oldest installs exactly what the package claims
