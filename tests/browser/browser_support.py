@@ -131,8 +131,8 @@ class PageVisit:
 def visit(browser, server):
     visits = []
 
-    def open_page(path):
-        v = PageVisit(browser, f"{server}/{path}")
+    def open_page(path, viewport=(1280, 900)):
+        v = PageVisit(browser, f"{server}/{path}", viewport=viewport)
         visits.append(v)
         return v
 

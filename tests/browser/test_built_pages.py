@@ -17,3 +17,45 @@ def test_no_page_shows_a_warning_that_names_a_temporary_kernel_file(path):
     text = (HTML / path).read_text(errors="ignore")
     leaks = re.findall(r"[^<>\n]{0,80}ipykernel_\d+[^<>\n]{0,80}", text)
     assert not leaks, leaks[:3]
+
+
+class _Images(__import__("html.parser").parser.HTMLParser):
+    """Each <img> of a page with its alt text and whether a <figcaption> shares its <figure>."""
+
+    def __init__(self):
+        super().__init__()
+        self.images, self._figures = [], []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "figure":
+            self._figures.append([])
+        elif tag == "img":
+            image = {"src": attrs.get("src", ""), "alt": attrs.get("alt"), "id": attrs.get("id", ""),
+                     "caption": False}
+            self.images.append(image)
+            if self._figures:
+                self._figures[-1].append(image)
+        elif tag == "figcaption" and self._figures:
+            for image in self._figures[-1]:
+                image["caption"] = True
+
+    def handle_endtag(self, tag):
+        if tag == "figure" and self._figures:
+            self._figures.pop()
+
+
+@pytest.mark.parametrize("path", [p for p in toc_pages() if p.startswith("chapters/")])
+def test_every_figure_has_a_caption_and_alt_text_that_describes_it(path):
+    parser = _Images()
+    parser.feed((HTML / path).read_text(errors="ignore"))
+    problems = []
+    for image in parser.images:
+        alt = (image["alt"] or "").strip()
+        if not alt or alt.startswith(("../_images", "_images")) or alt.endswith(".png"):
+            problems.append(f"{image['src'][:60]}: alt text {image['alt']!r}")
+        elif image["id"].startswith("_anim_img"):
+            continue  # an animation player's frame: described by its alt text
+        elif image["src"].startswith(("../_images/", "_images/")) and not image["caption"]:
+            problems.append(f"{image['src'][:60]}: no caption ({alt[:40]!r})")
+    assert problems == []
