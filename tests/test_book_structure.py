@@ -164,3 +164,29 @@ def test_no_test_module_changes_torchs_global_default_dtype_at_import():
     for path in (ROOT / "tests").rglob("*.py"):
         for line in path.read_text().splitlines():
             assert not line.startswith("torch.set_default_dtype"), path.name
+
+
+@pytest.mark.parametrize("nb", CHAPTERS, ids=lambda p: p.name)
+def test_the_colab_cell_installs_only_the_package_and_leaves_colabs_torch_alone(nb):
+    import ast
+
+    setup = _source([c for c in _cells(nb) if c["cell_type"] == "code"][0])
+    calls = [n for n in ast.walk(ast.parse(setup)) if isinstance(n, ast.Call)
+             and getattr(n.func, "attr", "") == "run"]
+    assert len(calls) == 1, "one subprocess.run in the setup cell"
+    args = ast.literal_eval(ast.unparse(calls[0].args[0]).replace("sys.executable", "'python'"))
+    url = CONFIG["repository"]["url"]
+    # no --upgrade, no pins, nothing else: pip keeps every library Colab already has when it
+    # satisfies the package's ranges (torch above all: reinstalling it costs gigabytes)
+    assert args == ["python", "-m", "pip", "install", "-q", f"dlsg-utils @ git+{url}"]
+
+
+def test_the_package_metadata_suits_a_colab_runtime():
+    tomllib = pytest.importorskip("tomllib")
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert project["name"] == "dlsg-utils" and project["requires-python"] == ">=3.10"
+    for dep in project["dependencies"]:
+        spec = dep.split("#")[0]
+        assert ">=" in spec and "<" not in spec.replace("<=", "") and "==" not in spec, dep
+    torch = next(d for d in project["dependencies"] if d.startswith("torch"))
+    assert torch == "torch>=2.2"  # tested by `make test-oldest`; Colab's torch is newer
