@@ -11,7 +11,16 @@ import pytest
 import torch
 
 from dlsg_utils.functions import BEALE, BOOTH, quadratic
-from dlsg_utils.optim import SGD, Adagrad, Adam, Momentum, RMSProp, run
+from dlsg_utils.optim import SGD, Adagrad, Adam, Momentum, Nesterov, RMSProp, run
+from dlsg_utils.optim.theory import (
+    critical_damping,
+    iteration_matrix,
+    measured_rate,
+    optimal_momentum,
+    rate,
+    spectral_radius,
+    stability_edge,
+)
 
 MU, L = 1.0, 10.0
 KAPPA = L / MU
@@ -23,18 +32,7 @@ def final_norm(opt, steps=100, surface=QUAD, x0=W0):
     return np.linalg.norm(run(opt, surface.grad, x0, steps)[-1])
 
 
-def momentum_matrix(alpha: float, beta: float, lam: float) -> np.ndarray:
-    """One eigen-direction of Momentum(lr=alpha, gamma=beta) on curvature lam, state (v, w):
-    v' = βv + αλw, w' = w − v'. (Distill's z = βz + ∇f, w −= αz is the same with v = αz.)"""
-    return np.array([[beta, alpha * lam], [-beta, 1 - alpha * lam]])
-
-
-def spectral_radius(alpha: float, beta: float, lams) -> float:
-    return max(np.abs(np.linalg.eigvals(momentum_matrix(alpha, beta, lam))).max() for lam in lams)
-
-
-ALPHA_OPT = (2 / (np.sqrt(MU) + np.sqrt(L))) ** 2
-BETA_OPT = ((np.sqrt(KAPPA) - 1) / (np.sqrt(KAPPA) + 1)) ** 2
+ALPHA_OPT, BETA_OPT, RATE_OPT = optimal_momentum(MU, L)
 
 
 # --- gradient descent ---------------------------------------------------------------------------
@@ -63,22 +61,31 @@ def test_booth_gd_diverges_above_one_ninth_and_has_rate_08_at_eta_01():
 
 # --- momentum -----------------------------------------------------------------------------------
 
-def test_momentum_path_follows_its_iteration_matrix():
+@pytest.mark.parametrize("method, nesterov", [(Momentum, False), (Nesterov, True)])
+def test_momentum_and_nesterov_paths_follow_their_iteration_matrices(method, nesterov):
     alpha, beta, steps = 0.05, 0.9, 60
-    path = run(Momentum(alpha, gamma=beta), QUAD.grad, W0, steps)
+    path = run(method(alpha, gamma=beta), QUAD.grad, W0, steps)
     for i, lam in enumerate((MU, L)):
-        M = momentum_matrix(alpha, beta, lam)
-        state, predicted = np.array([0.0, W0[i]]), [W0[i]]
+        M = iteration_matrix(alpha, beta, lam, nesterov)
+        state, predicted = np.array([W0[i], 0.0]), [W0[i]]  # (error, velocity)
         for _ in range(steps):
             state = M @ state
-            predicted.append(state[1])
+            predicted.append(state[0])
         np.testing.assert_allclose(path[:, i], predicted, atol=1e-12)
+
+
+def test_iteration_matrices_broadcast_over_a_grid_of_learning_rates_and_momenta():
+    lrs, gammas = np.meshgrid(np.linspace(0.01, 0.3, 4), np.linspace(0, 0.9, 3))
+    stack = rate(lrs, gammas, (MU, L))
+    assert stack.shape == (3, 4)
+    assert stack[2, 1] == pytest.approx(rate(lrs[2, 1], gammas[2, 1], (MU, L)))
 
 
 def test_optimal_momentum_has_spectral_radius_sqrt_beta():
     assert ALPHA_OPT == pytest.approx(0.23089, abs=1e-5)
     assert BETA_OPT == pytest.approx(0.26987, abs=1e-5)
-    rho = spectral_radius(ALPHA_OPT, BETA_OPT, (MU, L))
+    rho = rate(ALPHA_OPT, BETA_OPT, (MU, L))
+    assert RATE_OPT == pytest.approx(rho, abs=1e-6)
     assert rho == pytest.approx(np.sqrt(BETA_OPT), abs=1e-6)
     assert rho == pytest.approx(0.51949, abs=1e-5)
     assert rho == pytest.approx((np.sqrt(KAPPA) - 1) / (np.sqrt(KAPPA) + 1), abs=1e-6)
@@ -92,38 +99,52 @@ def test_optimal_momentum_converges_much_faster_than_the_best_gd():
     assert np.sqrt(BETA_OPT) < rate_400 < 0.54  # approaches √β slowly (0.528 at k = 400)
 
 
+def test_the_optimum_is_the_lowest_rate_on_a_fine_grid():
+    lrs, gammas = np.meshgrid(np.linspace(0.2, 0.26, 121), np.linspace(0.2, 0.34, 141))
+    assert rate(lrs, gammas, (MU, L)).min() >= RATE_OPT - 1e-3
+
+
 @pytest.mark.parametrize("beta", [0.5, 0.9])
-def test_momentum_is_stable_iff_alpha_lambda_below_2_plus_2_beta(beta):
-    edge = (2 + 2 * beta) / L
-    assert spectral_radius(0.98 * edge, beta, (MU, L)) < 1 < spectral_radius(1.02 * edge, beta,
-                                                                            (MU, L))
-    assert final_norm(Momentum(0.98 * edge, gamma=beta), steps=500) < 1e-6
-    assert final_norm(Momentum(1.02 * edge, gamma=beta), steps=500) > 1e6
+@pytest.mark.parametrize("method, nesterov", [(Momentum, False), (Nesterov, True)])
+def test_stable_iff_eta_lambda_below_the_edge(beta, method, nesterov):
+    edge = stability_edge(beta, nesterov) / L
+    assert edge * L == pytest.approx((2 + 2 * beta) / (1 + 2 * beta) if nesterov else 2 + 2 * beta)
+    assert rate(0.98 * edge, beta, (MU, L), nesterov) < 1 < rate(1.02 * edge, beta, (MU, L),
+                                                                  nesterov)
+    assert final_norm(method(0.98 * edge, gamma=beta), steps=2000) < 1e-3
+    assert final_norm(method(1.02 * edge, gamma=beta), steps=2000) > 1e3
 
 
 def test_complex_momentum_eigenvalues_have_modulus_sqrt_beta():
     beta = 0.81
     for alpha_lam in (0.02, 0.5, 1.0, 2.5):  # (1 − √(αλ))² < β < (1 + √(αλ))²: complex
-        z = np.linalg.eigvals(momentum_matrix(alpha_lam, beta, 1.0))
+        z = np.linalg.eigvals(iteration_matrix(alpha_lam, beta, 1.0))
         assert np.iscomplex(z).all()
         np.testing.assert_allclose(np.abs(z), np.sqrt(beta), rtol=1e-12)
 
 
 def test_critical_damping_rate_is_one_minus_sqrt_alpha_lambda():
     alpha_lam = 0.01
-    beta = (1 - np.sqrt(alpha_lam)) ** 2
+    beta = critical_damping(alpha_lam, 1.0)
     assert beta == pytest.approx(0.81)
-    assert spectral_radius(alpha_lam, beta, [1.0]) == pytest.approx(0.90, abs=1e-6)
-    assert spectral_radius(alpha_lam, 0.0, [1.0]) == pytest.approx(0.99)  # plain GD
+    assert spectral_radius(alpha_lam, beta, 1.0) == pytest.approx(0.90, abs=1e-6)
+    assert spectral_radius(alpha_lam, 0.0, 1.0) == pytest.approx(0.99)  # plain GD
+    z = np.linalg.eigvals(iteration_matrix(alpha_lam, beta, 1.0))
+    assert z[0] == pytest.approx(z[1], abs=1e-6)  # the two eigenvalues meet
 
 
 def test_booth_optimal_momentum_rate_is_one_half():
     lams = np.linalg.eigvalsh(BOOTH.hessian(BOOTH.start))
     np.testing.assert_allclose(lams, [2, 18])
-    k = lams[1] / lams[0]
-    alpha = (2 / (np.sqrt(lams[0]) + np.sqrt(lams[1]))) ** 2
-    beta = ((np.sqrt(k) - 1) / (np.sqrt(k) + 1)) ** 2
-    assert spectral_radius(alpha, beta, lams) == pytest.approx(0.5, abs=1e-6)
+    alpha, beta, best = optimal_momentum(*lams)
+    assert best == pytest.approx(0.5, abs=1e-12)
+    assert rate(alpha, beta, lams) == pytest.approx(0.5, abs=1e-6)
+
+
+def test_measured_rate_reads_the_rate_off_a_run():
+    path = run(Momentum(0.05, gamma=0.5), QUAD.grad, W0, 300)
+    predicted = rate(0.05, 0.5, (MU, L))
+    assert measured_rate(np.linalg.norm(path, axis=1)) == pytest.approx(predicted, abs=2e-3)
 
 
 # --- adaptive methods ---------------------------------------------------------------------------

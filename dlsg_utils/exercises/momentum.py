@@ -17,6 +17,7 @@ import inspect
 
 import numpy as np
 
+from ..optim.theory import iteration_matrix, optimal_momentum, spectral_radius, stability_edge
 from . import Mistake, Result, check_function
 
 __all__ = [
@@ -133,13 +134,8 @@ def check_nesterov_step(fn, *, verbose: bool = True) -> Result:
 
 # --- exercise 3: the spectral radius of heavy-ball momentum ---------------------------------
 
-def _momentum_matrix(lr, gamma, lam):
-    a = lr * lam
-    return np.array([[1.0 - a, -gamma], [a, gamma]])
-
-
 def _momentum_rate(lr, gamma, lam):
-    return float(np.abs(np.linalg.eigvals(_momentum_matrix(lr, gamma, lam))).max())
+    return float(spectral_radius(lr, gamma, lam))
 
 
 def _case_rate(rng):
@@ -150,7 +146,7 @@ def _case_rate(rng):
 
 
 def _complex_2sqrt(lr, gamma, lam):
-    eig = np.linalg.eigvals(_momentum_matrix(lr, gamma, lam))
+    eig = np.linalg.eigvals(iteration_matrix(lr, gamma, lam))
     return 2 * np.sqrt(gamma) if abs(eig[0].imag) > 0 else float(np.abs(eig).max())
 
 
@@ -170,13 +166,13 @@ def check_momentum_rate(fn, *, verbose: bool = True) -> Result:
                     "eigenvalues multiply to det = γ). Distill's article prints 2√β there: "
                     "an erratum."),
             Mistake(lambda lr, gm, lam: float(
-                np.linalg.eigvals(_momentum_matrix(lr, gm, lam)).real.max()),
+                np.linalg.eigvals(iteration_matrix(lr, gm, lam)).real.max()),
                     "take the *modulus* of the eigenvalues (np.abs), not their real part."),
             Mistake(lambda lr, gm, lam: float(np.sqrt(gm)),
                     "√γ is the rate only while the eigenvalues are complex (the ball "
                     "oscillates); when they are real, the larger |eigenvalue| is the rate."),
             Mistake(lambda lr, gm, lam: float(
-                np.abs(np.linalg.eigvals(_momentum_matrix(lr, gm, lam))).min()),
+                np.abs(np.linalg.eigvals(iteration_matrix(lr, gm, lam))).min()),
                     "the slowest mode sets the rate: take the *largest* |eigenvalue|."),
         ],
         verbose=verbose,
@@ -186,9 +182,7 @@ def check_momentum_rate(fn, *, verbose: bool = True) -> Result:
 # --- exercise 4: the best step size and momentum ---------------------------------------------
 
 def _optimal_momentum(mu, L):
-    alpha = (2.0 / (np.sqrt(mu) + np.sqrt(L))) ** 2
-    sk = np.sqrt(L / mu)
-    return float(alpha), float(((sk - 1) / (sk + 1)) ** 2)
+    return optimal_momentum(mu, L)[:2]
 
 
 def _case_optimal(rng):
@@ -225,7 +219,7 @@ def check_optimal_momentum(fn, *, verbose: bool = True) -> Result:
 # --- exercise 5: the largest stable learning rate with momentum -----------------------------
 
 def _max_stable_lr_momentum(lam, beta):
-    return 2.0 * (1.0 + beta) / lam
+    return stability_edge(beta) / lam
 
 
 def _case_edge(rng):
@@ -262,7 +256,7 @@ def check_max_stable_lr_momentum(fn, *, verbose: bool = True) -> Result:
 # --- exercise 4: Nesterov's stability edge -----------------------------------------------------
 
 def _nesterov_edge(gamma):
-    return (2.0 + 2.0 * gamma) / (1.0 + 2.0 * gamma)
+    return stability_edge(gamma, nesterov=True)
 
 
 def _case_nesterov_edge(rng):

@@ -30,6 +30,7 @@ from dlsg_utils.lab import (
     standalone_page,
 )
 from dlsg_utils.optim import OPTIMIZERS, run
+from dlsg_utils.optim.theory import iteration_matrix
 
 pytestmark = pytest.mark.skipif(why_no_chromium() is not None, reason=str(why_no_chromium()))
 
@@ -213,10 +214,6 @@ def test_the_ravine_matches_its_python_definition(open_page):
     assert np.array_equal(ravine_matrix(100, 0), np.diag([1.0, 100.0]))
 
 
-def _iteration_matrix(lr, gamma, lam, nesterov):  # chapter 3's definition
-    a = lr * lam
-    d = 1 - a if nesterov else 1.0
-    return np.array([[1 - a, -gamma * d], [a, gamma * d]])
 
 
 def test_predicted_and_measured_rates_are_chapter_3s(open_page):
@@ -228,7 +225,7 @@ def test_predicted_and_measured_rates_are_chapter_3s(open_page):
     got = v.page.evaluate("cs => cs.map(c => window.dlsgLab.predictedRate(c))", cases)
     for c, rate in zip(cases, got, strict=True):
         g = 0.0 if c["optimizer"] == "SGD" else c["gamma"]
-        want = max(np.abs(np.linalg.eigvals(_iteration_matrix(
+        want = max(np.abs(np.linalg.eigvals(iteration_matrix(
             c["lr"], g, lam, c["optimizer"] == "Nesterov"))).max() for lam in c["eigenvalues"])
         assert rate == pytest.approx(want, rel=1e-9, abs=1e-12), c
     assert v.page.evaluate("window.dlsgLab.predictedRate({optimizer: 'Adam', lr: 0.1, "
