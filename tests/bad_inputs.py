@@ -113,7 +113,7 @@ def _cases() -> list[Case]:
         Case("adam_beta1_one", lambda: optim.Adam(beta1=1.0), "beta1"),
         Case("adam_beta2_big", lambda: optim.Adam(beta2=1.5), "beta2"),
         Case("adamw_negative_decay", lambda: optim.AdamW(weight_decay=-0.1), "weight_decay"),
-        Case("rmsprop_decay_big", lambda: optim.RMSProp(decay=1.2), "decay"),
+        Case("rmsprop_rho_big", lambda: optim.RMSProp(rho=1.2), "rho"),
         Case("adadelta_rho_big", lambda: optim.AdaDelta(rho=1.5), "rho"),
         Case("amsgrad_negative_lr", lambda: optim.AMSGrad(lr=-1.0), "lr"),
         Case("run_negative_steps", lambda: optim.run(optim.SGD(lr=0.1), lambda p: p, [0.0, 0.0],

@@ -26,7 +26,7 @@ def escape_formula(y0, lr, threshold, factor=lambda lr: 1 + 2 * lr, plus=1):
 def escape_by_simulation(y0, lr, threshold):
     """Another correct route: run the package's SGD on the saddle and look."""
     with np.errstate(over="ignore", invalid="ignore"):  # y runs off to infinity, on purpose
-        path = run(SGD(lr), SADDLE.grad, (1.0, y0), 5000)
+        path = run(SGD(lr=lr), SADDLE.grad, (1.0, y0), 5000)
     return _first(np.abs(path[:, 1]) > threshold)
 
 
@@ -36,7 +36,7 @@ def growth(lr, gamma):
 
 def growth_by_simulation(lr, gamma):
     """Another correct route: the ratio of successive |y| after many steps of Momentum."""
-    path = run(Momentum(lr, gamma=gamma), SADDLE.grad, (1.0, 1e-200), 400)
+    path = run(Momentum(lr=lr, gamma=gamma), SADDLE.grad, (1.0, 1e-200), 400)
     return abs(path[-1, 1] / path[-2, 1])
 
 

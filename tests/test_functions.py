@@ -117,9 +117,9 @@ def test_booth_is_a_quadratic_with_hessian_eigenvalues_2_and_18():
 
 def test_saddle_has_no_minimum_and_traps_a_start_on_its_axis():
     assert SADDLE.minima == () and SADDLE.min_value is None
-    on_axis = run(SGD(0.1), SADDLE.grad, (1.0, 0.0), 200)
+    on_axis = run(SGD(lr=0.1), SADDLE.grad, (1.0, 0.0), 200)
     np.testing.assert_allclose(on_axis[-1], [0, 0], atol=1e-15)  # converges to the saddle
-    off_axis = run(SGD(0.1), SADDLE.grad, SADDLE.start, 200)
+    off_axis = run(SGD(lr=0.1), SADDLE.grad, SADDLE.start, 200)
     assert abs(off_axis[-1, 1]) > 1e3 * abs(SADDLE.start[1])  # grows like 1.2^t
 
 

@@ -164,7 +164,7 @@ def test_unrotated_ravine_is_chapter_3s_quadratic():
     assert np.array_equal(surf.start, [-10.0, 1.0])
     chapter3 = quadratic(np.diag([1.0, 100.0]), np.zeros(2))
     ours = reference_trajectory("Ravine", "Momentum", {"lr": 0.01, "gamma": 0.9}, steps=100)
-    theirs = run(Momentum(0.01, gamma=0.9), chapter3.grad, (-10.0, 1.0), 100)
+    theirs = run(Momentum(lr=0.01, gamma=0.9), chapter3.grad, (-10.0, 1.0), 100)
     assert np.array_equal(ours, theirs)
 
 
@@ -190,7 +190,7 @@ def test_lab_surface_accepts_names_dicts_and_matrices():
 
 def test_hyper_parameters_go_to_the_methods_that_take_them():
     hyper = {"lr": 0.1, "gamma": 0.5, "weight_decay": 0.2, "Adam": {"lr": 0.3}}
-    assert repr(lab_optimizer("SGD", hyper)) == repr(SGD(0.1))  # gamma is not SGD's
+    assert repr(lab_optimizer("SGD", hyper)) == repr(SGD(lr=0.1))  # gamma is not SGD's
     assert lab_optimizer("Adam", hyper).lr == 0.3  # its own value wins
     assert lab_optimizer("AdamW", hyper).weight_decay == 0.2
     assert lab_optimizer("AdaDelta", hyper).rho == 0.95  # defaults stay

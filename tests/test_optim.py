@@ -70,13 +70,13 @@ ALL = [make(name) for name in OPTIMIZERS]
 
 @pytest.mark.parametrize(("surface", "x0"), STARTS)
 def test_sgd_equals_torch_sgd(surface, x0):
-    assert gap(SGD(1e-3), lambda p: torch.optim.SGD(p, lr=1e-3), surface, x0) < TOL
+    assert gap(SGD(lr=1e-3), lambda p: torch.optim.SGD(p, lr=1e-3), surface, x0) < TOL
 
 
 @pytest.mark.parametrize(("surface", "x0"), STARTS)
 def test_momentum_equals_torch_sgd_for_constant_lr(surface, x0):
     lr, gamma = 1e-3, 0.9
-    ours = Momentum(lr, gamma=gamma)
+    ours = Momentum(lr=lr, gamma=gamma)
     path = run(ours, surface.grad, x0, STEPS)
     theirs, opt, p = torch_path(lambda ps: torch.optim.SGD(ps, lr=lr, momentum=gamma), surface, x0)
     assert np.abs(path - theirs).max() < TOL
@@ -87,7 +87,7 @@ def test_momentum_equals_torch_sgd_for_constant_lr(surface, x0):
 def test_momentum_differs_from_torch_sgd_when_lr_changes():
     """PyTorch rescales its whole buffer by the new lr; the slides' v keeps the old steps."""
     lrs = [1e-3] * 30 + [1e-4] * 30
-    ours, x = Momentum(lrs[0], gamma=0.9), [np.array([1.0, 1.5])]
+    ours, x = Momentum(lr=lrs[0], gamma=0.9), [np.array([1.0, 1.5])]
     p = torch.tensor(x[0], requires_grad=True)
     theirs = torch.optim.SGD([p], lr=lrs[0], momentum=0.9)
     gaps = []
@@ -104,7 +104,7 @@ def test_momentum_differs_from_torch_sgd_when_lr_changes():
 @pytest.mark.parametrize(("surface", "x0"), STARTS)
 def test_nesterov_lookahead_equals_torch_sgd_nesterov_param(surface, x0):
     lr, gamma = 1e-3, 0.9
-    opt, x = Nesterov(lr, gamma=gamma), [np.array(x0)]
+    opt, x = Nesterov(lr=lr, gamma=gamma), [np.array(x0)]
     thetas, looks = [x[0].copy()], [x[0].copy()]
     for _ in range(STEPS):
         opt.step(x, lambda ps: [surface.grad(ps[0])])
@@ -129,7 +129,7 @@ def test_rmsprop_equals_torch_rmsprop_with_alpha_decay(surface, x0):
     def make(p):
         return torch.optim.RMSprop(p, lr=0.01, alpha=0.9, eps=1e-8)
 
-    assert gap(RMSProp(lr=0.01, decay=0.9, eps=1e-8), make, surface, x0) < TOL
+    assert gap(RMSProp(lr=0.01, rho=0.9, eps=1e-8), make, surface, x0) < TOL
 
 
 @pytest.mark.parametrize(("surface", "x0"), STARTS)
@@ -257,7 +257,7 @@ def test_repr_of_adam_lists_every_argument():
 
 
 def test_nesterov_calls_grad_fn_at_the_lookahead_point():
-    opt, x, seen = Nesterov(0.1, gamma=0.5), [np.array([1.0, 2.0])], []
+    opt, x, seen = Nesterov(lr=0.1, gamma=0.5), [np.array([1.0, 2.0])], []
 
     def grad_fn(ps):
         seen.append(ps[0].copy())
@@ -277,7 +277,7 @@ def test_step_counter_drives_adam_bias_correction():
 
 
 def test_lr_can_change_between_steps():
-    opt, x = SGD(1.0), [np.zeros(1)]
+    opt, x = SGD(lr=1.0), [np.zeros(1)]
     opt.step(x, lambda ps: [np.ones(1)])
     opt.lr = 0.25
     opt.step(x, lambda ps: [np.ones(1)])
@@ -305,14 +305,14 @@ def test_a_gradient_aliasing_its_parameter_is_safe():
 @pytest.mark.parametrize("steps", [0, 1, 7])
 def test_run_returns_the_path_with_its_start(steps):
     x0 = np.array([-1.5, 2.0])
-    path = run(Momentum(1e-3), ROSENBROCK.grad, x0, steps)
+    path = run(Momentum(lr=1e-3), ROSENBROCK.grad, x0, steps)
     assert path.shape == (steps + 1, 2)
     np.testing.assert_array_equal(path[0], x0)
     np.testing.assert_array_equal(x0, [-1.5, 2.0])  # the start is not modified
 
 
 def test_run_takes_a_tuple_start_and_any_dimension():
-    path = run(SGD(0.5), lambda x: x, (1.0, 2.0, 4.0), 3)  # ∇ ½|x|² = x: halves every step
+    path = run(SGD(lr=0.5), lambda x: x, (1.0, 2.0, 4.0), 3)  # ∇ ½|x|² = x: halves every step
     np.testing.assert_array_equal(path[-1], [0.125, 0.25, 0.5])
 
 
@@ -330,7 +330,7 @@ def test_run_resets_the_optimizer_first():
 ])
 def test_run_rejects_bad_arguments(x0, steps, error, match):
     with pytest.raises(error, match=match):
-        run(SGD(0.1), BEALE.grad, x0, steps)
+        run(SGD(lr=0.1), BEALE.grad, x0, steps)
 
 
 def test_run_rejects_something_that_is_not_an_optimizer():
@@ -341,11 +341,11 @@ def test_run_rejects_something_that_is_not_an_optimizer():
 # --- bad input ----------------------------------------------------------------------------------
 
 @pytest.mark.parametrize(("make", "match"), [
-    (lambda: SGD(-0.1), r"lr must be >= 0, got -0.1"),
-    (lambda: Momentum(0.1, gamma=1.0), r"gamma must be in \[0, 1\), got 1.0"),
-    (lambda: Nesterov(0.1, gamma=-0.1), r"gamma must be in \[0, 1\), got -0.1"),
+    (lambda: SGD(lr=-0.1), r"lr must be >= 0, got -0.1"),
+    (lambda: Momentum(lr=0.1, gamma=1.0), r"gamma must be in \[0, 1\), got 1.0"),
+    (lambda: Nesterov(lr=0.1, gamma=-0.1), r"gamma must be in \[0, 1\), got -0.1"),
     (lambda: Adagrad(eps=0), r"eps must be > 0, got 0"),
-    (lambda: RMSProp(decay=1.5), r"decay must be in \[0, 1\), got 1.5"),
+    (lambda: RMSProp(rho=1.5), r"rho must be in \[0, 1\), got 1.5"),
     (lambda: Adam(beta1=1.0), r"beta1 must be in \[0, 1\), got 1.0"),
     (lambda: Adam(beta2=-0.5), r"beta2 must be in \[0, 1\), got -0.5"),
     (lambda: AdaDelta(rho=1), r"rho must be in \[0, 1\), got 1"),
@@ -360,7 +360,7 @@ def test_bad_hyper_parameters_raise_value_error_naming_them(make, match):
         make()
 
 
-@pytest.mark.parametrize("make", [lambda: SGD("0.1"), lambda: Momentum(0.1, gamma=None),
+@pytest.mark.parametrize("make", [lambda: SGD(lr="0.1"), lambda: Momentum(lr=0.1, gamma=None),
                                   lambda: Adam(lr=True), lambda: Adam(bias_correction=1)])
 def test_non_numeric_hyper_parameters_raise_type_error(make):
     with pytest.raises(TypeError, match="must be"):
@@ -382,7 +382,9 @@ def test_setting_a_bad_lr_later_raises():
     ([np.zeros(2, dtype=int)], [np.zeros(2)], TypeError,
      r"params\[0\] must be a float array .* got dtype int64"),
     ([[0.0, 0.0]], [np.zeros(2)], TypeError, r"params\[0\] must be a NumPy array, got list"),
-    (np.zeros(2), [np.zeros(2)], TypeError, "params must be a list of NumPy arrays"),
+    (np.zeros(2), [np.zeros(2)], ValueError,  # one array in, a list back: mixed conventions
+     r"gradient 0 must have the shape of params\[0\], \(2,\), got \(1, 2\)"),
+    ({"w": np.zeros(2)}, [np.zeros(2)], TypeError, "params must be a list of NumPy arrays"),
     ([], [], ValueError, "params must hold at least one array"),
 ])
 def test_step_rejects_mismatched_params_and_gradients(params, grads, error, match):
@@ -393,7 +395,7 @@ def test_step_rejects_mismatched_params_and_gradients(params, grads, error, matc
 
 
 def test_step_rejects_params_of_other_shapes_until_reset():
-    opt = Momentum(0.1)
+    opt = Momentum(lr=0.1)
     opt.step([np.zeros(2)], lambda ps: [np.ones(2)])
     with pytest.raises(ValueError, match=r"state was made for params of shapes \[\(2,\)\]"):
         opt.step([np.zeros(3)], lambda ps: [np.ones(3)])
@@ -405,4 +407,27 @@ def test_step_rejects_a_read_only_parameter():
     x = np.zeros(2)
     x.setflags(write=False)
     with pytest.raises(ValueError, match=r"params\[0\] must be writeable"):
-        SGD(0.1).step([x], lambda ps: [np.ones(2)])
+        SGD(lr=0.1).step([x], lambda ps: [np.ones(2)])
+
+
+def test_step_on_one_array_takes_a_gradient_function_of_that_array():
+    x, y = np.array([1.0, 2.0]), [np.array([1.0, 2.0])]
+    SGD(lr=0.5).step(x, lambda theta: 2 * theta)  # ∇|θ|² = 2θ: one step to zero
+    SGD(lr=0.5).step(y, lambda ps: [2 * ps[0]])   # the same, as a list of parameters
+    np.testing.assert_array_equal(x, [0.0, 0.0])
+    np.testing.assert_array_equal(y[0], x)
+
+
+def test_run_with_a_schedule_sets_the_learning_rate_before_each_step():
+    rates = [0.5, 0.25, 0.0]
+    by_list = run(SGD(lr=1.0), lambda x: x, (8.0,), 3, lr_schedule=rates)
+    by_fn = run(SGD(lr=1.0), lambda x: x, (8.0,), 3, lr_schedule=lambda t: rates[t])
+    np.testing.assert_array_equal(by_list[:, 0], [8.0, 4.0, 3.0, 3.0])  # x ← x(1 − η_t)
+    np.testing.assert_array_equal(by_fn, by_list)
+    with pytest.raises(ValueError, match="lr_schedule must give a rate for each of the 3 steps"):
+        run(SGD(lr=1.0), lambda x: x, (8.0,), 3, lr_schedule=[0.1])
+
+
+def test_optimizers_take_their_hyper_parameters_by_keyword_only():
+    with pytest.raises(TypeError, match="positional"):
+        Momentum(0.1)  # the point of the test: no positional lr

@@ -40,11 +40,11 @@ ALPHA_OPT, BETA_OPT, RATE_OPT = optimal_momentum(MU, L)
 @pytest.mark.parametrize(("eta", "expected"), [
     (0.19, 2.7e-5), (0.199, 0.366), (0.2, 1.0), (0.201, 2.7), (0.21, 1.4e4)])
 def test_gd_on_a_quadratic_converges_iff_eta_times_L_is_below_2(eta, expected):
-    assert final_norm(SGD(eta)) == pytest.approx(expected, rel=0.02)
+    assert final_norm(SGD(lr=eta)) == pytest.approx(expected, rel=0.02)
 
 
 def test_gd_best_fixed_step_two_over_mu_plus_L_has_rate_kappa_minus_1_over_kappa_plus_1():
-    rate = final_norm(SGD(2 / (MU + L))) ** (1 / 100)
+    rate = final_norm(SGD(lr=2 / (MU + L))) ** (1 / 100)
     assert (KAPPA - 1) / (KAPPA + 1) == pytest.approx(0.81818, abs=1e-5)
     assert rate == pytest.approx((KAPPA - 1) / (KAPPA + 1), abs=0.01)
 
@@ -52,9 +52,9 @@ def test_gd_best_fixed_step_two_over_mu_plus_L_has_rate_kappa_minus_1_over_kappa
 def test_booth_gd_diverges_above_one_ninth_and_has_rate_08_at_eta_01():
     x_star = np.array(BOOTH.minima[0])
     d0 = np.linalg.norm(BOOTH.start - x_star)
-    above = run(SGD(1.02 / 9), BOOTH.grad, BOOTH.start, 300)
+    above = run(SGD(lr=1.02 / 9), BOOTH.grad, BOOTH.start, 300)
     assert np.linalg.norm(above[-1] - x_star) > 1e3 * d0
-    at_01 = run(SGD(0.1), BOOTH.grad, BOOTH.start, 50)
+    at_01 = run(SGD(lr=0.1), BOOTH.grad, BOOTH.start, 50)
     rate = (np.linalg.norm(at_01[-1] - x_star) / d0) ** (1 / 50)
     assert rate == pytest.approx(0.8, abs=1e-9)  # |1 − 0.1·2| = |1 − 0.1·18| = 0.8
 
@@ -64,7 +64,7 @@ def test_booth_gd_diverges_above_one_ninth_and_has_rate_08_at_eta_01():
 @pytest.mark.parametrize("method, nesterov", [(Momentum, False), (Nesterov, True)])
 def test_momentum_and_nesterov_paths_follow_their_iteration_matrices(method, nesterov):
     alpha, beta, steps = 0.05, 0.9, 60
-    path = run(method(alpha, gamma=beta), QUAD.grad, W0, steps)
+    path = run(method(lr=alpha, gamma=beta), QUAD.grad, W0, steps)
     for i, lam in enumerate((MU, L)):
         M = iteration_matrix(alpha, beta, lam, nesterov)
         state, predicted = np.array([W0[i], 0.0]), [W0[i]]  # (error, velocity)
@@ -92,10 +92,10 @@ def test_optimal_momentum_has_spectral_radius_sqrt_beta():
 
 
 def test_optimal_momentum_converges_much_faster_than_the_best_gd():
-    gd = final_norm(SGD(2 / (MU + L)))
-    heavy_ball = final_norm(Momentum(ALPHA_OPT, gamma=BETA_OPT))
+    gd = final_norm(SGD(lr=2 / (MU + L)))
+    heavy_ball = final_norm(Momentum(lr=ALPHA_OPT, gamma=BETA_OPT))
     assert gd > 1e-9 and heavy_ball < 1e-24  # 0.82^100 vs ~k·0.52^k
-    rate_400 = final_norm(Momentum(ALPHA_OPT, gamma=BETA_OPT), steps=400) ** (1 / 400)
+    rate_400 = final_norm(Momentum(lr=ALPHA_OPT, gamma=BETA_OPT), steps=400) ** (1 / 400)
     assert np.sqrt(BETA_OPT) < rate_400 < 0.54  # approaches √β slowly (0.528 at k = 400)
 
 
@@ -111,8 +111,8 @@ def test_stable_iff_eta_lambda_below_the_edge(beta, method, nesterov):
     assert edge * L == pytest.approx((2 + 2 * beta) / (1 + 2 * beta) if nesterov else 2 + 2 * beta)
     assert rate(0.98 * edge, beta, (MU, L), nesterov) < 1 < rate(1.02 * edge, beta, (MU, L),
                                                                   nesterov)
-    assert final_norm(method(0.98 * edge, gamma=beta), steps=2000) < 1e-3
-    assert final_norm(method(1.02 * edge, gamma=beta), steps=2000) > 1e3
+    assert final_norm(method(lr=0.98 * edge, gamma=beta), steps=2000) < 1e-3
+    assert final_norm(method(lr=1.02 * edge, gamma=beta), steps=2000) > 1e3
 
 
 def test_complex_momentum_eigenvalues_have_modulus_sqrt_beta():
@@ -142,7 +142,7 @@ def test_booth_optimal_momentum_rate_is_one_half():
 
 
 def test_measured_rate_reads_the_rate_off_a_run():
-    path = run(Momentum(0.05, gamma=0.5), QUAD.grad, W0, 300)
+    path = run(Momentum(lr=0.05, gamma=0.5), QUAD.grad, W0, 300)
     predicted = rate(0.05, 0.5, (MU, L))
     assert measured_rate(np.linalg.norm(path, axis=1)) == pytest.approx(predicted, abs=2e-3)
 
@@ -158,7 +158,7 @@ def test_adagrad_step_on_a_constant_gradient_is_lr_over_sqrt_t(g):
 
 
 def test_adam_without_beta1_and_bias_correction_is_exactly_rmsprop():
-    rms = run(RMSProp(lr=0.01, decay=0.9), BEALE.grad, BEALE.start, 100)
+    rms = run(RMSProp(lr=0.01, rho=0.9), BEALE.grad, BEALE.start, 100)
     adam = run(Adam(lr=0.01, beta1=0.0, beta2=0.9, bias_correction=False), BEALE.grad,
                BEALE.start, 100)
     assert np.linalg.norm(rms[-1] - rms[0]) > 0.1
@@ -166,8 +166,8 @@ def test_adam_without_beta1_and_bias_correction_is_exactly_rmsprop():
 
 
 def test_torch_adam_with_beta1_zero_keeps_the_sqrt_bias_correction():
-    """torch Adam(betas=(0, β₂)): first step = sqrt(1 − β₂) × RMSProp(decay=β₂)'s."""
-    rms = run(RMSProp(lr=0.01, decay=0.9), BEALE.grad, BEALE.start, 1)
+    """torch Adam(betas=(0, β₂)): first step = sqrt(1 − β₂) × RMSProp(rho=β₂)'s."""
+    rms = run(RMSProp(lr=0.01, rho=0.9), BEALE.grad, BEALE.start, 1)
     p = torch.tensor(BEALE.start, dtype=torch.float64, requires_grad=True)
     opt = torch.optim.Adam([p], lr=0.01, betas=(0.0, 0.9))
     p.grad = torch.from_numpy(BEALE.grad(BEALE.start))
@@ -180,7 +180,7 @@ def test_torch_adam_with_beta1_zero_keeps_the_sqrt_bias_correction():
 
 def noisy_sgd(schedule, steps: int, runs: int = 2000, seed: int = 0) -> np.ndarray:
     """SGD on f = x²/2 with N(0, 1) gradient noise, `runs` copies at once; x_t² per step."""
-    rng, opt, x = np.random.default_rng(seed), SGD(1.0), [np.full(runs, 5.0)]
+    rng, opt, x = np.random.default_rng(seed), SGD(lr=1.0), [np.full(runs, 5.0)]
     squares = np.empty((steps, runs))
     for t in range(steps):
         opt.lr = schedule(t)

@@ -61,7 +61,7 @@ def test_paths_are_the_runs_of_dlsg_utils_optim(playground):
     surface = playground.surfaces[playground.surface.value]
     x0 = np.array([playground.x0.value, playground.y0.value])
     with np.errstate(all="ignore"):  # a run may diverge; the playground shows that too
-        expected = optim.run(optim.Momentum(playground.lr.value, playground.gamma.value),
+        expected = optim.run(optim.Momentum(lr=playground.lr.value, gamma=playground.gamma.value),
                              surface.grad, x0.copy(), 30)
     np.testing.assert_allclose(playground.paths["Momentum"], expected)
     assert set(playground.paths) == set(playground.optimizers.value)
@@ -113,7 +113,7 @@ def test_custom_surfaces_and_optimizer_factories_are_used():
 
     def sgd_recording(lr):
         got["lr"] = lr
-        return optim.SGD(lr)
+        return optim.SGD(lr=lr)
 
     pg = widgets.optimizer_playground({"Booth": functions.BOOTH}, {"mine": sgd_recording},
                                       lr=0.05, steps=4)

@@ -25,7 +25,8 @@ operations in the same order as the ``_update`` method of its class, one gradien
 - Momentum (chapter 3): v ← γv + ηg, θ ← θ − v
 - Nesterov (chapter 3): v ← γv + η∇J(θ − γv), θ ← θ − v
 - Adagrad (chapter 4): G ← G + g², θ ← θ − ηg/(√G + ε)
-- RMSProp (chapter 4): E ← ρE + (1 − ρ)g², θ ← θ − ηg/(√E + ε), with ρ = ``decay``
+- RMSProp (chapter 4): E ← ρE + (1 − ρ)g², θ ← θ − ηg/(√E + ε), with ρ = ``rho`` (the lab's
+  control ``decay``, separate from AdaDelta's ρ)
 - AdaDelta (chapter 4): E[g²] ← ρE[g²] + (1 − ρ)g², Δ = −√(E[Δ²] + ε)/√(E[g²] + ε)·g,
   E[Δ²] ← ρE[Δ²] + (1 − ρ)Δ², θ ← θ + Δ (no η)
 - Adam (chapter 4): m ← β₁m + (1 − β₁)g, v ← β₂v + (1 − β₂)g², m̂ = m/(1 − β₁ᵗ),
@@ -179,11 +180,23 @@ def _params(name: str) -> list[str]:
     return list(inspect.signature(OPTIMIZERS[name]).parameters)
 
 
+# The lab's shared controls give RMSProp's ρ and AdaDelta's ρ separate sliders, so that each can
+# keep its own default (0.9 and 0.95): the lab calls RMSProp's ``rho`` "decay".
+_LAB_KEYS = {"RMSProp": {"rho": "decay"}}
+
+
 def _hyper_kwargs(name: str, hyper: Mapping | None) -> dict:
     """The constructor arguments of ``name``: keys of ``hyper`` it takes, then ``hyper[name]``."""
     hyper = dict(hyper or {})
     own = hyper.get(name, {})
-    return {k: own[k] if k in own else hyper[k] for k in _params(name) if k in own or k in hyper}
+    out = {}
+    for param in _params(name):
+        key = _LAB_KEYS.get(name, {}).get(param, param)
+        if key in own:
+            out[param] = own[key]
+        elif key in hyper:
+            out[param] = hyper[key]
+    return out
 
 
 def lab_optimizer(optimizer: str, hyper: Mapping | None = None):

@@ -18,8 +18,8 @@ class _AdamFamily(Optimizer):
 
     state_names = ("m", "v")
 
-    def __init__(self, lr: float, beta1: float, beta2: float, eps: float) -> None:
-        super().__init__(lr)
+    def __init__(self, *, lr: float, beta1: float, beta2: float, eps: float) -> None:
+        super().__init__(lr=lr)
         self.beta1 = check_unit("beta1", beta1)
         self.beta2 = check_unit("beta2", beta2)
         self.eps = check_positive("eps", eps)
@@ -41,15 +41,15 @@ class Adam(_AdamFamily):
 
     State ``"m"`` and ``"v"`` (the raw moments; :math:`\hat m, \hat v` are recomputed from
     them and ``t``). With ``bias_correction=False`` the step uses :math:`m_t, v_t` directly;
-    with ``beta1=0`` it is then exactly :class:`RMSProp` with ``decay=beta2``.
+    with ``beta1=0`` it is then exactly :class:`RMSProp` with ``rho=beta2``.
 
     PyTorch: ``torch.optim.Adam(params, lr=lr, betas=(beta1, beta2), eps=eps)``, exactly
     (with ``bias_correction=True``; PyTorch has no switch to turn the correction off).
     """
 
-    def __init__(self, lr: float = 0.001, beta1: float = 0.9, beta2: float = 0.999,
+    def __init__(self, *, lr: float = 0.001, beta1: float = 0.9, beta2: float = 0.999,
                  eps: float = 1e-8, bias_correction: bool = True) -> None:
-        super().__init__(lr, beta1, beta2, eps)
+        super().__init__(lr=lr, beta1=beta1, beta2=beta2, eps=eps)
         if not isinstance(bias_correction, (bool, np.bool_)):
             raise TypeError(f"bias_correction must be True or False, got {bias_correction!r}")
         self.bias_correction = bool(bias_correction)
@@ -81,9 +81,9 @@ class AdamW(Adam):
     weight_decay=weight_decay)``, exactly.
     """
 
-    def __init__(self, lr: float = 0.001, beta1: float = 0.9, beta2: float = 0.999,
+    def __init__(self, *, lr: float = 0.001, beta1: float = 0.9, beta2: float = 0.999,
                  eps: float = 1e-8, weight_decay: float = 0.01) -> None:
-        super().__init__(lr, beta1, beta2, eps, bias_correction=True)
+        super().__init__(lr=lr, beta1=beta1, beta2=beta2, eps=eps, bias_correction=True)
         self.weight_decay = check_nonnegative("weight_decay", weight_decay)
 
     def _update(self, p: np.ndarray, g: np.ndarray, m: np.ndarray, v: np.ndarray) -> None:
@@ -109,9 +109,9 @@ class AdaMax(_AdamFamily):
 
     state_names = ("m", "u")
 
-    def __init__(self, lr: float = 0.002, beta1: float = 0.9, beta2: float = 0.999,
+    def __init__(self, *, lr: float = 0.002, beta1: float = 0.9, beta2: float = 0.999,
                  eps: float = 1e-8) -> None:
-        super().__init__(lr, beta1, beta2, eps)
+        super().__init__(lr=lr, beta1=beta1, beta2=beta2, eps=eps)
 
     def _update(self, p: np.ndarray, g: np.ndarray, m: np.ndarray, u: np.ndarray) -> None:
         m[...] = self.beta1 * m + (1 - self.beta1) * g
@@ -139,9 +139,9 @@ class Nadam(_AdamFamily):
     (1, 1.5) with ``lr=0.01`` the two paths are 0.065 apart after 100 steps.
     """
 
-    def __init__(self, lr: float = 0.002, beta1: float = 0.9, beta2: float = 0.999,
+    def __init__(self, *, lr: float = 0.002, beta1: float = 0.9, beta2: float = 0.999,
                  eps: float = 1e-8) -> None:
-        super().__init__(lr, beta1, beta2, eps)
+        super().__init__(lr=lr, beta1=beta1, beta2=beta2, eps=eps)
 
     def _update(self, p: np.ndarray, g: np.ndarray, m: np.ndarray, v: np.ndarray) -> None:
         self._moments(g, m, v)
@@ -175,9 +175,9 @@ class AMSGrad(_AdamFamily):
 
     state_names = ("m", "v", "v_hat")
 
-    def __init__(self, lr: float = 0.001, beta1: float = 0.9, beta2: float = 0.999,
+    def __init__(self, *, lr: float = 0.001, beta1: float = 0.9, beta2: float = 0.999,
                  eps: float = 1e-8) -> None:
-        super().__init__(lr, beta1, beta2, eps)
+        super().__init__(lr=lr, beta1=beta1, beta2=beta2, eps=eps)
 
     def _update(self, p: np.ndarray, g: np.ndarray, m: np.ndarray, v: np.ndarray,
                 v_hat: np.ndarray) -> None:

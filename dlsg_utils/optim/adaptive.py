@@ -31,8 +31,8 @@ class Adagrad(Optimizer):
 
     state_names = ("G",)
 
-    def __init__(self, lr: float = 0.01, eps: float = 1e-8) -> None:
-        super().__init__(lr)
+    def __init__(self, *, lr: float = 0.01, eps: float = 1e-8) -> None:
+        super().__init__(lr=lr)
         self.eps = check_positive("eps", eps)
 
     def _update(self, p: np.ndarray, g: np.ndarray, G: np.ndarray) -> None:
@@ -47,23 +47,24 @@ class RMSProp(Optimizer):
         E[g^2]_t = \rho\, E[g^2]_{t-1} + (1-\rho)\, g_t^2, \qquad
         \theta_{t+1} = \theta_t - \frac{\eta}{\sqrt{E[g^2]_t} + \epsilon}\, g_t
 
-    with :math:`\rho` = ``decay`` (the slides' ``decay_rate``; 0.9 in Hinton's lecture) and
+    with :math:`\rho` = ``rho`` (the slides' ``decay_rate``; 0.9 in Hinton's lecture; the same
+    name as AdaDelta's ρ, which plays the same part) and
     :math:`E[g^2]_0 = 0`. State ``"E"``: the moving average :math:`E[g^2]`. ε sits outside
     the square root, as in the slides' code.
 
-    PyTorch: ``torch.optim.RMSprop(params, lr=lr, alpha=decay, eps=eps)``, exactly (its
+    PyTorch: ``torch.optim.RMSprop(params, lr=lr, alpha=rho, eps=eps)``, exactly (its
     defaults differ: ``lr=0.01``, ``alpha=0.99``).
     """
 
     state_names = ("E",)
 
-    def __init__(self, lr: float = 0.001, decay: float = 0.9, eps: float = 1e-8) -> None:
-        super().__init__(lr)
-        self.decay = check_unit("decay", decay)
+    def __init__(self, *, lr: float = 0.001, rho: float = 0.9, eps: float = 1e-8) -> None:
+        super().__init__(lr=lr)
+        self.rho = check_unit("rho", rho)
         self.eps = check_positive("eps", eps)
 
     def _update(self, p: np.ndarray, g: np.ndarray, E: np.ndarray) -> None:
-        E[...] = self.decay * E + (1 - self.decay) * g**2
+        E[...] = self.rho * E + (1 - self.rho) * g**2
         p -= self.lr * g / (np.sqrt(E) + self.eps)
 
 
@@ -92,7 +93,7 @@ class AdaDelta(Optimizer):
 
     state_names = ("Eg", "Edx")
 
-    def __init__(self, rho: float = 0.95, eps: float = 1e-6) -> None:
+    def __init__(self, *, rho: float = 0.95, eps: float = 1e-6) -> None:
         super().__init__(lr=1.0)
         self.rho = check_unit("rho", rho)
         self.eps = check_positive("eps", eps)
@@ -139,9 +140,9 @@ class Rprop(Optimizer):
 
     state_names = ("prev", "delta", "dw")
 
-    def __init__(self, lr: float = 0.01, etas: tuple[float, float] = (0.5, 1.2),
+    def __init__(self, *, lr: float = 0.01, etas: tuple[float, float] = (0.5, 1.2),
                  step_sizes: tuple[float, float] = (1e-6, 50.0), backtrack: bool = False) -> None:
-        super().__init__(lr)
+        super().__init__(lr=lr)
         if len(etas) != 2 or len(step_sizes) != 2:
             raise ValueError(f"etas and step_sizes must be pairs, got {etas!r} and {step_sizes!r}")
         minus, plus = (check_real("etas", e) for e in etas)

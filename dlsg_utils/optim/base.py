@@ -1,9 +1,10 @@
 """The optimizer interface shared by every method, its argument checks, and :func:`run`.
 
-An optimizer updates a list of float NumPy arrays in place::
+An optimizer updates a float NumPy array (or a list of them) in place::
 
     opt = Momentum(lr=0.01, gamma=0.9)
-    opt.step(params, grad_fn)   # grad_fn(points) -> one gradient per array in points
+    opt.step(theta, grad_fn)      # grad_fn(theta) -> its gradient, e.g. ROSENBROCK.grad
+    path = run(opt, ROSENBROCK.grad, x0, steps=100, lr_schedule=lambda t: 0.01 / (1 + t))
 
 It calls ``grad_fn`` itself, once per step, at the point its method needs (Nesterov at the
 look-ahead point). A new method subclasses :class:`Optimizer`, names its state in
@@ -21,8 +22,9 @@ from ..checks import check_int, check_real
 
 __all__ = ["GradFn", "Optimizer", "run"]
 
-GradFn = Callable[[list[np.ndarray]], Sequence[np.ndarray]]
-"""``grad_fn(points) -> gradients``: one gradient, of the same shape, per array in ``points``."""
+GradFn = Callable[[np.ndarray], np.ndarray] | Callable[[list[np.ndarray]], Sequence[np.ndarray]]
+"""``grad_fn(theta) -> gradient``, in the form of what is optimised: an array for an array, a
+list of arrays (one gradient per array, of its shape) for a list."""
 
 
 # --- argument checks (scikit-learn style: say what was expected and what was received) ----------
@@ -91,7 +93,7 @@ class Optimizer:
 
     state_names: tuple[str, ...] = ()
 
-    def __init__(self, lr: float) -> None:
+    def __init__(self, *, lr: float) -> None:
         self.lr = lr
         self.state: dict[str, list[np.ndarray]] = {}
         self.t = 0
@@ -110,15 +112,25 @@ class Optimizer:
         self.state = {}
         self.t = 0
 
-    def step(self, params: list[np.ndarray], grad_fn: GradFn) -> None:
-        """One update of ``params`` (a list of float arrays), in place.
+    def step(self, params: np.ndarray | list[np.ndarray], grad_fn: GradFn) -> None:
+        """One update of ``params``, in place.
 
-        ``grad_fn(points)`` must return one gradient per array, of the same shape; it is called
-        once, at ``params`` or, for Nesterov, at the look-ahead point.
+        One convention for every caller: ``grad_fn`` takes what is being optimised and returns
+        its gradient in the same form. ``params`` is a float array (``grad_fn(theta) ->
+        gradient``, as a surface's ``.grad``) or a list of float arrays (``grad_fn(points) ->
+        [one gradient per array]``). It is called once per step, at ``params`` or, for
+        Nesterov, at the look-ahead point.
         """
-        params = _check_params(params)
         if not callable(grad_fn):
             raise TypeError(f"grad_fn must be callable, got {type(grad_fn).__name__}")
+        if isinstance(params, np.ndarray):
+            single, fn = params, grad_fn
+            params = [single]
+
+            def grad_fn(points, fn=fn):
+                return [fn(points[0])]
+
+        params = _check_params(params)
         self._init_state(params)
         grads = _check_grads(grad_fn(self._grad_points(params)), params)
         self.t += 1
@@ -154,11 +166,14 @@ class Optimizer:
 # --- a whole path --------------------------------------------------------------------------------
 
 def run(opt: Optimizer, grad_fn: Callable[[np.ndarray], np.ndarray], x0: object,
-        steps: int) -> np.ndarray:
+        steps: int, *, lr_schedule=None) -> np.ndarray:
     """The path of ``opt`` from the point ``x0``: an array ``(steps + 1, d)``, first row ``x0``.
 
     ``x0``: a 1-D point of ``d`` coordinates (copied, never modified). ``grad_fn(x)`` takes one
-    point ``(d,)`` and returns its gradient ``(d,)``, e.g. ``ROSENBROCK.grad``. ``run`` first
+    point ``(d,)`` and returns its gradient ``(d,)``, e.g. ``ROSENBROCK.grad`` (the convention
+    of :meth:`Optimizer.step` for one array). ``lr_schedule``: the learning rate of each step,
+    a callable ``t -> lr`` (t = 0, ..., steps - 1) or a sequence of ``steps`` rates; it is set
+    as ``opt.lr`` before step t (as :mod:`dlsg_utils.schedules` does for torch). ``run`` first
     calls ``opt.reset()``, so an optimizer can be reused for several runs; afterwards ``opt``
     holds the state and ``t`` of this run. A diverging run fills the path with ``inf``/``nan``
     (NumPy warns about the overflow).
@@ -171,14 +186,30 @@ def run(opt: Optimizer, grad_fn: Callable[[np.ndarray], np.ndarray], x0: object,
     x = np.array(x0, dtype=float)
     if x.ndim != 1:
         raise ValueError(f"x0 must be a 1-D point, got shape {x.shape}")
-
-    def grads(points: list[np.ndarray]) -> list[np.ndarray]:
-        return [grad_fn(points[0])]
+    rates = _schedule(lr_schedule, steps)
 
     opt.reset()
     path = np.empty((steps + 1, x.size))
     path[0] = x
     for k in range(1, steps + 1):
-        opt.step([x], grads)
+        if rates is not None:
+            opt.lr = rates(k - 1)
+        opt.step(x, grad_fn)
         path[k] = x
     return path
+
+
+def _schedule(lr_schedule, steps: int):
+    """``lr_schedule`` as a function of the step, after checking it."""
+    if lr_schedule is None:
+        return None
+    if callable(lr_schedule):
+        return lr_schedule
+    if isinstance(lr_schedule, (str, bytes)) or not hasattr(lr_schedule, "__len__"):
+        raise TypeError("lr_schedule must be a callable t -> lr or a sequence of rates, got "
+                        f"{type(lr_schedule).__name__}")
+    if len(lr_schedule) < steps:
+        raise ValueError(f"lr_schedule must give a rate for each of the {steps} steps, got "
+                         f"{len(lr_schedule)}")
+    rates = [check_real("lr_schedule", r, min=0) for r in lr_schedule]
+    return rates.__getitem__

@@ -21,8 +21,8 @@ class SGD(Optimizer):
     PyTorch: ``torch.optim.SGD(params, lr=lr)``, exactly.
     """
 
-    def __init__(self, lr: float) -> None:
-        super().__init__(lr)
+    def __init__(self, *, lr: float) -> None:
+        super().__init__(lr=lr)
 
     def _update(self, p: np.ndarray, g: np.ndarray) -> None:
         p -= self.lr * g
@@ -46,8 +46,8 @@ class Momentum(Optimizer):
 
     state_names = ("v",)
 
-    def __init__(self, lr: float, gamma: float = 0.9) -> None:
-        super().__init__(lr)
+    def __init__(self, *, lr: float, gamma: float = 0.9) -> None:
+        super().__init__(lr=lr)
         self.gamma = check_unit("gamma", gamma)
 
     def _update(self, p: np.ndarray, g: np.ndarray, v: np.ndarray) -> None:

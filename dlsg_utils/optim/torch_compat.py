@@ -37,7 +37,7 @@ def torch_equivalent(opt: Optimizer, params: Iterable[torch.Tensor]) -> torch.op
         return torch.optim.Adagrad(p, lr=opt.lr, eps=opt.eps, lr_decay=0,
                                    initial_accumulator_value=0)
     if kind is RMSProp:
-        return torch.optim.RMSprop(p, lr=opt.lr, alpha=opt.decay, eps=opt.eps)
+        return torch.optim.RMSprop(p, lr=opt.lr, alpha=opt.rho, eps=opt.eps)
     if kind is Rprop and not opt.backtrack:
         return torch.optim.Rprop(p, lr=opt.lr, etas=opt.etas, step_sizes=opt.step_sizes)
     if kind is AdaDelta:
