@@ -4,10 +4,12 @@
   28x28 inputs: 61,706 parameters) or ``variant="classic"`` (LeCun et al. 1998: scaled tanh,
   trainable average-pool "subsampling", the sparse C3 connection table, 32x32 inputs and an
   RBF output layer with fixed codes: 60,000 trainable parameters, 340,908 connections).
-* :class:`AlexNet` -- ``variant="single"`` (one tower, 64-192-384-256-256 filters on 224x224,
-  61,100,840 parameters, the layout most libraries ship) or ``variant="paper"`` (Krizhevsky et
-  al. 2012: 96-256-384-384-256 filters, two-tower grouped convolutions, local response
-  normalisation, 227x227 inputs: 60,965,224 parameters).
+* :class:`AlexNet` -- ``variant="single"`` (one tower, 64-192-384-256-256 filters on 224x224
+  with padding 2 in conv1, 61,100,840 parameters: torchvision's layout, whose conv4 width of 256
+  comes from the single-GPU configuration of Krizhevsky's cuda-convnet2, not from "One weird
+  trick" (2014), whose one-column model has 64-192-384-384-256) or ``variant="paper"``
+  (Krizhevsky et al. 2012: 96-256-384-384-256 filters, two-tower grouped convolutions, local
+  response normalisation, 227x227 inputs: 60,965,224 parameters).
 * :class:`MiniAlexNet` -- the same recipe (five convolutions, overlapping max-pooling, ReLU,
   dropout, optional LRN) sized for 32x32 images and a CPU.
 * :class:`ResNetCIFAR` and :class:`PlainCIFAR` -- He et al. (2015), section 4.2: 6n+2 layers,
@@ -43,6 +45,7 @@ __all__ = [
     "count_parameters",
     "draw_architecture",
     "feature_layers",
+    "init_he",
     "summary",
 ]
 
@@ -89,6 +92,24 @@ def _probe(model: nn.Module, input_shape) -> None:
                          f"{err}") from None
     finally:
         model.train(was_training)
+
+
+def init_he(model: nn.Module) -> nn.Module:
+    """He et al. (2015) initialisation for ReLU networks, in place: every ``Conv2d`` and
+    ``Linear`` weight drawn from N(0, 2 / fan_in), every bias set to 0. Returns ``model``.
+
+    With it the variance of the activations stays about the same from layer to layer of a ReLU
+    stack; PyTorch's default (uniform with variance 1 / (3 fan_in)) divides it by about 6 per
+    layer, so that in a freshly built :class:`MiniAlexNet` the input of the last ReLU is more
+    than a hundred times smaller than that of the first (tests/test_models.py). (AlexNet itself used N(0, 0.01²) weights and biases of 1 in some
+    layers; He et al.'s rule came three years later.)
+    """
+    for m in model.modules():
+        if isinstance(m, (nn.Conv2d, nn.Linear)):
+            nn.init.kaiming_normal_(m.weight, mode="fan_in", nonlinearity="relu")
+            if m.bias is not None:
+                nn.init.zeros_(m.bias)
+    return model
 
 
 def _activation(name: str) -> nn.Module:
@@ -261,11 +282,17 @@ def _paper_lrn() -> nn.LocalResponseNorm:
 class AlexNet(nn.Module):
     """AlexNet (Krizhevsky, Sutskever and Hinton 2012) for 1000 ImageNet classes.
 
-    ``variant="single"`` (default): one tower, 64-192-384-256-256 filters, input (N, 3, 224,
-    224), an adaptive average pool to 6x6 before the classifier; 61,100,840 parameters.
+    ``variant="single"`` (default): one tower, 64-192-384-256-256 filters, padding 2 in conv1,
+    input (N, 3, 224, 224), an adaptive average pool to 6x6 before the classifier, no LRN;
+    61,100,840 parameters. This is torchvision's AlexNet. Its widths are often credited to
+    Krizhevsky's "One weird trick" (2014), but that paper's one-column model has
+    64-192-384-384-256 filters; the 256 of conv4 comes from the single-GPU configuration of
+    cuda-convnet2 (``layers-imagenet-1gpu.cfg``), by way of a Torch re-implementation.
     ``variant="paper"``: 96-256-384-384-256 filters, conv2/4/5 split over two towers
-    (``groups=2``), local response normalisation after conv1 and conv2, input (N, 3, 227, 227);
-    60,965,224 parameters. Both: overlapping 3x3 max-pooling with stride 2, ReLU, and dropout
+    (``groups=2``), local response normalisation after conv1 and conv2, input (N, 3, 227, 227)
+    with no padding (the paper says 224; its code, cuda-convnet, rounds the number of window
+    positions up, 1 + ceil((224 - 11)/4) = 55, where PyTorch rounds down, so 227-230 give the
+    paper's 55x55 maps here); 60,965,224 parameters. Both: overlapping 3x3 max-pooling with stride 2, ReLU, and dropout
     0.5 on the inputs of the two hidden fully connected layers of 4,096 units (torchvision's
     placement; the paper says only that dropout is used "in the first two fully-connected
     layers").

@@ -1,25 +1,49 @@
 """Chapter 12 checkers accept the reference and reject known-wrong answers with their hint."""
 
+import math
 
 import numpy as np
+import pytest
 import torch
 from checker_harness import checker_tests
 from torch import nn
 
 from dlsg_utils.exercises.alexnet import (
+    _case_cost,
+    _case_rf,
+    _conv_cost,
+    _receptive_field,
     check_activation_grads,
-    check_grouped_conv_params,
+    check_conv_layer_cost,
     check_inverted_dropout,
+    check_predict_with_mirror,
+    check_receptive_field,
 )
-from dlsg_utils.models import AlexNet, count_parameters
+from dlsg_utils.models import AlexNet, count_parameters, summary
 
 
-def _torch_out_size(i, k, s, p):
-    return nn.Conv2d(1, 1, k, stride=s, padding=p)(torch.zeros(1, 1, i, i)).shape[-1]
+def _torch_cost(i, c_in, c_out, k, stride, padding, groups):
+    conv = nn.Conv2d(c_in, c_out, k, stride, padding, groups=groups)
+    o = conv(torch.zeros(1, c_in, i, i)).shape[-1]
+    return o, count_parameters(conv), o * o * conv.weight.numel()
 
 
-def _torch_grouped_params(c_in, c_out, k, groups):
-    return count_parameters(nn.Conv2d(c_in, c_out, k, groups=groups))
+def _torchinfo_cost(i, c_in, c_out, k, stride, padding, groups):
+    # the convention torchinfo prints: every parameter, biases included, once per position
+    conv = nn.Conv2d(c_in, c_out, k, stride, padding, groups=groups)
+    stats = summary(conv, (c_in, i, i))
+    return stats.summary_list[0].output_size[-1], stats.total_params, stats.total_mult_adds
+
+
+def _floor_out(i, k, s, p):
+    return (i + 2 * p - k) // s + 1
+
+
+def _rf(layers):
+    r, jump = 1, 1
+    for k, s in layers:
+        r, jump = r + (k - 1) * jump, jump * s
+    return r
 
 
 def _torch_grads(x):
@@ -36,14 +60,46 @@ def _dropout(x, p, u):
     return x * keep / (1 - p)
 
 
+def _mirror_in_one_batch(net, X):
+    # a different but correct route: one forward pass over both views, probabilities averaged
+    net.eval()
+    with torch.no_grad():
+        probs = torch.softmax(net(torch.cat([X, torch.flip(X, dims=[3])])), dim=1)
+    return 0.5 * (probs[:len(X)] + probs[len(X):])
+
+
+def _mirror_in_train_mode(net, X):
+    return (torch.softmax(net(X), 1) + torch.softmax(net(X.flip(-1)), 1)) / 2
+
+
 CASES = {
-    check_grouped_conv_params: (
-        _torch_grouped_params,
-        [(lambda ci, co, k, g: co * ci * k * k + co, "you ignored the groups"),
-         (lambda ci, co, k, g: co * ci // g * k * k, "you forgot the biases"),
-         (lambda ci, co, k, g: co * ci // g * k * k + co // g, "add c_out, not c_out/g"),
-         (lambda ci, co, k, g: co * ci // g ** 2 * k * k + co, "one group only"),
-         (lambda ci, co, k, g: co * ci // g * k + co, "k² weights per input channel")],
+    check_conv_layer_cost: (
+        _torch_cost,
+        [(lambda i, ci, co, k, s, p, g: (-(-(i + 2 * p - k) // s) + 1,
+                                         co * ci // g * k * k + co,
+                                         (-(-(i + 2 * p - k) // s) + 1) ** 2 * co * ci // g * k * k),
+          "cuda-convnet's rule"),
+         (lambda i, ci, co, k, s, p, g: ((i - k) // s + 1, co * ci // g * k * k + co,
+                                         ((i - k) // s + 1) ** 2 * co * ci // g * k * k),
+          "you forgot the padding"),
+         (lambda i, ci, co, k, s, p, g: (_floor_out(i, k, s, p), co * ci * k * k + co,
+                                         _floor_out(i, k, s, p) ** 2 * co * ci * k * k),
+          "you ignored the groups"),
+         (lambda i, ci, co, k, s, p, g: (_floor_out(i, k, s, p), co * ci // g * k * k,
+                                         _floor_out(i, k, s, p) ** 2 * co * ci // g * k * k),
+          "one bias per filter"),
+         (lambda i, ci, co, k, s, p, g: (_floor_out(i, k, s, p), co * ci // g * k * k + co,
+                                         _floor_out(i, k, s, p) * co * ci // g * k * k),
+          "multiply by o², not o")],
+    ),
+    check_receptive_field: (
+        _rf,
+        [(lambda layers: 1 + sum(k - 1 for k, _ in layers), "you ignored the strides"),
+         (lambda layers: sum(k * math.prod(s for _, s in layers[:i])
+                             for i, (k, _) in enumerate(layers)), "neighbouring windows overlap"),
+         (lambda layers: 1 + sum((k - 1) * math.prod(s for _, s in layers[:i + 1])
+                                 for i, (k, _) in enumerate(layers)),
+          "a layer's own stride spaces its *outputs*")],
     ),
     check_activation_grads: (
         _torch_grads,
@@ -62,6 +118,15 @@ CASES = {
          (lambda x, p, u: x * (u < p) / (1 - p), "kept with probability 1 − p"),
          (lambda x, p, u: x / (1 - p), "dropped none")],
     ),
+    check_predict_with_mirror: (
+        _mirror_in_one_batch,
+        [(lambda net, X: torch.softmax((net.eval()(X) + net(X.flip(-1))) / 2, 1),
+          "averaged the scores (logits)"),
+         (lambda net, X: (torch.softmax(net.eval()(X), 1)
+                          + torch.softmax(net(X.flip(2)), 1)) / 2, "up-down flip"),
+         (lambda net, X: torch.softmax(net.eval()(X.flip(3)), 1), "the original image *and*"),
+         (_mirror_in_train_mode, "dropout is still on")],
+    ),
 }
 
 
@@ -71,13 +136,72 @@ CASES = {
  test_checker_reports_an_unattempted_stub) = checker_tests(CASES)
 
 
-def test_alexnet_conv1_and_conv2_match_the_exercise_formulas():
+def test_conv_cost_reference_matches_torch_on_the_checker_cases():
+    rng = np.random.default_rng(1)
+    for _ in range(40):
+        case = _case_cost(rng)
+        assert _conv_cost(*case) == _torch_cost(*case), case
+
+
+def test_conv_cost_checker_draws_stride_1_and_padding_0():
+    rng = np.random.default_rng(0)  # the checker's own seed
+    cases = [_case_cost(rng) for _ in range(40)]
+    assert any(c[4] == 1 for c in cases) and any(c[5] == 0 for c in cases)
+
+
+def test_conv_cost_checker_accepts_torchinfo_macs_with_biases():
+    assert check_conv_layer_cost(_torchinfo_cost, verbose=False)
+
+
+def test_alexnet_conv1_and_conv2_match_the_exercise_formula():
     # 227 -> 55 with 96 filters 11x11x3 stride 4: 34,944 parameters (cs231n); conv2 is grouped
     convs = [m for m in AlexNet(variant="paper").features if isinstance(m, nn.Conv2d)]
-    conv1, conv2 = convs[0], convs[1]
-    assert _torch_out_size(227, 11, 4, 0) == 55
-    assert count_parameters(conv1) == 96 * 11 * 11 * 3 + 96 == 34_944
-    assert count_parameters(conv2) == _torch_grouped_params(96, 256, 5, 2) == 307_456
+    assert _conv_cost(227, 3, 96, 11, 4, 0, 1)[:2] == (55, 34_944) == (
+        _torch_cost(227, 3, 96, 11, 4, 0, 1)[0], count_parameters(convs[0]))
+    assert _conv_cost(27, 96, 256, 5, 1, 2, 2)[:2] == (27, 307_456)
+    assert count_parameters(convs[1]) == 307_456
+
+
+@pytest.mark.parametrize("size", range(223, 232))
+def test_conv1_gives_55_maps_for_inputs_227_to_230_or_223_to_226_with_padding_2(size):
+    assert (_conv_cost(size, 3, 96, 11, 4, 0, 1)[0] == 55) == (227 <= size <= 230)
+    assert (_conv_cost(size, 3, 64, 11, 4, 2, 1)[0] == 55) == (223 <= size <= 226)
+    assert _torch_cost(size, 3, 2, 11, 4, 2, 1)[0] == _conv_cost(size, 3, 2, 11, 4, 2, 1)[0]
+
+
+def _rf_from_gradient(layers):
+    """Width of the input region that one central output unit depends on (1-D, via autograd)."""
+    size = _rf(layers) + 4 * math.prod(s for _, s in layers)  # room for about five outputs
+    x = torch.zeros(1, 1, size, requires_grad=True)
+    out = x
+    for k, s in layers:
+        conv = nn.Conv1d(1, 1, k, s, bias=False)
+        nn.init.constant_(conv.weight, 1.0)
+        out = conv(out)
+    out[0, 0, out.shape[-1] // 2].backward()
+    nonzero = torch.nonzero(x.grad[0, 0]).flatten()
+    return int(nonzero.max() - nonzero.min()) + 1
+
+
+def test_receptive_field_reference_matches_the_gradient_support_in_torch():
+    rng = np.random.default_rng(3)
+    for _ in range(25):
+        layers, = _case_rf(rng)
+        assert _receptive_field(layers) == _rf_from_gradient(layers), layers
+
+
+def test_alexnet_pool5_sees_195_pixels():
+    # conv1 11/4, pool 3/2, conv2 5/1, pool 3/2, conv3-5 3/1, pool 3/2
+    layers = [(11, 4), (3, 2), (5, 1), (3, 2), (3, 1), (3, 1), (3, 1), (3, 2)]
+    assert _receptive_field(layers) == _rf_from_gradient(layers) == 195
+
+
+def test_mirror_checker_leaves_the_global_random_state_alone():
+    torch.manual_seed(0)
+    expected = torch.rand(3)
+    torch.manual_seed(0)
+    check_predict_with_mirror(_mirror_in_one_batch, verbose=False)
+    assert torch.equal(torch.rand(3), expected)
 
 
 def test_torch_dropout_is_inverted_dropout():

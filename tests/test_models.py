@@ -201,3 +201,48 @@ def test_paper_lrn_matches_krizhevsky_formula_with_alpha_1e4():
                           for i in range(a.shape[1])], dim=1)
     expected = a / (k + alpha * window) ** beta
     assert torch.allclose(models._paper_lrn()(a), expected, atol=1e-6)
+
+
+def _relu_input_variances(net, x):
+    """Variance of the input of every ReLU of ``net`` (in forward order) for the batch x."""
+    seen = []
+    hooks = [m.register_forward_hook(lambda mod, inp, out: seen.append(float(inp[0].var())))
+             for m in net.modules() if isinstance(m, torch.nn.ReLU)]
+    with torch.no_grad():
+        net.eval()(x)
+    for h in hooks:
+        h.remove()
+    return seen
+
+
+def test_init_he_draws_weights_with_variance_2_over_fan_in_and_zero_biases():
+    torch.manual_seed(0)
+    net = models.init_he(torch.nn.Sequential(torch.nn.Conv2d(16, 64, 5), torch.nn.Linear(400, 300)))
+    conv, lin = net
+    assert abs(float(conv.weight.var()) / (2 / (16 * 25)) - 1) < 0.05
+    assert abs(float(lin.weight.var()) / (2 / 400) - 1) < 0.05
+    assert not conv.bias.any() and not lin.bias.any()
+
+
+def test_init_he_keeps_the_variance_of_a_relu_stack_where_the_default_divides_it_by_6():
+    torch.manual_seed(0)
+    layers = []
+    for _ in range(6):
+        layers += [torch.nn.Conv2d(32, 32, 3, padding=1, bias=False), torch.nn.ReLU()]
+    x = torch.randn(32, 32, 16, 16)
+    default = _relu_input_variances(torch.nn.Sequential(*layers), x)
+    he = _relu_input_variances(models.init_he(torch.nn.Sequential(*layers)), x)
+    default_ratio = (default[-1] / default[0]) ** (1 / 5)   # per layer
+    he_ratio = (he[-1] / he[0]) ** (1 / 5)
+    assert abs(default_ratio * 6 - 1) < 0.25, default_ratio
+    assert abs(he_ratio - 1) < 0.25, he_ratio
+
+
+def test_init_he_keeps_minialexnet_from_starting_almost_silent():
+    torch.manual_seed(0)
+    x = torch.randn(64, 3, 32, 32)
+    default = _relu_input_variances(MiniAlexNet(dropout=0.0), x)
+    he = _relu_input_variances(models.init_he(MiniAlexNet(dropout=0.0)), x)
+    assert len(he) == len(default) == 7
+    assert default[-1] / default[0] < 0.01
+    assert he[-1] / he[0] > 1

@@ -1,58 +1,218 @@
-"""Checkers for chapter 12, "AlexNet": grouped convolutions, the derivatives of
-ReLU and tanh, and inverted dropout."""
+"""Checkers for chapter 12, "AlexNet": the cost of a convolution layer, the receptive field
+of a strided stack, the derivatives of ReLU and tanh, inverted dropout, and mirror averaging
+at test time."""
 
 from __future__ import annotations
+
+import functools
 
 import numpy as np
 
 from . import Mistake, Result, check_function
+from .arithmetic import _distinct_case
 
-__all__ = ["check_activation_grads", "check_grouped_conv_params",
-           "check_inverted_dropout"]
-
-
-# --- exercise 1: parameters of a grouped convolution ------------------------------------------
-
-def _grouped_params(c_in, c_out, k, groups):
-    """c_out filters of (c_in/groups)·k·k weights, plus one bias per filter."""
-    return c_out * (c_in // groups) * k * k + c_out
+__all__ = ["check_activation_grads", "check_conv_layer_cost", "check_inverted_dropout",
+           "check_predict_with_mirror", "check_receptive_field"]
 
 
-def _case_grouped(rng):
-    groups = int(rng.choice([1, 2, 2, 3, 4]))
+# --- exercise 1: output size, parameters and MACs of a convolution layer ----------------------
+
+def _out(i, k, s, p):
+    return (i + 2 * p - k) // s + 1
+
+
+def _conv_cost(i, c_in, c_out, k, stride, padding, groups):
+    """(o, parameters, MACs) of ``nn.Conv2d(c_in, c_out, k, stride, padding, groups=groups)``
+    on an i × i input: o = ⌊(i + 2p − k)/s⌋ + 1, c_out·(c_in/g)·k² + c_out parameters, and
+    o²·c_out·(c_in/g)·k² multiply-accumulates (one per weight and output position)."""
+    o = _out(i, k, stride, padding)
+    weights = c_out * (c_in // groups) * k * k
+    return o, weights + c_out, o * o * weights
+
+
+def _with_bias_macs(i, c_in, c_out, k, stride, padding, groups):
+    """torchinfo's count: every parameter, biases included, once per output position."""
+    o, params, _ = _conv_cost(i, c_in, c_out, k, stride, padding, groups)
+    return o * o * params
+
+
+def _cost_mistake(size=None, params=None, macs=None):
+    """A wrong (o, params, MACs): replace one part of the reference by a wrong formula."""
+    def wrong(i, c_in, c_out, k, s, p, g):
+        o_ref, params_ref, _ = _conv_cost(i, c_in, c_out, k, s, p, g)
+        o = size(i, k, s, p) if size else o_ref
+        n_params = params(c_in, c_out, k, g) if params else params_ref
+        n_macs = (macs(o, c_in, c_out, k, g) if macs
+                  else o * o * c_out * (c_in // g) * k * k)
+        return o, n_params, n_macs
+    return wrong
+
+
+_COST_MISTAKES = [
+    Mistake(_cost_mistake(size=lambda i, k, s, p: -(-(i + 2 * p - k) // s) + 1),
+            "you rounded the output size up. That is cuda-convnet's rule (it is how the paper's "
+            "code got 55 from 224); PyTorch drops a window that would stick out of the padded "
+            "input: o = ⌊(i + 2p − k)/s⌋ + 1."),
+    Mistake(_cost_mistake(size=lambda i, k, s, p: (i - k) // s + 1),
+            "you forgot the padding: the window slides over the padded input, i + 2p wide."),
+    Mistake(_cost_mistake(size=lambda i, k, s, p: (i + p - k) // s + 1),
+            "the padding is added on both sides: i + 2p."),
+    Mistake(_cost_mistake(size=lambda i, k, s, p: (i + 2 * p - k) // s),
+            "off by one in the output size: count the first window too, ⌊(i + 2p − k)/s⌋ + 1."),
+    Mistake(_cost_mistake(params=lambda ci, co, k, g: co * ci * k * k + co,
+                          macs=lambda o, ci, co, k, g: o * o * co * ci * k * k),
+            "you ignored the groups: with groups = g each filter sees only c_in/g input "
+            "channels, so it has (c_in/g)·k² weights (and does that many MACs per position)."),
+    Mistake(_cost_mistake(params=lambda ci, co, k, g: co * (ci // g) * k * k),
+            "the parameters include one bias per filter: add c_out."),
+    Mistake(_cost_mistake(params=lambda ci, co, k, g: (co // g) * (ci // g) * k * k + co,
+                          macs=lambda o, ci, co, k, g: o * o * (co // g) * (ci // g) * k * k),
+            "you counted the filters of one group only: all c_out filters have (c_in/g)·k² "
+            "weights each."),
+    Mistake(_cost_mistake(macs=lambda o, ci, co, k, g: o * co * (ci // g) * k * k),
+            "a filter is applied at every position of the o × o output map: multiply by o², "
+            "not o."),
+    Mistake(_cost_mistake(macs=lambda o, ci, co, k, g: co * (ci // g) * k * k),
+            "MACs count the work at every output position: weights × o²."),
+]
+
+
+def _draw_cost(rng):
+    groups = int(rng.choice([1, 1, 2, 3, 4]))
     c_in = groups * int(rng.integers(1, 9))
     c_out = groups * int(rng.integers(1, 9))
     k = int(rng.choice([1, 3, 5, 7, 11]))
-    return c_in, c_out, k, groups
+    stride, padding = int(rng.integers(1, 5)), int(rng.integers(0, 7))
+    i = int(rng.integers(max(1, k - 2 * padding), 60))
+    return i, c_in, c_out, k, stride, padding, groups
 
 
-def check_grouped_conv_params(fn, *, verbose: bool = True) -> Result:
-    """``grouped_conv_params(c_in, c_out, k, groups)``: trainable parameters (weights and
-    biases) of ``nn.Conv2d(c_in, c_out, k, groups=groups)``."""
+def _case_cost(rng):
+    # most cases separate every mistake (so the first wrong one is named); the others are
+    # plain draws, so stride 1 and padding 0 (where some mistakes coincide) are tested too
+    if rng.random() < 0.6:
+        return _distinct_case(rng, _draw_cost, _conv_cost, [m.fn for m in _COST_MISTAKES])
+    return _draw_cost(rng)
+
+
+def _accept_bias_macs(fn):
+    """Accept both MAC conventions: weights only, or (torchinfo's) biases counted too."""
+    if not callable(fn):
+        return fn
+
+    @functools.wraps(fn)
+    def wrapped(*args):
+        got = fn(*args)
+        try:
+            o, params, macs = got
+            if int(macs) == _with_bias_macs(*args) != _conv_cost(*args)[2]:
+                return o, params, _conv_cost(*args)[2]
+        except (TypeError, ValueError):
+            pass
+        return got
+    return wrapped
+
+
+def check_conv_layer_cost(fn, *, verbose: bool = True) -> Result:
+    """``conv_layer_cost(i, c_in, c_out, k, stride, padding, groups)``: the tuple (output size,
+    parameters, multiply-accumulates) of ``nn.Conv2d(c_in, c_out, k, stride, padding,
+    groups=groups)`` on a c_in × i × i input. MACs may count the weights only (o²·c_out·
+    (c_in/g)·k²) or the biases too (torchinfo's convention, o² × parameters)."""
     return check_function(
-        fn, _grouped_params, _case_grouped, name="grouped_conv_params",
-        signature="grouped_conv_params(c_in, c_out, k, groups)",
-        mistakes=[
-            Mistake(lambda ci, co, k, g: co * ci * k * k + co,
-                    "you ignored the groups: with groups = g each filter sees only c_in/g of the "
-                    "input channels (its own group), so it has (c_in/g)·k² weights."),
-            Mistake(lambda ci, co, k, g: co * (ci // g) * k * k,
-                    "you forgot the biases: every filter has one, c_out in all."),
-            Mistake(lambda ci, co, k, g: co * (ci // g) * k * k + co // g,
-                    "every one of the c_out filters has its own bias: add c_out, not c_out/g."),
-            Mistake(lambda ci, co, k, g: (co // g) * (ci // g) * k * k + co,
-                    "you counted the weights of one group only (or divided by g twice): all "
-                    "c_out filters have (c_in/g)·k² weights each."),
-            Mistake(lambda ci, co, k, g: co * (ci // g) * k + co,
-                    "a k×k kernel has k² weights per input channel, not k."),
-            Mistake(lambda ci, co, k, g: co * (ci // g) * k * k + co * (ci // g),
-                    "one bias per filter, not one per input channel."),
-        ],
-        verbose=verbose,
+        _accept_bias_macs(fn), _conv_cost, _case_cost, name="conv_layer_cost",
+        signature="conv_layer_cost(i, c_in, c_out, k, stride, padding, groups)",
+        mistakes=_COST_MISTAKES, atol=0, rtol=0, n_cases=40, verbose=verbose,
     )
 
 
-# --- exercise 2: the derivatives of ReLU and tanh ---------------------------------------------
+# --- exercise 2: the receptive field of a strided stack ---------------------------------------
+
+def _receptive_field(layers):
+    """r = 1 + Σ_l (k_l − 1)·j_l with j_l = s_1 s_2 ⋯ s_(l−1), the spacing (in input pixels)
+    of neighbouring units of layer l − 1."""
+    r, jump = 1, 1
+    for k, s in layers:
+        r += (k - 1) * jump
+        jump *= s
+    return r
+
+
+def _rf_ignoring_strides(layers):
+    return 1 + sum(k - 1 for k, _ in layers)
+
+
+def _rf_own_stride(layers):
+    r, jump = 1, 1
+    for k, s in layers:
+        jump *= s
+        r += (k - 1) * jump
+    return r
+
+
+def _rf_no_minus_one(layers):
+    r, jump = 0, 1
+    for k, s in layers:
+        r += k * jump
+        jump *= s
+    return r
+
+
+def _rf_additive_jump(layers):
+    r, jump = 1, 1
+    for k, s in layers:
+        r += (k - 1) * jump
+        jump += s - 1
+    return r
+
+
+def _rf_own_stride_only(layers):
+    r = 1
+    for k, s in layers:
+        r += (k - 1) * s
+    return r
+
+
+_RF_MISTAKES = [
+    Mistake(_rf_ignoring_strides,
+            "you ignored the strides: after a stride-s layer neighbouring units sit s input "
+            "pixels apart, so every later layer's k − 1 extra units cover (k − 1)·jump pixels, "
+            "with jump = the product of the strides *before* it."),
+    Mistake(_rf_own_stride,
+            "a layer's own stride spaces its *outputs*, not the inputs its window covers: "
+            "multiply k − 1 by the product of the earlier layers' strides, then update jump."),
+    Mistake(_rf_no_minus_one,
+            "neighbouring windows overlap: a layer adds (k − 1)·jump pixels to the field "
+            "(start from r = 1 for one input pixel)."),
+    Mistake(_rf_additive_jump,
+            "strides multiply: after strides 2 and 2 units are 4 input pixels apart, not 3."),
+    Mistake(_rf_own_stride_only,
+            "use the product of all earlier strides (the jump), not each layer's own stride."),
+]
+
+
+def _draw_rf(rng):
+    n = int(rng.integers(2, 7))
+    return ([(int(rng.choice([1, 2, 3, 5, 7, 11])), int(rng.integers(1, 5))) for _ in range(n)],)
+
+
+def _case_rf(rng):
+    layers, = _distinct_case(rng, lambda r: (tuple(_draw_rf(r)[0]),),
+                             lambda ls: _receptive_field(ls), [m.fn for m in _RF_MISTAKES])
+    return (list(layers),)
+
+
+def check_receptive_field(fn, *, verbose: bool = True) -> Result:
+    """``receptive_field(layers)``: the width (in input pixels) of the window one unit of the
+    last layer sees, for a stack of ``layers`` = [(k, s), ...] (kernel size and stride of each
+    convolution or pooling layer, first layer first)."""
+    return check_function(
+        fn, _receptive_field, _case_rf, name="receptive_field",
+        signature="receptive_field(layers)", mistakes=_RF_MISTAKES, atol=0, rtol=0,
+        n_cases=30, verbose=verbose,
+    )
+
+
+# --- exercise 3: the derivatives of ReLU and tanh ---------------------------------------------
 
 def _act_grads(x):
     """(ReLU'(x), tanh'(x)) = (1[x > 0], 1 − tanh²(x)), with ReLU'(0) = 0 as in PyTorch."""
@@ -98,7 +258,7 @@ def check_activation_grads(fn, *, verbose: bool = True) -> Result:
     )
 
 
-# --- exercise 3: inverted dropout -------------------------------------------------------------
+# --- exercise 4: inverted dropout -------------------------------------------------------------
 
 def _inverted_dropout(x, p, u):
     """Drop unit j where u[j] < p, scale the kept ones by 1/(1 − p): E[output] = x."""
@@ -139,4 +299,113 @@ def check_inverted_dropout(fn, *, verbose: bool = True) -> Result:
                     "you rescaled every unit but dropped none: set the units with u < p to 0."),
         ],
         verbose=verbose,
+    )
+
+
+# --- exercise 5: averaging over an image and its mirror image ---------------------------------
+
+def _torch():
+    import torch
+
+    return torch
+
+
+def _eval_probs(net, X):
+    torch = _torch()
+    was_training = net.training
+    net.eval()
+    try:
+        with torch.no_grad():
+            return torch.softmax(net(X), dim=1)
+    finally:
+        net.train(was_training)
+
+
+def _predict_with_mirror(net, X):
+    """(softmax(net(X)) + softmax(net(X mirrored left-right))) / 2, in eval mode."""
+    return (_eval_probs(net, X) + _eval_probs(net, X.flip(-1))) / 2
+
+
+def _mirror_logits_averaged(net, X):
+    torch = _torch()
+    was_training = net.training
+    net.eval()
+    with torch.no_grad():
+        out = torch.softmax((net(X) + net(X.flip(-1))) / 2, dim=1)
+    net.train(was_training)
+    return out
+
+
+def _mirror_no_softmax(net, X):
+    torch = _torch()
+    was_training = net.training
+    net.eval()
+    with torch.no_grad():
+        out = (net(X) + net(X.flip(-1))) / 2
+    net.train(was_training)
+    return out
+
+
+def _case_mirror(rng):
+    torch = _torch()
+    from torch import nn
+
+    n, classes = int(rng.integers(3, 9)), int(rng.integers(3, 7))
+    h, w = int(rng.integers(4, 8)), int(rng.integers(4, 8))
+    g = torch.Generator().manual_seed(int(rng.integers(0, 2**31 - 1)))
+    with torch.random.fork_rng(devices=[]):  # leave the reader's global random state alone
+        net = nn.Sequential(nn.Conv2d(3, 4, 3), nn.ReLU(), nn.Dropout(0.5), nn.Flatten(),
+                            nn.Linear(4 * (h - 2) * (w - 2), classes)).double()
+    with torch.no_grad():
+        for p in net.parameters():  # logits of order 1-10: the conventions differ clearly
+            p.normal_(0.0, 1.0, generator=g)
+    net.train()  # as a network is left after training: dropout on until eval() is called
+    X = torch.from_numpy(rng.normal(size=(n, 3, h, w)))
+    return net, X
+
+
+_MIRROR_MISTAKES = [
+    Mistake(_mirror_logits_averaged,
+            "you averaged the scores (logits) and then took the softmax; the paper averages the "
+            "softmax *probabilities* of the views: (softmax(f(x)) + softmax(f(x')))/2."),
+    Mistake(_mirror_no_softmax,
+            "return probabilities: apply the softmax to each view's scores, then average."),
+    Mistake(lambda net, X: (_eval_probs(net, X) + _eval_probs(net, X.flip(-2))) / 2,
+            "that is an up-down flip (axis −2); a mirror image flips left-right, the last "
+            "axis: X.flip(-1)."),
+    Mistake(lambda net, X: (_eval_probs(net, X) + _eval_probs(net, X.flip(1))) / 2,
+            "you reversed the colour channels (axis 1); a mirror image flips the width axis: "
+            "X.flip(-1)."),
+    Mistake(lambda net, X: _eval_probs(net, X.flip(-1)),
+            "average the two views: the original image *and* its mirror image."),
+    Mistake(lambda net, X: _eval_probs(net, X),
+            "you returned the original image's probabilities only: average them with those of "
+            "the mirrored image."),
+]
+
+
+def check_predict_with_mirror(fn, *, verbose: bool = True) -> Result:
+    """``predict_with_mirror(net, X)``: class probabilities (N, C) averaged over each image of
+    the batch ``X: (N, C_in, H, W)`` and its left-right mirror image, computed in eval mode
+    (dropout off) without gradients."""
+    if callable(fn):
+        net, X = _case_mirror(np.random.default_rng(12))
+        try:
+            first, second = fn(net, X), fn(net, X)
+            torch = _torch()
+            if (isinstance(first, torch.Tensor) and isinstance(second, torch.Tensor)
+                    and first.shape == second.shape and not torch.equal(first, second)):
+                result = Result(False, "✗ predict_with_mirror: two calls on the same images "
+                                       "gave different answers: dropout is still on. Call "
+                                       "net.eval() first (and net.train() afterwards if you "
+                                       "want to restore the mode).")
+                if verbose:
+                    print(result.message)
+                return result
+        except Exception:  # noqa: BLE001 -- check_function reports the reader's error
+            pass
+    return check_function(
+        fn, _predict_with_mirror, _case_mirror, name="predict_with_mirror",
+        signature="predict_with_mirror(net, X)", mistakes=_MIRROR_MISTAKES, rtol=1e-9,
+        atol=1e-12, n_cases=10, verbose=verbose,
     )
