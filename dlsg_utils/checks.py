@@ -71,6 +71,7 @@ def check_choice(name: str, value: object, choices: Iterable) -> object:
 
 
 def check_callable(name: str, value: object) -> Callable:
+    """``value`` can be called (a function, a class, an object with ``__call__``)."""
     if not callable(value):
         raise TypeError(f"{name} must be callable, got {_describe(value)}")
     return value

@@ -515,8 +515,8 @@ def nearest_neighbours(query_feats, db_feats, k: int = 5, metric: str = "cosine"
                        exclude_self: bool = False, chunk: int = 1024):
     """The ``k`` database rows nearest to each query row.
 
-    ``metric="cosine"``: distance 1 − q·d / (|q| |d|) (the angle between feature vectors);
-    ``"euclidean"``: |q − d|. ``query_feats`` (Q, D) and ``db_feats`` (M, D) are tensors or
+    ``metric="cosine"``: distance 1 − q·d / (‖q‖ ‖d‖) (the angle between feature vectors);
+    ``"euclidean"``: ‖q − d‖. ``query_feats`` (Q, D) and ``db_feats`` (M, D) are tensors or
     arrays (images are flattened). ``exclude_self=True`` when the queries *are* the database
     (Q = M, query i = row i): row i is then never its own neighbour. Queries are processed in
     chunks of ``chunk`` rows, so Q x M never has to fit in memory at once.

@@ -190,3 +190,12 @@ def test_the_package_metadata_suits_a_colab_runtime():
         assert ">=" in spec and "<" not in spec.replace("<=", "") and "==" not in spec, dep
     torch = next(d for d in project["dependencies"] if d.startswith("torch"))
     assert torch == "torch>=2.2"  # tested by `make test-oldest`; Colab's torch is newer
+
+
+def test_references_bib_parses_and_has_no_key_twice():
+    from pybtex.database import parse_file  # sphinxcontrib-bibtex's parser: what the build reads
+
+    text = (ROOT / "references.bib").read_text()
+    keys = re.findall(r"^@\w+\{([^,]+),", text, flags=re.M)
+    assert len(keys) == len(set(keys)), sorted(k for k in keys if keys.count(k) > 1)
+    assert len(parse_file(str(ROOT / "references.bib")).entries) == len(keys)

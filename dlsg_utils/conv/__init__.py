@@ -5,13 +5,13 @@ Shapes follow cs231n and PyTorch: ``x: (N, C, H, W)``, ``w: (F, C, KH, KW)``, ``
 ``out: (N, F, OH, OW)``; stride, padding and dilation are ints (both axes) or ``(h, w)`` pairs.
 Like PyTorch, "convolution" means cross-correlation (the kernel is not flipped).
 
-- :mod:`.arithmetic`: output sizes (Conv2d, pooling, ConvTranspose2d), receptive fields.
-- :mod:`.im2col`: ``im2col`` / ``col2im``, unfolding windows into the columns of a matrix.
-- :mod:`.forward`: ``conv2d_naive`` (the definition), ``conv2d_im2col``, ``conv2d_einsum``,
+- ``dlsg_utils.conv.arithmetic``: output sizes (Conv2d, pooling, ConvTranspose2d), receptive fields.
+- ``dlsg_utils.conv.im2col``: ``im2col`` / ``col2im``, unfolding windows into the columns of a matrix.
+- ``dlsg_utils.conv.forward``: ``conv2d_naive`` (the definition), ``conv2d_im2col``, ``conv2d_einsum``,
   ``conv2d_fft``, all with the same signature and result.
-- :mod:`.backward`: ``conv2d_backward`` (im2col), ``conv2d_backward_naive``,
+- ``dlsg_utils.conv.backward``: ``conv2d_backward`` (im2col), ``conv2d_backward_naive``,
   ``numerical_gradient`` for checking them.
-- :mod:`.layers`: max and average pooling, ReLU, forward and backward.
+- ``dlsg_utils.conv.layers``: max and average pooling, ReLU, forward and backward.
 """
 
 from .arithmetic import (

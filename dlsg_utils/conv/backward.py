@@ -101,7 +101,7 @@ def numerical_gradient(
     """Central-difference gradient of a scalar function: (f(x + h·eᵢ) − f(x − h·eᵢ)) / 2h.
 
     ``f`` is called twice per entry of ``x``, on a float64 copy of ``x`` with that one entry
-    moved by ±h; the error is O(h²) plus rounding of order ε·|f|/h. Returns x's shape.
+    moved by ±h; the error is O(h²) plus rounding of order ε·abs(f)/h. Returns x's shape.
     """
     check_callable("f", f)
     h = check_real("h", h, min=0, min_open=True)

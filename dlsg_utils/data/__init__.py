@@ -8,7 +8,7 @@
 
 Every loader returns a :class:`DataSplit`, ``(X, y)`` with ``.name`` (the data set actually
 read), ``.classes`` and ``.note``; ``source="auto"`` tries the full data set and falls back to
-the offline one. Downloads are verified and cached (:mod:`dlsg_utils.data.download`).
+the offline one. Downloads are verified and cached (``dlsg_utils.data.download``).
 """
 
 from .augment import RandomCropFlip

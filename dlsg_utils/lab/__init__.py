@@ -32,7 +32,7 @@ operations in the same order as the ``_update`` method of its class, one gradien
 - Adam (chapter 4): m ← β₁m + (1 − β₁)g, v ← β₂v + (1 − β₂)g², m̂ = m/(1 − β₁ᵗ),
   v̂ = v/(1 − β₂ᵗ), θ ← θ − ηm̂/(√v̂ + ε) (``bias_correction=False``: m, v for m̂, v̂)
 - AdamW (chapter 4): θ ← θ(1 − ηλ), then the Adam step
-- AdaMax (chapter 4): u ← max(β₂u, |g| + ε), θ ← θ − η/(1 − β₁ᵗ)·m/u
+- AdaMax (chapter 4): u ← max(β₂u, abs(g) + ε), θ ← θ − η/(1 − β₁ᵗ)·m/u
 - Nadam (chapter 4): θ ← θ − η/(√v̂ + ε)·(β₁m̂ + (1 − β₁)g/(1 − β₁ᵗ))
 - AMSGrad (chapter 4): v̂ ← max(v̂, v), θ ← θ − ηm/(√v̂ + ε) (no bias correction)
 
@@ -45,7 +45,7 @@ chapters 3-4, :func:`ravine`: ``quadratic(R diag(1, κ) Rᵀ)`` with R the rotat
 degrees, whose gradient ``θ @ A`` is computed as NumPy does.
 ``tests/browser/test_lab_in_browser.py`` checks every optimizer on every surface over a grid of
 hyper-parameters and starts against :func:`reference_trajectory`: difference ≤ 1e-12 relative
-to max(1, |θ|), except in chaotic runs (Adam-like methods hovering around a minimum with large
+to max(1, ‖θ‖), except in chaotic runs (Adam-like methods hovering around a minimum with large
 steps), which amplify the last-bit differences between any two float64 programs (NumPy's BLAS
 fuses multiply-adds on some CPUs); there the lab stays within what Python's own path does when
 rounding-sized noise is added. The rate readout on

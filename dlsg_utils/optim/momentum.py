@@ -63,7 +63,7 @@ class Nesterov(Momentum):
         \theta_{t+1} = \theta_t - v_t, \qquad v_0 = 0
 
     The gradient is measured at the look-ahead point :math:`\theta_t - \gamma v_{t-1}`, where
-    the momentum step alone would land: :meth:`step` builds those arrays and calls
+    the momentum step alone would land: :meth:`~dlsg_utils.optim.Optimizer.step` builds those arrays and calls
     ``grad_fn`` on them. State ``"v"``: the velocity.
 
     PyTorch: ``torch.optim.SGD(params, lr=lr, momentum=gamma, nesterov=True)`` stores the
