@@ -41,6 +41,8 @@ def softmax_cross_entropy(
 ) -> tuple[float, np.ndarray]:
     """The mean cross-entropy of softmax regression plus (λ/2)‖W‖², and its gradient.
 
+    The book: :eq:`eq-ch02-softmax-loss`, chapter 2.
+
     Returns ``(J, grad)`` with ``grad`` of W's shape: ∇J = Xᵀ(P − Y)/b + λW, where P are the
     predicted probabilities, Y the one-hot labels and λ = ``weight_decay``. Both come from one
     softmax, which is why they are computed together.

@@ -32,6 +32,8 @@ class _AdamFamily(Optimizer):
 class Adam(_AdamFamily):
     r"""Adam (Kingma & Ba 2014), as on the slides; chapter 4 "Adaptive learning rates".
 
+    The book: :eq:`eq-ch04-adam-moments` and :eq:`eq-ch04-adam`, chapter 4.
+
     .. math::
         m_t = \beta_1 m_{t-1} + (1-\beta_1)\, g_t, \qquad
         v_t = \beta_2 v_{t-1} + (1-\beta_2)\, g_t^2,
@@ -67,6 +69,9 @@ class AdamW(Adam):
     r"""AdamW: Adam with decoupled weight decay (Loshchilov & Hutter 2019), as in PyTorch;
     chapter 4.
 
+    The book: :eq:`eq-ch04-adamw-torch` (this form) and :eq:`eq-ch04-adamw-paper` (the
+    paper's), chapter 4.
+
     .. math::
         \theta_t \leftarrow \theta_t\, (1 - \eta\lambda), \quad\text{then the Adam step:}\quad
         \theta_{t+1} = \theta_t - \frac{\eta}{\sqrt{\hat v_t} + \epsilon}\, \hat m_t
@@ -93,6 +98,8 @@ class AdamW(Adam):
 
 class AdaMax(_AdamFamily):
     r"""AdaMax (Kingma & Ba 2014, section 7.1), with PyTorch's ε; chapter 4.
+
+    The book: :eq:`eq-ch04-adamax`, chapter 4.
 
     .. math::
         m_t = \beta_1 m_{t-1} + (1-\beta_1)\, g_t, \qquad
@@ -121,6 +128,8 @@ class AdaMax(_AdamFamily):
 
 class Nadam(_AdamFamily):
     r"""Nadam: Nesterov momentum inside Adam (Dozat 2016, in Ruder's 2016 form); chapter 4.
+
+    The book: :eq:`eq-ch04-nadam`, chapter 4.
 
     .. math::
         m_t, v_t, \hat m_t, \hat v_t \text{ as in Adam}, \qquad
@@ -153,6 +162,8 @@ class Nadam(_AdamFamily):
 
 class AMSGrad(_AdamFamily):
     r"""AMSGrad (Reddi, Kale & Kumar 2018): Adam whose step never grows; chapter 4.
+
+    The book: :eq:`eq-ch04-amsgrad`, chapter 4.
 
     .. math::
         m_t, v_t \text{ as in Adam}, \qquad

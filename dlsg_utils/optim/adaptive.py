@@ -15,6 +15,8 @@ __all__ = ["Adagrad", "AdaDelta", "RMSProp", "Rprop"]
 class Adagrad(Optimizer):
     r"""Adagrad (Duchi et al. 2011), as in the slides' code; chapter 4 "Adaptive learning rates".
 
+    The book: :eq:`eq-ch04-adagrad`, chapter 4.
+
     .. math::
         G_t = G_{t-1} + g_t^2, \qquad
         \theta_{t+1} = \theta_t - \frac{\eta}{\sqrt{G_t} + \epsilon}\, g_t, \qquad G_0 = 0
@@ -43,6 +45,8 @@ class Adagrad(Optimizer):
 class RMSProp(Optimizer):
     r"""RMSProp (Tieleman & Hinton 2012), as in the slides' code; chapter 4.
 
+    The book: :eq:`eq-ch04-rmsprop`, chapter 4.
+
     .. math::
         E[g^2]_t = \rho\, E[g^2]_{t-1} + (1-\rho)\, g_t^2, \qquad
         \theta_{t+1} = \theta_t - \frac{\eta}{\sqrt{E[g^2]_t} + \epsilon}\, g_t
@@ -70,6 +74,8 @@ class RMSProp(Optimizer):
 
 class AdaDelta(Optimizer):
     r"""AdaDelta (Zeiler 2012), chapter 4: no learning rate.
+
+    The book: :eq:`eq-ch04-adadelta`, chapter 4.
 
     .. math::
         E[g^2]_t = \rho\, E[g^2]_{t-1} + (1-\rho)\, g_t^2, \qquad
@@ -108,6 +114,8 @@ class AdaDelta(Optimizer):
 class Rprop(Optimizer):
     r"""Rprop, resilient backpropagation (Riedmiller & Braun 1993); chapter 4 "From rprop to
     rmsprop". A full-batch method: only the *sign* of each gradient is used.
+
+    The book: :eq:`eq-ch04-rprop`, chapter 4.
 
     Every coordinate keeps its own step size :math:`\Delta_t`, which grows while the sign of
     its gradient stays the same and shrinks when it flips:

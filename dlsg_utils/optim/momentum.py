@@ -12,6 +12,8 @@ __all__ = ["SGD", "Momentum", "Nesterov"]
 class SGD(Optimizer):
     r"""(Stochastic) gradient descent, chapter 1 "Gradient descent".
 
+    The book: :eq:`eq-ch01-gd-update`, chapter 1.
+
     .. math::
         \theta_{t+1} = \theta_t - \eta\, \nabla_\theta J(\theta_t)
 
@@ -30,6 +32,8 @@ class SGD(Optimizer):
 
 class Momentum(Optimizer):
     r"""Momentum (the slides' form), chapter 3 "Momentum and Nesterov".
+
+    The book: :eq:`eq-ch03-momentum`, chapter 3; PyTorch's form is :eq:`eq-ch03-torch-momentum`.
 
     .. math::
         v_t = \gamma\, v_{t-1} + \eta\, \nabla_\theta J(\theta_t), \qquad
@@ -57,6 +61,8 @@ class Momentum(Optimizer):
 
 class Nesterov(Momentum):
     r"""Nesterov's accelerated gradient (the slides' form), chapter 3 "Momentum and Nesterov".
+
+    The book: :eq:`eq-ch03-nesterov`, chapter 3; PyTorch's form is :eq:`eq-ch03-torch-nesterov`.
 
     .. math::
         v_t = \gamma\, v_{t-1} + \eta\, \nabla_\theta J(\theta_t - \gamma v_{t-1}), \qquad

@@ -12,7 +12,7 @@ method (the gradient at :math:`x_t - \gamma v_t`) are the linear maps
    \qquad M = \begin{pmatrix} 1 - \eta\lambda & -\gamma d \\ \eta\lambda & \gamma d \end{pmatrix},
    \qquad d = 1 \text{ (momentum)}, \; d = 1 - \eta\lambda \text{ (Nesterov)},
 
-(chapter 3, equation ``eq-ch03-iteration-matrix``), and the error shrinks like
+(chapter 3, :eq:`eq-ch03-iteration-matrix`), and the error shrinks like
 :math:`\rho(M)^t`, :math:`\rho` the spectral radius. Gradient descent is γ = 0:
 :math:`\rho = |1 - \eta\lambda|` (chapter 1).
 """
@@ -31,7 +31,7 @@ __all__ = ["critical_damping", "iteration_matrix", "measured_rate", "optimal_mom
 
 def iteration_matrix(lr, gamma, lam, nesterov: bool = False) -> np.ndarray:
     """:math:`M` above, ``(..., 2, 2)``: ``lr``, ``gamma`` and ``lam`` broadcast against each
-    other, so a grid of (η, γ) gives a stack of matrices. Chapter 3, eq-ch03-iteration-matrix."""
+    other, so a grid of (η, γ) gives a stack of matrices. The book: :eq:`eq-ch03-iteration-matrix`."""
     check_bool("nesterov", nesterov)
     lr, gamma, lam = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (lr, gamma, lam)))
     a = lr * lam
@@ -61,7 +61,8 @@ def rate(lr, gamma, lams: Iterable[float], nesterov: bool = False) -> np.ndarray
 def stability_edge(gamma: float, nesterov: bool = False) -> float:
     """The largest :math:`\\eta\\lambda` that converges: :math:`2 + 2\\gamma` for heavy-ball
     momentum (2 for gradient descent), :math:`(2 + 2\\gamma)/(1 + 2\\gamma)` for Nesterov, where
-    an eigenvalue of :math:`M` reaches −1."""
+    an eigenvalue of :math:`M` reaches −1 (:eq:`eq-ch03-momentum-edge`; Nesterov's is chapter
+    3's exercise 4)."""
     gamma = check_real("gamma", gamma, min=0, max=1, max_open=True)
     return (2 + 2 * gamma) / (1 + 2 * gamma) if check_bool("nesterov", nesterov) else 2 + 2 * gamma
 
@@ -70,7 +71,7 @@ def optimal_momentum(mu: float, L: float) -> tuple[float, float, float]:
     """``(alpha, beta, rate)``: the (η, γ) that minimise heavy-ball's worst rate on curvatures in
     [μ, L] (Polyak; Goh's "Why momentum really works"), :math:`\\alpha^\\star = (2/(\\sqrt\\mu +
     \\sqrt L))^2`, :math:`\\beta^\\star = ((\\sqrt\\kappa - 1)/(\\sqrt\\kappa + 1))^2`, and the rate
-    :math:`\\sqrt{\\beta^\\star}`."""
+    :math:`\\sqrt{\\beta^\\star}` (:eq:`eq-ch03-optimal-momentum`)."""
     mu = check_real("mu", mu, min=0, min_open=True)
     L = check_real("L", L, min=mu)
     root = np.sqrt(L / mu)
@@ -80,7 +81,8 @@ def optimal_momentum(mu: float, L: float) -> tuple[float, float, float]:
 
 def critical_damping(lr, lam):
     """The γ at which the eigenvalues of :math:`M` meet (the ball stops without swinging):
-    :math:`(1 - \\sqrt{\\eta\\lambda})^2`; smaller γ is overdamped, larger γ oscillates."""
+    :math:`(1 - \\sqrt{\\eta\\lambda})^2` (:eq:`eq-ch03-critical-damping`); smaller γ is
+    overdamped, larger γ oscillates."""
     return (1 - np.sqrt(np.asarray(lr, dtype=float) * lam)) ** 2
 
 
