@@ -10,8 +10,8 @@ Every loader returns a :class:`DataSplit`, ``(X, y)`` with ``.name`` (the data s
 read), ``.classes`` and ``.note``; ``source="auto"`` tries the full data set and falls back to
 the offline one. Downloads are verified and cached (``dlsg_utils.data.download``).
 
-Why not torchvision's datasets and transforms? We measured the alternative and chose this
-small module deliberately (revisit the choice if these reasons stop holding):
+Why not torchvision's datasets and transforms? This small module is a deliberate choice
+(revisit it if these reasons stop holding):
 
 * **Installs.** torchvision's wheels are built against one torch release each. Colab has a
   matching pair, but in a clone the book pins the torch wheel it tests with, and a torchvision
@@ -24,7 +24,8 @@ small module deliberately (revisit the choice if these reasons stop holding):
   back with a reason.
 * **Speed on small data.** The chapters keep whole data sets as tensors on the device and slice
   mini-batches there (:func:`dlsg_utils.train.fit`); a per-image transform pipeline in a
-  ``DataLoader`` is many times slower for 32x32 images on a CPU. :class:`RandomCropFlip`
+  ``DataLoader`` adds Python work per image, which dominates for 32x32 images on a CPU.
+  :class:`RandomCropFlip`
   draws a different crop and mirror for every image of a batch in one indexing operation on the
   batch's device (``torchvision.transforms.v2.RandomCrop`` applied to a batch tensor crops every
   image the same way).
