@@ -189,7 +189,7 @@ class OptimizerPlayground(w.VBox):
             with np.errstate(all="ignore"), warnings.catch_warnings():
                 warnings.simplefilter("ignore", RuntimeWarning)
                 plot.trajectories(ax, paths)
-                f_min = plot._f_star(surface)
+                f_min = plot.min_value_of(surface)
                 plot.step_losses(ax_loss, plot.path_losses(surface, paths), f_min=f_min,
                                  log=True)
         else:

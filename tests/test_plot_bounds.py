@@ -9,6 +9,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 from dlsg_utils import plot  # noqa: E402
+from dlsg_utils.plot._mpl import figure_of
 
 
 class Bowl:
@@ -51,9 +52,9 @@ def test_path_bounds_reject_paths_with_no_finite_point_and_no_surface():
 def test_race_animation_with_path_bounds_shows_a_path_outside_the_surface_box():
     paths = {"far": np.array([[0.0, 0.0], [3.0, 0.5], [6.0, 1.0]])}
     anim = plot.race_animation(Bowl(), paths, frames=2, bounds=plot.path_bounds(paths, Bowl()))
-    anim._fig.canvas.draw()
-    x_lo, x_hi = anim._fig.axes[0].get_xlim()
+    figure_of(anim).canvas.draw()
+    x_lo, x_hi = figure_of(anim).axes[0].get_xlim()
     assert x_lo < -2.0 and x_hi > 6.0
     default = plot.race_animation(Bowl(), paths, frames=2)
-    default._fig.canvas.draw()
-    assert default._fig.axes[0].get_xlim() == (-2.0, 2.0)
+    figure_of(default).canvas.draw()
+    assert figure_of(default).axes[0].get_xlim() == (-2.0, 2.0)
