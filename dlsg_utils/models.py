@@ -15,7 +15,8 @@
 * :class:`ResNetCIFAR` and :class:`PlainCIFAR` -- He et al. (2015), section 4.2: 6n+2 layers,
   16/32/64 filters on 32/16/8 maps, with shortcut option A (identity, zero-padded channels) or
   B (1x1 projections where the shape changes); the plain net is the same stack without
-  shortcuts.
+  shortcuts. :class:`PreActBlock` -- the pre-activation unit of He et al. (2016);
+  :class:`Bottleneck` -- the 1x1-3x3-1x1 block of the ImageNet ResNet-50/101/152.
 * :func:`summary` -- a per-layer table (output shape, parameters, multiply-accumulates)
   computed by torchinfo; :func:`count_connections` -- LeCun's "connections";
   :func:`draw_architecture` -- a figure of the feature maps of any of these networks.
@@ -36,10 +37,12 @@ from .checks import check_int, check_real
 __all__ = [
     "AlexNet",
     "BasicBlock",
+    "Bottleneck",
     "LeNet5",
     "LECUN_C3_TABLE",
     "MiniAlexNet",
     "PlainCIFAR",
+    "PreActBlock",
     "ResNetCIFAR",
     "count_connections",
     "count_parameters",
@@ -446,6 +449,76 @@ class BasicBlock(nn.Module):
         if self.shortcut is not None:
             out = out + self.shortcut(x)
         return F.relu(out)
+
+
+class PreActBlock(nn.Module):
+    """The "pre-activation" residual unit of He et al. (2016), "Identity mappings in deep
+    residual networks", Fig. 1(b): x_{l+1} = x_l + F(x_l) with
+    F(x) = W_2 * ReLU(BN(W_1 * ReLU(BN(x)))) and nothing after the addition, so that a stack
+    of them obeys eq. (4) exactly: x_L = x_l + sum_i F(x_i).
+
+    Same shape in and out (``channels``, stride 1): the unit of chapter 13's identity-mapping
+    check. ``shortcut=False`` gives the plain unit x_{l+1} = F(x_l) with the same layers.
+    """
+
+    def __init__(self, channels: int, shortcut: bool = True):
+        super().__init__()
+        if isinstance(channels, bool) or not isinstance(channels, int) or channels < 1:
+            raise ValueError(f"channels must be a positive int, got {channels!r}")
+        self.bn1 = nn.BatchNorm2d(channels)
+        self.conv1 = nn.Conv2d(channels, channels, 3, 1, 1, bias=False)
+        self.bn2 = nn.BatchNorm2d(channels)
+        self.conv2 = nn.Conv2d(channels, channels, 3, 1, 1, bias=False)
+        self.shortcut = bool(shortcut)
+        for conv in (self.conv1, self.conv2):  # the CIFAR ResNets' initialisation (He et al.)
+            nn.init.kaiming_normal_(conv.weight, mode="fan_out", nonlinearity="relu")
+
+    def residual(self, x: torch.Tensor) -> torch.Tensor:
+        """F(x) = conv2(ReLU(bn2(conv1(ReLU(bn1(x))))))."""
+        return self.conv2(F.relu(self.bn2(self.conv1(F.relu(self.bn1(x))))))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x + self.residual(x) if self.shortcut else self.residual(x)
+
+
+class Bottleneck(nn.Module):
+    """The "bottleneck" block of the ImageNet ResNet-50/101/152 (He et al. 2015, Fig. 5 right).
+
+    F(x) = BN(W_3 * ReLU(BN(W_2 * ReLU(BN(W_1 * x))))): a 1x1 convolution that reduces
+    ``in_channels`` to ``width`` channels, a 3x3 convolution on ``width`` channels (with the
+    block's ``stride``), and a 1x1 convolution that restores ``expansion * width`` channels;
+    the output is ReLU(F(x) + shortcut(x)). The shortcut is the identity when the shape does not
+    change, else (option B) a 1x1 convolution with batch norm. ``projection=True`` forces the
+    projection even where the identity would do (what the paper warns doubles the block's
+    size). The stride sits on the 3x3 convolution, as in torchvision's ResNet-50 ("v1.5"); the
+    paper's Caffe models put it on the first 1x1 convolution. Parameter counts do not depend on
+    where it sits.
+    """
+
+    def __init__(self, in_channels: int, width: int, stride: int = 1, expansion: int = 4,
+                 projection: bool = False):
+        super().__init__()
+        out = expansion * width
+        self.conv1 = nn.Conv2d(in_channels, width, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(width)
+        self.conv2 = nn.Conv2d(width, width, 3, stride, 1, bias=False)
+        self.bn2 = nn.BatchNorm2d(width)
+        self.conv3 = nn.Conv2d(width, out, 1, bias=False)
+        self.bn3 = nn.BatchNorm2d(out)
+        if projection or stride != 1 or in_channels != out:
+            self.shortcut = nn.Sequential(nn.Conv2d(in_channels, out, 1, stride, bias=False),
+                                          nn.BatchNorm2d(out))
+        else:
+            self.shortcut = nn.Identity()
+
+    def residual(self, x: torch.Tensor) -> torch.Tensor:
+        """F(x): 1x1 reduce, 3x3, 1x1 restore, each followed by batch norm."""
+        x = F.relu(self.bn1(self.conv1(x)))
+        x = F.relu(self.bn2(self.conv2(x)))
+        return self.bn3(self.conv3(x))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return F.relu(self.residual(x) + self.shortcut(x))
 
 
 class _CIFARNet(nn.Module):

@@ -1,17 +1,22 @@
 """Chapter 13 checkers accept the reference and reject known-wrong answers with their hint."""
 
+import copy
+
 import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
 from checker_harness import checker_tests
+from torch import nn
 
 from dlsg_utils.exercises.resnet import (
     check_block_forward,
+    check_bottleneck_params,
+    check_drop_block,
     check_resnet_params,
     check_shortcut_a,
 )
-from dlsg_utils.models import BasicBlock, ResNetCIFAR, count_parameters
+from dlsg_utils.models import BasicBlock, Bottleneck, ResNetCIFAR, count_parameters
 
 
 def _block(x, c1, b1, c2, b2):
@@ -33,6 +38,35 @@ def _params(n, width, num_classes):
     stage2 = (9 * w * 2 * w + 2 * 2 * w) + (2 * n - 1) * (9 * 4 * w * w + 2 * 2 * w)
     stage3 = (9 * 2 * w * 4 * w + 2 * 4 * w) + (2 * n - 1) * (9 * 16 * w * w + 2 * 4 * w)
     return stem + stage1 + stage2 + stage3 + 4 * w * k + k
+
+
+def _bottleneck(c, w, e):
+    convs = c * w + 9 * w * w + w * e * w
+    bns = 2 * (w + w + e * w)
+    projection = (c * e * w + 2 * e * w) if c != e * w else 0
+    return convs + bns + projection
+
+
+def _drop(model, stage, index):
+    new = copy.deepcopy(model)
+    getattr(new, f"stage{stage}")[index] = nn.Identity()
+    return new
+
+
+def _drop_in_place(model, stage, index):
+    getattr(model, f"stage{stage}")[index] = nn.Identity()
+    return model
+
+
+def _drop_shortcut(model, stage, index):
+    new = copy.deepcopy(model)
+    getattr(new, f"stage{stage}")[index].shortcut = None
+    return new
+
+
+def _drop_next_unless_last(model, stage, index):
+    last = len(getattr(model, f"stage{stage}")) - 1
+    return _drop(model, stage, min(index + 1, last))
 
 
 CASES = {
@@ -60,6 +94,22 @@ CASES = {
          (lambda n, w, k: _params(6 * n + 2, w, k), "treated the argument as the depth"),
          (lambda n, w, k: _params(n, w, k) + 10 * w * w + 12 * w, "projection shortcuts"),
          (lambda n, w, k: _params(n, w, k) - 2 * w - 28 * n * w, "batch-norm parameters")],
+    ),
+    check_bottleneck_params: (
+        _bottleneck,
+        [(lambda c, w, e: _bottleneck(c, w, e) - ((c * e * w + 2 * e * w) if c != e * w else 0),
+          "projection shortcut is missing"),
+         (lambda c, w, e: _bottleneck(c, w, e) + (c * e * w + 2 * e * w if c == e * w else 0),
+          "gave every block a projection"),
+         (lambda c, w, e: _bottleneck(c, w, e) - 9 * w * w + 9 * c * w, "9 * width * width"),
+         (lambda c, w, e: _bottleneck(c, w, e) - 2 * (2 * w + e * w)
+          - (2 * e * w if c != e * w else 0), "batch-norm parameters are missing")],
+    ),
+    check_drop_block: (
+        _drop,
+        [(_drop_in_place, "the original model changed too"),
+         (_drop_next_unless_last, "the block after"),
+         (_drop_shortcut, "removed the shortcut and kept F")],
     ),
 }
 
@@ -99,3 +149,39 @@ def test_counted_parameters_are_accepted():
                                              (56, 853_018), (110, 1_727_962)])
 def test_resnet_parameter_formula_matches_the_reference_facts(depth, expected):
     assert _params((depth - 2) // 6, 16, 10) == expected
+
+
+def test_bottleneck_count_from_the_package_is_accepted():
+    def counted(c, w, e):
+        return count_parameters(Bottleneck(c, w, expansion=e))
+
+    assert check_bottleneck_params(counted, verbose=False)
+
+
+def test_bottleneck_formula_adds_up_to_torchvisions_resnet50_count_of_25557032():
+    # ResNet-50 (He et al. 2015, Table 1): stem 7x7 conv + BN, blocks 3-4-6-3 of widths
+    # 64-128-256-512, 1000-way fc; torchvision's resnet50 has 25,557,032 parameters
+    blocks, c = 0, 64
+    for width, count in ((64, 3), (128, 4), (256, 6), (512, 3)):
+        for _ in range(count):
+            blocks += _bottleneck(c, width, 4)
+            c = 4 * width
+    assert 7 * 7 * 3 * 64 + 2 * 64 + blocks + 2048 * 1000 + 1000 == 25_557_032
+
+
+def test_zeroing_the_last_batch_norm_of_a_copy_is_accepted_as_skipping_the_block():
+    # F = 0 leaves ReLU(x) = x for the non-negative input a block receives: the same function
+    def zero_residual(model, stage, index):
+        new = copy.deepcopy(model)
+        block = getattr(new, f"stage{stage}")[index]
+        with torch.no_grad():
+            block.bn2.weight.zero_()
+            block.bn2.bias.zero_()
+        return new
+
+    assert check_drop_block(zero_residual, verbose=False)
+
+
+def test_drop_block_checker_leaves_a_readers_model_alone_and_reports_a_non_model():
+    result = check_drop_block(lambda model, stage, index: 3, verbose=False)
+    assert not result and "must return a model" in result.message

@@ -246,3 +246,51 @@ def test_init_he_keeps_minialexnet_from_starting_almost_silent():
     assert len(he) == len(default) == 7
     assert default[-1] / default[0] < 0.01
     assert he[-1] / he[0] > 1
+
+
+def test_preact_stack_obeys_eq4_the_output_is_the_input_plus_every_residual():
+    # He et al. (2016), "Identity mappings", eq. (4): x_L = x_l + sum_i F(x_i)
+    torch.manual_seed(0)
+    blocks = [models.PreActBlock(4).eval() for _ in range(5)]
+    x = torch.randn(2, 4, 6, 6)
+    with torch.no_grad():
+        total, h = torch.zeros_like(x), x
+        for b in blocks:
+            total += b.residual(h)
+            h = b(h)
+    assert torch.allclose(h, x + total, atol=1e-5)
+
+
+def test_plain_preact_unit_is_its_residual_and_has_the_same_parameters():
+    torch.manual_seed(0)
+    res, plain = models.PreActBlock(4), models.PreActBlock(4, shortcut=False)
+    plain.load_state_dict(res.state_dict())
+    x = torch.randn(2, 4, 5, 5)
+    assert torch.equal(plain(x), res.residual(x))
+    assert count_parameters(res) == count_parameters(plain) == 2 * 9 * 16 + 2 * 2 * 4
+
+
+def test_bottleneck_256_64_has_the_papers_1x1_3x3_1x1_weights_plus_batch_norm():
+    # He et al. (2015), Fig. 5 right: 256-d in, 1x1 64, 3x3 64, 1x1 256
+    block = models.Bottleneck(256, 64)
+    weights = 256 * 64 + 9 * 64 * 64 + 64 * 256
+    assert weights == 69_632
+    assert count_parameters(block) == weights + 2 * (64 + 64 + 256)
+    assert isinstance(block.shortcut, torch.nn.Identity)
+
+
+def test_bottleneck_projection_shortcut_adds_a_1x1_convolution_with_batch_norm():
+    plain_id = count_parameters(models.Bottleneck(256, 64))
+    assert count_parameters(models.Bottleneck(256, 64, projection=True)) == \
+        plain_id + 256 * 256 + 2 * 256
+    down = models.Bottleneck(256, 128, stride=2)  # the first block of conv3_x
+    assert down(torch.randn(1, 256, 8, 8)).shape == (1, 512, 4, 4)
+
+
+def test_bottleneck_with_zero_last_batch_norm_passes_a_nonnegative_input_unchanged():
+    block = models.Bottleneck(32, 8).eval()
+    with torch.no_grad():
+        block.bn3.weight.zero_()
+        block.bn3.bias.zero_()
+        x = torch.relu(torch.randn(2, 32, 5, 5))
+        assert torch.equal(block(x), x)

@@ -1,7 +1,10 @@
-"""Checkers for chapter 13, "ResNet": a residual block's forward pass, the option-A shortcut and
-the parameter count of ResNet-(6n+2)."""
+"""Checkers for chapter 13, "ResNet": a residual block's forward pass, the option-A shortcut,
+the parameter count of ResNet-(6n+2), the parameters of a bottleneck block, and skipping a block
+of a trained network (a lesion study)."""
 
 from __future__ import annotations
+
+import inspect
 
 import numpy as np
 import torch
@@ -10,7 +13,8 @@ from torch import nn
 
 from . import Mistake, Result, check_function
 
-__all__ = ["check_block_forward", "check_resnet_params", "check_shortcut_a"]
+__all__ = ["check_block_forward", "check_bottleneck_params", "check_drop_block",
+           "check_resnet_params", "check_shortcut_a"]
 
 
 # --- exercise 1: the forward pass of a basic block ------------------------------------------------
@@ -206,3 +210,181 @@ def check_resnet_params(fn, *, verbose: bool = True) -> Result:
         rtol=0, atol=0.5,
         verbose=verbose,
     )
+
+
+# --- exercise 4: the parameters of a bottleneck block ---------------------------------------------
+
+def _bottleneck_params(in_channels, width, expansion):
+    """1x1 (in -> w), 3x3 (w -> w), 1x1 (w -> e*w), each followed by BN (2 numbers a channel),
+    plus a 1x1 projection with BN when in_channels != e*w (identity otherwise)."""
+    c, w, e = in_channels, width, expansion
+    out = e * w
+    block = c * w + 9 * w * w + w * out + 2 * (w + w + out)
+    return block + (c * out + 2 * out if c != out else 0)
+
+
+def _case_bottleneck(rng):
+    w = int(rng.choice([4, 8, 16, 64, 128]))
+    e = int(rng.choice([1, 2, 4, 4]))
+    c = int(rng.choice([e * w, e * w, w, 2 * w, 3 * w + 1]))
+    return c, w, e
+
+
+def check_bottleneck_params(fn, *, verbose: bool = True) -> Result:
+    """``bottleneck_params(in_channels, width, expansion)``: the trained parameters of the
+    bottleneck block (He et al. 2015, Fig. 5 right) as ``count_parameters(Bottleneck(in_channels,
+    width, expansion=expansion))`` counts them: 1x1, 3x3 and 1x1 convolutions without biases,
+    batch norm after each, and a 1x1 projection with batch norm only where the shape changes."""
+    full = _bottleneck_params
+
+    def shortcut(c, w, e):
+        return c * e * w + 2 * e * w if c != e * w else 0
+
+    return check_function(
+        fn, full, _case_bottleneck, name="bottleneck_params",
+        signature="bottleneck_params(in_channels, width, expansion)",
+        mistakes=[
+            Mistake(lambda c, w, e: full(c, w, e) - 2 * (2 * w + e * w)
+                    - (2 * e * w if c != e * w else 0),
+                    "the batch-norm parameters are missing: every BN layer has a scale and a "
+                    "shift per channel, one after each convolution (and one in the projection)."),
+            Mistake(lambda c, w, e: full(c, w, e) + 2 * (2 * w + e * w)
+                    + (2 * e * w if c != e * w else 0),
+                    "you counted 4 numbers per channel for each BN layer: the running mean and "
+                    "variance are buffers, not trained parameters."),
+            Mistake(lambda c, w, e: full(c, w, e) - shortcut(c, w, e),
+                    "the projection shortcut is missing: where in_channels differs from "
+                    "expansion * width the shortcut is a 1x1 convolution (in_channels x "
+                    "expansion*width weights) followed by batch norm."),
+            Mistake(lambda c, w, e: full(c, w, e) - shortcut(c, w, e) + c * e * w + 2 * e * w,
+                    "you gave every block a projection: where the shapes match, the shortcut is "
+                    "the identity and has no parameters (that is the point of the design)."),
+            Mistake(lambda c, w, e: full(c, w, e) - (2 * e * w if c != e * w else 0),
+                    "the projection's batch norm is missing (2 numbers per output channel)."),
+            Mistake(lambda c, w, e: full(c, w, e) - 9 * w * w + 9 * c * w,
+                    "the 3x3 convolution reads the width channels of the first 1x1 convolution, "
+                    "not in_channels: 9 * width * width weights."),
+            Mistake(lambda c, w, e: full(c, w, e) + 2 * w + e * w
+                    + (e * w if c != e * w else 0),
+                    "you gave the convolutions biases: each is followed by batch norm, whose "
+                    "shift makes a bias redundant (bias=False)."),
+        ],
+        rtol=0, atol=0.5,
+        verbose=verbose,
+    )
+
+
+# --- exercise 5: skip a block (a lesion study) ----------------------------------------------------
+
+def _drop_block(model, stage, index):
+    """A copy of ``model`` with block ``index`` of ``stage`` replaced by the identity."""
+    import copy
+
+    new = copy.deepcopy(model)
+    getattr(new, f"stage{stage}")[index] = nn.Identity()
+    return new
+
+
+def _small_resnet(seed: int, depth: int) -> nn.Module:
+    from ..models import ResNetCIFAR
+
+    with torch.random.fork_rng():
+        torch.manual_seed(seed)
+        net = ResNetCIFAR(depth, width=4)
+        with torch.no_grad():  # non-trivial running statistics for eval mode
+            net.train()(torch.randn(16, 3, 32, 32))
+    return net.eval()
+
+
+def _case_drop(rng):
+    n = int(rng.choice([1, 2, 3, 3]))
+    stage = int(rng.integers(1, 4)) if n > 1 else 1
+    index = int(rng.integers(0 if stage == 1 else 1, n))  # stages 2, 3: block 0 downsamples
+    return int(rng.integers(0, 2**31 - 1)), 6 * n + 2, stage, index
+
+
+def _run_drop(drop):
+    """Call ``drop(model, stage, index)`` on a fresh small ResNet; return the new model's output
+    and how much the ORIGINAL model's output changed (zero when it was left alone)."""
+
+    def run(seed, depth, stage, index):
+        model = _small_resnet(seed, depth)
+        x = torch.randn(2, 3, 32, 32, generator=torch.Generator().manual_seed(seed))
+        with torch.no_grad():
+            before = model(x)
+        new = drop(model, stage, index)
+        if not isinstance(new, nn.Module):
+            raise TypeError(f"drop_block must return a model (an nn.Module), got "
+                            f"{type(new).__name__}")
+        new.eval()
+        model.eval()
+        with torch.no_grad():
+            return new(x), model(x) - before
+
+    return run
+
+
+def _drop_in_place(model, stage, index):
+    getattr(model, f"stage{stage}")[index] = nn.Identity()
+    return model
+
+
+def _drop_shortcut_only(model, stage, index):
+    import copy
+
+    new = copy.deepcopy(model)
+    getattr(new, f"stage{stage}")[index].shortcut = None
+    return new
+
+
+class _Zero(nn.Module):
+    def forward(self, x):
+        return torch.zeros_like(x)
+
+
+def _drop_to_zero(model, stage, index):
+    import copy
+
+    new = copy.deepcopy(model)
+    getattr(new, f"stage{stage}")[index] = _Zero()
+    return new
+
+
+def check_drop_block(fn, *, verbose: bool = True) -> Result:
+    """``drop_block(model, stage, index)``: a copy of a CIFAR ResNet in which block ``index``
+    (from 0) of ``stage`` (1, 2 or 3) is skipped -- the block becomes the identity -- while
+    ``model`` itself is left unchanged. Only blocks that keep the shape are asked for."""
+    try:
+        inspect.signature(fn).bind(None, 1, 0)
+    except TypeError:
+        return Result(False, "✗ drop_block: expected a function drop_block(model, stage, "
+                             f"index) taking 3 arguments, got {fn!r:.60}.")
+    except ValueError:
+        pass
+    result = check_function(
+        _run_drop(fn), _run_drop(_drop_block), _case_drop, name="drop_block",
+        signature="drop_block(model, stage, index)",
+        mistakes=[
+            Mistake(_run_drop(_drop_in_place),
+                    "your new model is right, but the original model changed too: copy it "
+                    "first (copy.deepcopy(model)) and edit the copy, so that you can compare "
+                    "the two."),
+            Mistake(_run_drop(lambda m, s, i: _drop_block(m, s, i + 1)),
+                    "you skipped the block after the one asked for: index counts from 0 "
+                    "within the stage (stage1[0] is the first block)."),
+            Mistake(_run_drop(lambda m, s, i: _drop_block(m, s, i - 1)),
+                    "you skipped the block before the one asked for: index counts from 0 "
+                    "within the stage (stage1[0] is the first block)."),
+            Mistake(_run_drop(_drop_shortcut_only),
+                    "you removed the shortcut and kept F: that turns the block into a plain "
+                    "block. Skipping a block removes F and keeps the identity path."),
+            Mistake(_run_drop(_drop_to_zero),
+                    "your skipped block outputs zeros: a skipped block passes its input on "
+                    "unchanged (nn.Identity()), as the shortcut would with F = 0."),
+        ],
+        rtol=1e-5, atol=1e-6, n_cases=8,
+        verbose=False,
+    )
+    if verbose:
+        print(result.message)
+    return result
