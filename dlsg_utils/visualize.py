@@ -5,6 +5,7 @@
 * :func:`show_images` -- a grid of images with titles (grey or colour);
 * :func:`activations` -- the outputs of chosen layers for one input (forward hooks);
 * :func:`show_filters` / :func:`show_activation_maps` -- filters and feature maps as grids;
+* :func:`filter_statistics` -- colour, orientation and smoothness of first-layer filters;
 * :func:`saliency_map` / :func:`occlusion_map` -- which pixels a class score depends on;
 * :func:`class_model` -- an input that maximises a class score (gradient ascent);
 * :func:`penultimate_features` / :func:`nearest_neighbours` -- retrieval in feature space.
@@ -25,6 +26,7 @@ __all__ = [
     "activations",
     "class_model",
     "confusion_matrix",
+    "filter_statistics",
     "nearest_neighbours",
     "occlusion_map",
     "penultimate_features",
@@ -206,6 +208,45 @@ def show_filters(weight: torch.Tensor, *, ncols: int = 8, size: float = 1.0,
         fig.suptitle(title)
     fig.tight_layout()
     return fig
+
+
+def filter_statistics(weight) -> dict[str, torch.Tensor]:
+    """Numbers that say what first-layer filters ``weight`` (F, C, k, k) look like, one per filter.
+
+    * ``colour``: the share of the filter's energy in its colour part,
+      ``|w - w̄|² / |w|²`` with ``w̄`` the mean over the C channels at each pixel. 0 for a grey
+      filter (every channel has the same weights: it sees brightness only), 1 for a filter whose
+      channels cancel at every pixel (pure colour contrast, e.g. red minus green); (C − 1)/C on
+      average for independent random weights.
+    * ``coherence``: how oriented the filter is, from its structure tensor
+      ``J = Σ ∇w ∇wᵀ`` (summed over pixels and channels; ∇w by central differences on the
+      (k − 1) x (k − 1) grid between pixels): ``(λ₁ − λ₂)/(λ₁ + λ₂)`` of its eigenvalues. 1 when
+      all gradients are parallel (an edge, a bar, a grating of one orientation), 0 when no
+      direction is preferred (a round blob, or on average over many directions).
+    * ``angle``: the orientation of the filter's edges or bars in degrees in [0, 180), as seen on
+      the screen: 0 for a horizontal edge (the filter changes from top to bottom), 90 for a
+      vertical one, counter-clockwise. Meaningful where ``coherence`` is high.
+    * ``roughness``: mean squared difference of neighbouring weights / (2 · mean squared
+      weight): about 1 for independent random weights, near 0 for smooth filters.
+
+    Returns a dict of float64 CPU tensors of shape (F,). Filters with all weights zero get nan.
+    """
+    w = torch.as_tensor(weight).detach().cpu().double()
+    if w.ndim != 4 or w.shape[2] < 2 or w.shape[3] < 2:
+        raise ValueError(f"weight must have shape (F, C, k, k) with k >= 2, got {tuple(w.shape)}")
+    energy = w.pow(2).flatten(1).sum(1)
+    colour = (w - w.mean(dim=1, keepdim=True)).pow(2).flatten(1).sum(1) / energy
+    # central differences on the grid between pixels (both of shape (F, C, k-1, k-1))
+    gx = ((w[..., :, 1:] - w[..., :, :-1])[..., 1:, :] + (w[..., :, 1:] - w[..., :, :-1])[..., :-1, :]) / 2
+    gy = ((w[..., :-1, :] - w[..., 1:, :])[..., :, 1:] + (w[..., :-1, :] - w[..., 1:, :])[..., :, :-1]) / 2
+    jxx, jyy, jxy = ((a * b).flatten(1).sum(1) for a, b in ((gx, gx), (gy, gy), (gx, gy)))
+    coherence = torch.sqrt((jxx - jyy) ** 2 + 4 * jxy**2) / (jxx + jyy)
+    gradient_angle = 0.5 * torch.atan2(2 * jxy, jxx - jyy)  # the dominant gradient (y up)
+    angle = torch.rad2deg(gradient_angle + math.pi / 2) % 180.0  # edges run across it
+    dy = (w[..., 1:, :] - w[..., :-1, :]).pow(2).flatten(1).mean(1)
+    dx = (w[..., :, 1:] - w[..., :, :-1]).pow(2).flatten(1).mean(1)
+    roughness = (dx + dy) / 2 / (2 * w.pow(2).flatten(1).mean(1))
+    return {"colour": colour, "coherence": coherence, "angle": angle, "roughness": roughness}
 
 
 def show_activation_maps(act: torch.Tensor, *, max_maps: int = 16, ncols: int = 8,

@@ -1,4 +1,5 @@
-"""Chapter 14 checkers accept the reference and reject known-wrong answers with their hint."""
+"""Chapter 14 checkers accept every correct convention and reject known-wrong answers with
+their hint."""
 
 import numpy as np
 import torch
@@ -6,8 +7,10 @@ from checker_harness import checker_tests
 
 from dlsg_utils import visualize as V
 from dlsg_utils.exercises.interpret import (
-    check_cosine_neighbours,
+    check_linear_ascent,
     check_occlusion,
+    check_precision_at_k,
+    check_receptive_field,
     check_saliency,
 )
 
@@ -37,10 +40,59 @@ def _occlusion(model, x, target, patch, stride, fill=0.0, probs=True):
     return out
 
 
-def _cosine(Q, D, k):
-    Qn = Q / np.linalg.norm(Q, axis=1, keepdims=True)
-    Dn = D / np.linalg.norm(D, axis=1, keepdims=True)
-    return np.argsort(-(Qn @ Dn.T), axis=1)[:, :k]
+def _receptive_field(layers):
+    """Written from the output back to the input: r ← s·r + (k − s), f ← s·f − p."""
+    size, first = 1, 0
+    for k, s, p in reversed(layers):
+        size, first = s * size + (k - s), s * first - p
+    return size, int(np.prod([s for _, s, _ in layers])), first
+
+
+def _receptive_field_list(layers):
+    r, j, f = 1, 1, 0
+    for k, s, p in layers:
+        r, f, j = r + (k - 1) * j, f - p * j, j * s
+    return [r, j, f]
+
+
+def _precision_loop(idx, y_query, y_db):
+    idx, yq, yd = np.asarray(idx), np.asarray(y_query), np.asarray(y_db)
+    return [np.mean([np.mean(yd[row[:k]] == q) for row, q in zip(idx, yq, strict=True)])
+            for k in range(1, idx.shape[1] + 1)]
+
+
+def _precision_torch(idx, y_query, y_db):
+    hits = (y_db[idx] == y_query[:, None]).float()
+    return hits.cumsum(1).mean(0) / torch.arange(1, idx.shape[1] + 1)
+
+
+def _ascent_loop(w, l2, lr, steps):
+    img = np.zeros_like(w)
+    for _ in range(steps):
+        img = img + lr * (w - 2 * l2 * img)
+    return img
+
+
+def _ascent_closed(w, l2, lr, steps):
+    return w / (2 * l2) * (1 - (1 - 2 * lr * l2) ** steps)
+
+
+def _rf_wrong(layers, grow):
+    r, j = 1, 1
+    f = 0
+    for k, s, p in layers:
+        r += (k - 1) * (s if grow == "stride" else 1)
+        f -= p * j
+        j *= s
+    return (r, j, f)
+
+
+def _rf_jump_first(layers):
+    r, j, f = 1, 1, 0
+    for k, s, p in layers:
+        j *= s
+        r, f = r + (k - 1) * j, f - p * j
+    return (r, j, f)
 
 
 CASES = {
@@ -60,14 +112,34 @@ CASES = {
          (lambda m, x, t, p, s: _occlusion(m, x, t, p, s, fill=1.0), "filled the square with ones"),
          (lambda m, x, t, p, s: _occlusion(m, x, t, p, s)[:-1, :-1], "missed the last position")],
     ),
-    check_cosine_neighbours: (
-        _cosine,
-        [(lambda Q, D, k: np.argsort(-(Q @ D.T), axis=1)[:, :k], "plain dot product"),
-         (lambda Q, D, k: np.argsort(((Q[:, None] - D[None]) ** 2).sum(-1), axis=1)[:, :k],
-          "Euclidean distance"),
-         (lambda Q, D, k: _cosine(Q, D, k)[:, ::-1], "wrong order"),
-         (lambda Q, D, k: _cosine(Q, D, len(D))[:, ::-1][:, :k], "*least* similar"),
-         (lambda Q, D, k: _cosine(Q, D, k + 1)[:, 1:], "dropped the most similar row")],
+    check_receptive_field: (
+        _receptive_field,
+        [(lambda layers: _rf_wrong(layers, "stride"), "*this layer's* stride"),
+         (lambda layers: _rf_wrong(layers, "one"), "as if every stride were 1"),
+         (lambda layers: (lambda r, j, f: (r + len(layers), j, f))(*_receptive_field(layers)),
+          "one too large per layer"),
+         (_rf_jump_first, "*before* using it"),
+         (lambda layers: (lambda r, j, f: (r, j, 0))(*_receptive_field(layers)),
+          "you ignored the padding"),
+         (lambda layers: (lambda r, j, f: (r, j, -sum(p for _, _, p in layers)))(
+             *_receptive_field(layers)), "padding × jump")],
+    ),
+    check_precision_at_k: (
+        _precision_loop,
+        [(lambda i, q, d: (d[i] == q[:, None]).float().mean(0), "k-th neighbour alone"),
+         (lambda i, q, d: (d[i] == q[:, None]).float().cumsum(1).mean(0), "*number*"),
+         (lambda i, q, d: ((d[i] == q[:, None]).float().cumsum(1)
+                           / torch.arange(2, i.shape[1] + 2)).mean(0), "off by one"),
+         (lambda i, q, d: np.full(i.shape[1], float((d[i] == q[:, None]).float().mean())),
+          "one number for every k")],
+    ),
+    check_linear_ascent: (
+        _ascent_loop,
+        [(lambda w, l2, lr, t: w / l2 * (1 - (1 - lr * l2) ** t), "not l2·I"),
+         (lambda w, l2, lr, t: w / (2 * l2), "the limit"),
+         (lambda w, l2, lr, t: lr * t * w, "left out the penalty"),
+         (lambda w, l2, lr, t: _ascent_loop(w, l2, lr, t + 1), "off by one step"),
+         (lambda w, l2, lr, t: _ascent_loop(w, l2, lr, t - 1), "off by one step")],
     ),
 }
 
@@ -78,10 +150,30 @@ CASES = {
  test_checker_reports_an_unattempted_stub) = checker_tests(CASES)
 
 
+def test_receptive_field_checker_accepts_a_list_and_the_output_to_input_recurrence():
+    assert check_receptive_field(_receptive_field_list, verbose=False)
+    assert check_receptive_field(_receptive_field, verbose=False)
+
+
+def test_precision_checker_accepts_torch_and_numpy_answers():
+    assert check_precision_at_k(_precision_torch, verbose=False)
+    assert check_precision_at_k(_precision_loop, verbose=False)
+
+
+def test_linear_ascent_checker_accepts_the_closed_form_and_the_loop():
+    assert check_linear_ascent(_ascent_closed, verbose=False)
+    assert check_linear_ascent(_ascent_loop, verbose=False)
+
+
+def test_receptive_field_of_the_chapters_conv2_is_10_pixels_with_jump_2_from_pixel_minus_4():
+    # conv1 5x5 pad 2, pool 2x2 stride 2, conv2 3x3 pad 1: the worked example of the chapter
+    from dlsg_utils.exercises.interpret import _reference_rf
+
+    assert _reference_rf([(5, 1, 2), (2, 2, 0), (3, 1, 1)]).tolist() == [10, 2, -4]
+
+
 def test_package_functions_pass_the_checkers():
     assert check_saliency(lambda m, x, t: V.saliency_map(m, x, t)[0], verbose=False)
-    assert check_cosine_neighbours(
-        lambda Q, D, k: V.nearest_neighbours(Q, D, k, "cosine")[0], verbose=False)
 
 
 def test_package_occlusion_map_passes_the_checker_in_float32_tolerance():

@@ -1,5 +1,7 @@
 """dlsg_utils.visualize: confusion matrices, worst mistakes, activations and their figures."""
 
+import math
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -267,3 +269,47 @@ def test_nearest_neighbours_rejects_bad_arguments():
         V.nearest_neighbours(a, a, 4, exclude_self=True)
     with pytest.raises(ValueError, match="exclude_self needs the queries to be the database"):
         V.nearest_neighbours(a, b, 1, exclude_self=True)
+
+
+def _edge(angle_deg: float, k: int = 7) -> torch.Tensor:
+    """A grey step edge through the centre of a k x k filter, running at ``angle_deg``
+    (counter-clockwise on the screen; 0 = horizontal), as a (1, 3, k, k) weight."""
+    r = torch.arange(k, dtype=torch.float64) - (k - 1) / 2
+    yy, xx = torch.meshgrid(-r, r, indexing="ij")  # y up on the screen
+    t = math.radians(angle_deg)
+    side = torch.tanh(3 * (-math.sin(t) * xx + math.cos(t) * yy))  # signed distance across
+    return side.expand(1, 3, k, k).clone()
+
+
+def test_filter_statistics_colour_is_zero_for_grey_one_for_opponent_and_two_thirds_for_noise():
+    grey = torch.randn(1, 1, 5, 5).expand(1, 3, 5, 5)
+    opponent = torch.randn(1, 1, 5, 5) * torch.tensor([1.0, -1.0, 0.0]).view(1, 3, 1, 1)
+    noise = torch.randn(4000, 3, 5, 5, generator=torch.Generator().manual_seed(0))
+    assert V.filter_statistics(grey)["colour"].item() == pytest.approx(0.0, abs=1e-12)
+    assert V.filter_statistics(opponent)["colour"].item() == pytest.approx(1.0, abs=1e-12)
+    assert V.filter_statistics(noise)["colour"].mean().item() == pytest.approx(2 / 3, abs=0.01)
+
+
+@pytest.mark.parametrize("angle", [0.0, 30.0, 90.0, 135.0])
+def test_filter_statistics_finds_the_orientation_of_an_edge(angle):
+    stats = V.filter_statistics(_edge(angle))
+    assert stats["coherence"].item() > 0.9
+    diff = (stats["angle"].item() - angle + 90) % 180 - 90  # angles are defined modulo 180
+    assert abs(diff) < 5
+
+
+def test_filter_statistics_a_round_blob_has_no_orientation_and_noise_is_rough():
+    r = torch.arange(7, dtype=torch.float64) - 3
+    blob = torch.exp(-(r[:, None] ** 2 + r[None, :] ** 2) / 4).expand(1, 3, 7, 7)
+    stats = V.filter_statistics(blob)
+    assert stats["coherence"].item() < 1e-9
+    assert stats["roughness"].item() < 0.2
+    noise = V.filter_statistics(torch.randn(4000, 3, 5, 5,
+                                            generator=torch.Generator().manual_seed(1)))
+    assert noise["roughness"].mean().item() == pytest.approx(1.0, abs=0.02)
+    assert noise["coherence"].mean().item() < 0.3
+
+
+def test_filter_statistics_rejects_a_wrong_shape():
+    with pytest.raises(ValueError, match=r"\(F, C, k, k\)"):
+        V.filter_statistics(torch.zeros(3, 5, 5))

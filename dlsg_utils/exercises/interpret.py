@@ -1,8 +1,9 @@
-"""Checkers for chapter 14, "What ConvNets learn": saliency, occlusion and cosine retrieval.
+"""Checkers for chapter 14, "What ConvNets learn": saliency, occlusion, receptive fields,
+retrieval quality at every k, and the class model of a linear score.
 
 The saliency and occlusion checkers build small random torch networks in float64 (a
 convolution, tanh, a linear layer), so every case is different and the answers are exact to
-rounding; the retrieval checker uses NumPy arrays.
+rounding; the others draw random layer stacks, labels and weights.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from torch import nn
 
 from . import Mistake, Result, check_function
 
-__all__ = ["check_cosine_neighbours", "check_occlusion", "check_saliency"]
+__all__ = ["check_linear_ascent", "check_occlusion", "check_precision_at_k", "check_receptive_field",
+           "check_saliency"]
 
 
 def _random_net(rng: np.random.Generator, c: int, h: int, w: int, k: int) -> nn.Module:
@@ -189,59 +191,166 @@ def check_occlusion(fn, *, verbose: bool = True) -> Result:
     )
 
 
-# --- exercise 3: cosine nearest neighbours ------------------------------------------------------
+# --- exercise 3: the receptive field of a stack of layers -----------------------------------------
 
-def _unit(a):
-    return a / np.linalg.norm(a, axis=1, keepdims=True)
-
-
-def _top(score, k, largest=True):
-    order = np.argsort(-score if largest else score, axis=1, kind="stable")
-    return order[:, :k]
-
-
-def _cosine_neighbours(Q, D, k):
-    """Indices (Q, k) of the k database rows with the largest cosine similarity, best first."""
-    return _top(_unit(Q) @ _unit(D).T, k)
-
-
-def _case_neighbours(rng):
-    n_q, n_d, dim = int(rng.integers(2, 6)), int(rng.integers(8, 15)), int(rng.integers(3, 7))
-    k = int(rng.integers(2, 5))
-    # rows of very different lengths, so the dot product and the distance rank differently
-    Q = rng.normal(size=(n_q, dim)) * rng.lognormal(0, 1, size=(n_q, 1))
-    D = rng.normal(size=(n_d, dim)) * rng.lognormal(0, 1, size=(n_d, 1))
-    return Q, D, k
+def _rf(layers, *, grow="jump", start="jump", update_first=False):
+    """(size, jump, start) of one output unit of ``layers`` [(kernel, stride, padding), ...]."""
+    size, jump, first = 1, 1, 0
+    for k, s, p in layers:
+        if update_first:
+            jump *= s
+        size += (k - 1) * (jump if grow == "jump" else s if grow == "stride" else 1)
+        first -= p * (jump if start == "jump" else 1 if start == "padding" else 0)
+        if not update_first:
+            jump *= s
+    return np.array([size, jump, first])
 
 
-def _euclid(Q, D, k):
-    return _top(((Q[:, None, :] - D[None]) ** 2).sum(-1), k, largest=False)
+def _reference_rf(layers):
+    """Size r, jump j and first pixel f of a unit's receptive field, layer by layer from the
+    input (r = 1, j = 1, f = 0): r += (k − 1)·j; f −= p·j; then j *= s."""
+    return _rf(layers)
 
 
-def check_cosine_neighbours(fn, *, verbose: bool = True) -> Result:
-    """``cosine_neighbours(Q, D, k)``: for each row of ``Q`` (n_q, dim) the indices of the
-    ``k`` rows of ``D`` (n_d, dim) with the largest cosine similarity, most similar first:
-    an int array (n_q, k)."""
+def _case_rf(rng):
+    n = int(rng.integers(2, 6))
+    layers = [(int(rng.integers(1, 8)), int(rng.integers(1, 4)), int(rng.integers(0, 4)))
+              for _ in range(n)]
+    # a stride > 1 before a kernel > 1, so forgetting the jump always shows
+    i = int(rng.integers(0, n - 1))
+    layers[i] = (layers[i][0], int(rng.integers(2, 4)), layers[i][2])
+    layers[i + 1] = (int(rng.integers(2, 8)), layers[i + 1][1], int(rng.integers(1, 4)))
+    return (layers,)
+
+
+def check_receptive_field(fn, *, verbose: bool = True) -> Result:
+    """``receptive_field(layers)``: for ``layers`` = [(kernel, stride, padding), ...] from the
+    input up, the (size, jump, start) of one unit of the last layer: how many input pixels its
+    receptive field spans along one axis, how many input pixels apart neighbouring units'
+    fields are, and the input coordinate of the first pixel of unit 0's field (negative when
+    the field reaches into the padding)."""
     return check_function(
-        fn, _cosine_neighbours, _case_neighbours, name="cosine_neighbours",
-        signature="cosine_neighbours(Q, D, k)",
+        fn, _reference_rf, _case_rf, name="receptive_field",
+        signature="receptive_field(layers)",
         mistakes=[
-            Mistake(lambda Q, D, k: _top(Q @ D.T, k),
-                    "you ranked by the plain dot product: divide each database vector by its "
-                    "length too (cosine = q·d / (|q| |d|)); otherwise long vectors win."),
-            Mistake(_euclid,
-                    "you ranked by Euclidean distance; cosine similarity compares directions "
-                    "only: normalise both sets of rows to unit length first."),
-            Mistake(lambda Q, D, k: _top(_unit(Q) @ _unit(D).T, k, largest=False),
-                    "you returned the *least* similar rows: sort by decreasing cosine "
-                    "similarity (or increasing cosine distance 1 − cos)."),
-            Mistake(lambda Q, D, k: _cosine_neighbours(Q, D, k)[:, ::-1],
-                    "right neighbours, wrong order: list them most similar first."),
-            Mistake(lambda Q, D, k: np.sort(_unit(Q) @ _unit(D).T, axis=1)[:, ::-1][:, :k],
-                    "you returned the similarities; return the *indices* of the rows of D."),
-            Mistake(lambda Q, D, k: _top(_unit(Q) @ _unit(D).T, k + 1)[:, 1:],
-                    "you dropped the most similar row: only drop it when the query is itself "
-                    "in the database (here it is not)."),
+            Mistake(lambda layers: _rf(layers, grow="stride"),
+                    "you grew the field by (k − 1) × *this layer's* stride; it grows by (k − 1) "
+                    "× the *jump*, the product of the strides of all the layers below, because "
+                    "neighbouring inputs of this layer are that many pixels apart."),
+            Mistake(lambda layers: _rf(layers, grow="one"),
+                    "you added k − 1 per layer as if every stride were 1: after a stride-2 "
+                    "layer, one step on the next layer's grid is 2 input pixels."),
+            Mistake(lambda layers: _rf(layers, update_first=True),
+                    "you multiplied the jump by this layer's stride *before* using it: a "
+                    "layer's kernel moves over its input grid, whose spacing is the jump of the "
+                    "layers below only."),
+            Mistake(lambda layers: _rf(layers, start="padding"),
+                    "the start moves back by padding × jump (padding counts units of this "
+                    "layer's input grid), not by the padding alone."),
+            Mistake(lambda layers: _rf(layers, start="none"),
+                    "you ignored the padding: it shifts the first unit's field by padding × jump "
+                    "pixels before the image (a negative start)."),
+            Mistake(lambda layers: _rf(layers) + np.array([len(layers), 0, 0]),
+                    "the size is one too large per layer: a k-pixel kernel adds k − 1 (not k) "
+                    "to the field, since the field of one unit is already one pixel wide."),
+        ],
+        verbose=verbose,
+    )
+
+
+# --- exercise 4: label agreement at every k ------------------------------------------------------
+
+def _agree(idx, y_query, y_db):
+    return (torch.as_tensor(y_db)[torch.as_tensor(idx)]
+            == torch.as_tensor(y_query)[:, None]).double()
+
+
+def _precision_at_k(idx, y_query, y_db):
+    """p[k-1] = mean over queries of the share of their k nearest items with the query's label."""
+    hits = _agree(idx, y_query, y_db)
+    k = torch.arange(1, hits.shape[1] + 1, dtype=torch.float64)
+    return (hits.cumsum(dim=1) / k).mean(dim=0).numpy()
+
+
+def _case_precision(rng):
+    n_q, n_db, k = int(rng.integers(5, 12)), int(rng.integers(20, 40)), int(rng.integers(4, 9))
+    y_db = torch.from_numpy(rng.integers(0, 3, size=n_db))
+    y_query = torch.from_numpy(rng.integers(0, 3, size=n_q))
+    idx = torch.from_numpy(np.stack([rng.permutation(n_db)[:k] for _ in range(n_q)]))
+    return idx, y_query, y_db
+
+
+def check_precision_at_k(fn, *, verbose: bool = True) -> Result:
+    """``precision_at_k(idx, y_query, y_db)``: for neighbour indices ``idx`` (Q, K) (nearest
+    first) into a database labelled ``y_db``, and the queries' labels ``y_query`` (Q,): the
+    array (K,) whose entry k − 1 is the label agreement of the k nearest neighbours, averaged
+    over the queries."""
+    return check_function(
+        fn, _precision_at_k, _case_precision, name="precision_at_k",
+        signature="precision_at_k(idx, y_query, y_db)",
+        mistakes=[
+            Mistake(lambda i, q, d: _agree(i, q, d).mean(dim=0).numpy(),
+                    "you returned the agreement of the k-th neighbour alone; entry k − 1 is the "
+                    "share of agreeing labels among the *first k* neighbours (a running mean "
+                    "along each row)."),
+            Mistake(lambda i, q, d: _agree(i, q, d).cumsum(dim=1).mean(dim=0).numpy(),
+                    "you returned the *number* of agreeing neighbours among the first k; divide "
+                    "it by k to get a share."),
+            Mistake(lambda i, q, d: (_agree(i, q, d).cumsum(dim=1)
+                                     / torch.arange(2, i.shape[1] + 2)).mean(dim=0).numpy(),
+                    "off by one: the first k neighbours are columns 0 … k − 1, so divide the "
+                    "running count by k, not k + 1."),
+            Mistake(lambda i, q, d: np.full(i.shape[1], float(_agree(i, q, d).mean())),
+                    "you returned one number for every k: compute the agreement separately for "
+                    "the first 1, 2, …, K neighbours."),
+        ],
+        verbose=verbose,
+    )
+
+
+# --- exercise 5: a class model of a linear score, in closed form ----------------------------------
+
+def _linear_ascent(w, l2, lr, steps, *, factor=2.0, power=0):
+    w = np.asarray(w, dtype=float)
+    return (1 - (1 - factor * lr * l2) ** (steps + power)) * w / (factor * l2)
+
+
+def _reference_linear_ascent(w, l2, lr, steps):
+    """I_t = (1 − (1 − 2·lr·l2)^t) · w / (2·l2): t steps of I ← I + lr·(w − 2·l2·I) from 0."""
+    return _linear_ascent(w, l2, lr, steps)
+
+
+def _case_linear_ascent(rng):
+    w = rng.normal(size=(int(rng.integers(1, 3)), int(rng.integers(2, 5)),
+                         int(rng.integers(2, 5))))
+    l2 = float(rng.uniform(0.01, 0.5))
+    lr = float(rng.uniform(0.05, 0.9)) / (2 * l2) * 0.9  # 0 < 2·lr·l2 < 1: the ascent converges
+    return w, l2, lr, int(rng.integers(2, 40))
+
+
+def check_linear_ascent(fn, *, verbose: bool = True) -> Result:
+    """``linear_ascent(w, l2, lr, steps)``: the image after ``steps`` steps of gradient ascent on
+    ``S(I) − l2·||I||²`` with ``S(I) = Σ w·I``, step size ``lr``, from the zero image: an array
+    shaped like ``w``."""
+    return check_function(
+        fn, _reference_linear_ascent, _case_linear_ascent, name="linear_ascent",
+        signature="linear_ascent(w, l2, lr, steps)",
+        mistakes=[
+            Mistake(lambda w, l2, lr, t: _linear_ascent(w, l2, lr, t, factor=1.0),
+                    "the gradient of l2·||I||² is 2·l2·I, not l2·I: the factor 2 changes both "
+                    "the limit, w / (2·l2), and the rate, 1 − 2·lr·l2."),
+            Mistake(lambda w, l2, lr, t: np.asarray(w, dtype=float) / (2 * l2),
+                    "that is the limit the ascent approaches, reached only after infinitely many "
+                    "steps; after t steps it has covered a share 1 − (1 − 2·lr·l2)^t of the way."),
+            Mistake(lambda w, l2, lr, t: lr * t * np.asarray(w, dtype=float),
+                    "you left out the penalty: its gradient −2·l2·I pulls the image back, so the "
+                    "steps shrink geometrically instead of adding up."),
+            Mistake(lambda w, l2, lr, t: _linear_ascent(w, l2, lr, t, power=-1),
+                    "off by one step: after the first step the image is lr·w, i.e. the exponent "
+                    "is the number of steps taken."),
+            Mistake(lambda w, l2, lr, t: _linear_ascent(w, l2, lr, t, power=1),
+                    "off by one step: after the first step the image is lr·w, i.e. the exponent "
+                    "is the number of steps taken."),
         ],
         verbose=verbose,
     )
