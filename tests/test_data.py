@@ -160,7 +160,8 @@ def test_server_down_auto_falls_back_to_mnist10k_with_warning(monkeypatch, tmp_p
                            directory=tmp_path)
     assert len(split.y) == 8000 and "MNIST-10k" in split.name
     assert split.note.startswith("the full MNIST is not available: the download failed")
-    assert split.describe() == f"{split.name} ({split.note})"
+    assert split.describe() == (f"{split.name} (the full MNIST is not available: the download "
+                                "failed)")  # one short line for a page; .note has the details
 
 
 def test_auto_without_warn_records_the_reason_and_warns_nothing(monkeypatch, tmp_path):

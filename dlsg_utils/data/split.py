@@ -26,8 +26,9 @@ class DataSplit(tuple):
       images (the whole test set)"``;
     * ``.classes``: what the labels mean (``"airplane"`` for label 0 of CIFAR-10);
     * ``.note``: why this is not the data set that was asked for (``source="auto"`` fell back
-      to the offline set), else ``None``;
-    * ``.describe()``: one line with the name and the note, for a notebook to print.
+      to the offline set), with every mirror's error, else ``None``;
+    * ``.describe()``: one line with the name and, after a fallback, the short reason, for a
+      notebook to print (``.note`` has the details).
 
     Unpacks like a tuple: ``X, y = load_mnist("train")``.
     """
@@ -43,6 +44,7 @@ class DataSplit(tuple):
             raise ValueError(f"X and y must have the same length, got {len(X)} and {len(y)}")
         obj = super().__new__(cls, (X, y))
         obj.name, obj.classes, obj.note = name, tuple(classes), note
+        obj._short_note = note
         return obj
 
     @property
@@ -54,8 +56,8 @@ class DataSplit(tuple):
         return self[1]
 
     def describe(self) -> str:
-        """``"<name>"``, plus ``" (<note>)"`` when the loader fell back to the offline set."""
-        return self.name + (f" ({self.note})" if self.note else "")
+        """``"<name>"``, plus the short reason when the loader fell back to the offline set."""
+        return f"{self.name} ({self._short_note})" if self.note else self.name
 
     def __repr__(self) -> str:
         return (f"DataSplit({self.describe()!r}, X={tuple(self.X.shape)}, "
@@ -81,16 +83,18 @@ def resolve(split: str, source: str, full: Callable[[], DataSplit],
     if source == "full":
         return full()
     if os.environ.get("DLSG_OFFLINE", "").strip() not in ("", "0"):
-        reason = "DLSG_OFFLINE is set"
+        reason = short = "DLSG_OFFLINE is set"
     else:
         from .download import DownloadError
 
         try:
             return full()
         except (DownloadError, ValueError, OSError) as err:
-            reason = "the download failed: " + " ".join(str(err).split())
+            reason = "the download failed: " + " ".join(str(err).split())  # every mirror's error
+            short = "the download failed"
     fallback = offline()
     fallback.note = f"the full {what} is not available: {reason}"
+    fallback._short_note = f"the full {what} is not available: {short}"
     if warn:
         warnings.warn(f"{fallback.note}; using {fallback.name} instead.", DataFallbackWarning,
                       stacklevel=3)
