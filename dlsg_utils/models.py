@@ -173,7 +173,9 @@ class SparseConv2d(nn.Conv2d):
         self.register_buffer("mask", mask.expand_as(self.weight).clone())
         with torch.no_grad():
             fan_in = mask.sum(dim=1).view(-1, 1, 1, 1) * kernel_size * kernel_size
-            bound = 2.4 / fan_in.sqrt()  # LeCun's initialisation, Appendix C
+            # The constant 2.4 of LeCun et al. (1998), Appendix A, over the square root of the
+            # connected fan-in, as PyTorch scales its default; the paper divides by the fan-in.
+            bound = 2.4 / fan_in.sqrt()
             self.weight.uniform_(-1, 1).mul_(bound).mul_(self.mask)
             self.bias.zero_()
 

@@ -1,7 +1,10 @@
 """Chapter 11 checkers accept the reference and reject known-wrong answers with their hint."""
 
+import math
+
 import numpy as np
 import torch
+import torch.nn.functional as F
 from checker_harness import checker_tests
 from torch import nn
 
@@ -9,6 +12,9 @@ from dlsg_utils.exercises.lenet import (
     check_build_lenet,
     check_conv_counts,
     check_lenet_sizes,
+    check_paired_z,
+    check_receptive_field,
+    check_shift_digits,
     check_sparse_conv_counts,
 )
 from dlsg_utils.models import (
@@ -44,6 +50,39 @@ def build_lenet(in_channels, num_classes):
         nn.Conv2d(6, 16, 5), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
         nn.Linear(400, 120), nn.ReLU(), nn.Linear(120, 84), nn.ReLU(),
         nn.Linear(84, num_classes))
+
+
+def receptive_field(layers):
+    size, jump = 1, 1
+    for k, s in layers:
+        size, jump = size + (k - 1) * jump, jump * s
+    return size
+
+
+def shift_digits(X, dy, dx):
+    H, W = X.shape[-2:]
+    padded = F.pad(X, (abs(dx), abs(dx), abs(dy), abs(dy)))  # zeros around, then a window
+    top, left = abs(dy) - dy, abs(dx) - dx
+    return padded[..., top:top + H, left:left + W]
+
+
+def paired_z(correct_a, correct_b):
+    a, b = np.asarray(correct_a, dtype=bool), np.asarray(correct_b, dtype=bool)
+    only_a, only_b = np.sum(a > b), np.sum(b > a)
+    return 0.0 if only_a + only_b == 0 else (only_a - only_b) / np.sqrt(only_a + only_b)
+
+
+def _own_stride_rf(layers):
+    size, jump = 1, 1
+    for k, s in layers:
+        jump *= s
+        size += (k - 1) * jump
+    return size
+
+
+def _paired_counts(a, b):
+    a, b = np.asarray(a, dtype=bool), np.asarray(b, dtype=bool)
+    return int(np.sum(a & ~b)), int(np.sum(~a & b)), len(a)
 
 
 def _ceil_pool_sizes(n, padding):
@@ -97,7 +136,36 @@ CASES = {
          (lambda c, k: _lenet(c, k, pool=nn.AvgPool2d), "average pooling"),
          (lambda c, k: _lenet(c, k, act=nn.Tanh), "you used tanh"),
          (lambda c, k: _lenet(c, k, fc_act=False), "collapse into one linear map"),
-         (lambda c, k: _lenet(c, k, last=True), "no ReLU after the last layer")],
+         (lambda c, k: _lenet(c, k, last=True), "no ReLU after the last layer"),
+         (lambda c, k: nn.Sequential(_lenet(c, k), nn.Softmax(dim=1)), "no softmax at the end")],
+    ),
+    check_receptive_field: (
+        receptive_field,
+        [(lambda layers: 1 + sum(k - 1 for k, _ in layers), "as if every stride were 1"),
+         (_own_stride_rf, "own stride does not widen"),
+         (lambda layers: sum(k * math.prod(s for _, s in layers[:i])
+                            for i, (k, _) in enumerate(layers)), "off by one"),
+         (lambda layers: math.prod(k for k, _ in layers), "windows do not multiply")],
+    ),
+    check_shift_digits: (
+        shift_digits,
+        [(lambda X, dy, dx: torch.roll(X, (dy, dx), dims=(2, 3)), "wraps around"),
+         (lambda X, dy, dx: shift_digits(X, dx, dy), "rows and columns swapped"),
+         (lambda X, dy, dx: shift_digits(X, -dy, -dx), "wrong direction")],
+    ),
+    check_paired_z: (
+        paired_z,
+        [(lambda a, b: (np.mean(a) - np.mean(b)) / np.sqrt(
+            (np.mean(a) * (1 - np.mean(a)) + np.mean(b) * (1 - np.mean(b))) / len(a)),
+          "unpaired test"),
+         (lambda a, b: -paired_z(a, b), "sign is flipped"),
+         (lambda a, b: (lambda ab, ba, n: (ab - ba) / (ab + ba))(*_paired_counts(a, b)),
+          "not by the number of disagreements"),
+         (lambda a, b: (lambda ab, ba, n: (ab - ba) / np.sqrt(n))(*_paired_counts(a, b)),
+          "not the number of images"),
+         (lambda a, b: 2 * paired_z(a, b), "variance d/4"),
+         (lambda a, b: (lambda ab, ba, n: np.sign(ab - ba) * (abs(ab - ba) - 1) / np.sqrt(ab + ba))(
+             *_paired_counts(a, b)), "continuity-corrected")],
     ),
 }
 
@@ -142,3 +210,105 @@ def test_reference_lenet_has_the_packages_parameter_count_and_outputs():
 def test_build_lenet_checker_names_a_forward_pass_that_fails():
     result = check_build_lenet(lambda c, k: _lenet(c, k, pad=0), verbose=False)
     assert not result and "forward pass" in result.message
+
+
+class _DefinedBackwards(nn.Module):
+    """The modern LeNet-5 with its layers defined last-to-first and a functional forward."""
+
+    def __init__(self, c, k):
+        super().__init__()
+        self.out = nn.Linear(84, k)
+        self.fc2 = nn.Linear(120, 84)
+        self.fc1 = nn.Linear(400, 120)
+        self.conv2 = nn.Conv2d(6, 16, 5)
+        self.conv1 = nn.Conv2d(c, 6, 5, padding=2)
+
+    def forward(self, x):
+        x = F.max_pool2d(F.relu(self.conv1(x)), 2)
+        x = F.max_pool2d(F.relu(self.conv2(x)), 2)
+        x = F.relu(self.fc1(x.flatten(1)))
+        return self.out(F.relu(self.fc2(x)))
+
+
+class _RawParameters(nn.Module):
+    """The modern LeNet-5 from bare parameters: pooling before ReLU, linear weights stored
+    (in, out) and applied as x @ W."""
+
+    def __init__(self, c, k):
+        super().__init__()
+        self.w = nn.ParameterList([nn.Parameter(torch.randn(400, 120)),
+                                   nn.Parameter(torch.randn(120, 84)),
+                                   nn.Parameter(torch.randn(84, k))])
+        self.b = nn.ParameterList([nn.Parameter(torch.randn(n)) for n in (120, 84, k)])
+        self.k1, self.b1 = nn.Parameter(torch.randn(6, c, 5, 5)), nn.Parameter(torch.randn(6))
+        self.k2, self.b2 = nn.Parameter(torch.randn(16, 6, 5, 5)), nn.Parameter(torch.randn(16))
+
+    def forward(self, x):
+        x = F.relu(F.max_pool2d(F.conv2d(x, self.k1, self.b1, padding=2), 2))
+        x = F.relu(F.max_pool2d(F.conv2d(x, self.k2, self.b2), 2)).reshape(len(x), -1)
+        x = F.relu(x @ self.w[0] + self.b[0])
+        x = F.relu(x @ self.w[1] + self.b[1])
+        return x @ self.w[2] + self.b[2]
+
+
+def test_build_lenet_checker_accepts_layers_defined_in_another_order():
+    assert check_build_lenet(_DefinedBackwards, verbose=False)
+
+
+def test_build_lenet_checker_accepts_a_functional_forward_over_bare_parameters():
+    assert check_build_lenet(_RawParameters, verbose=False)
+
+
+def test_build_lenet_checker_accepts_lazy_linear_layers():
+    def lazy(c, k):
+        return nn.Sequential(nn.Conv2d(c, 6, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
+                             nn.Conv2d(6, 16, 5), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
+                             nn.LazyLinear(120), nn.ReLU(), nn.LazyLinear(84), nn.ReLU(),
+                             nn.LazyLinear(k))
+    assert check_build_lenet(lazy, verbose=False)
+
+
+def test_build_lenet_checker_still_rejects_a_reordered_but_wrong_network():
+    class Wrong(_DefinedBackwards):
+        def forward(self, x):  # average pooling in the first stage
+            x = F.avg_pool2d(F.relu(self.conv1(x)), 2)
+            x = F.max_pool2d(F.relu(self.conv2(x)), 2)
+            x = F.relu(self.fc1(x.flatten(1)))
+            return self.out(F.relu(self.fc2(x)))
+
+    assert not check_build_lenet(Wrong, verbose=False)
+
+
+def test_receptive_field_of_lenet_c3_and_c5_is_14_and_32_and_matches_the_gradient():
+    stack = [(5, 1), (2, 2), (5, 1), (2, 2), (5, 1)]
+    assert receptive_field(stack[:3]) == 14 and receptive_field(stack) == 32
+    net = LeNet5("classic").double()
+    x = torch.rand(1, 1, 32, 32, dtype=torch.float64, requires_grad=True)
+    net.features[:6](x)[0, 0, 5, 5].backward()   # one C3 unit (after its tanh)
+    rows, cols = np.nonzero(x.grad[0, 0].abs().numpy() > 0)
+    assert np.ptp(rows) + 1 == np.ptp(cols) + 1 == 14
+
+
+def test_shift_digits_keeps_the_shape_and_moves_ink_without_wrapping():
+    X = torch.zeros(1, 1, 6, 6)
+    X[0, 0, 1, 4] = 1.0
+    out = shift_digits(X, 2, 1)
+    assert out.shape == X.shape and out[0, 0, 3, 5] == 1 and out.sum() == 1
+    assert shift_digits(X, 0, 3).sum() == 0  # column 4 + 3 leaves a 6-wide image
+    assert check_shift_digits(shift_digits, verbose=False)
+
+
+def test_paired_z_is_zero_for_identical_classifiers_and_its_null_spread_is_one():
+    rng = np.random.default_rng(0)
+    a = rng.random(2000) < 0.98
+    assert paired_z(a, a) == 0.0
+    # Under the null (each disagreement a fair coin), z has mean 0 and sd 1.
+    zs = []
+    for _ in range(400):
+        b = a.copy()
+        flip = rng.choice(2000, 60, replace=False)
+        b[flip] = rng.random(60) < 0.5
+        a2 = a.copy()
+        a2[flip] = rng.random(60) < 0.5
+        zs.append(paired_z(a2, b))
+    assert abs(np.mean(zs)) < 0.15 and 0.85 < np.std(zs) < 1.15

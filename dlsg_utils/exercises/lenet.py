@@ -1,18 +1,21 @@
 """Checkers for chapter 11, "LeNet-5": parameters, connections and shapes of LeNet's layers,
-and the modern LeNet-5 written as an ``nn.Sequential``."""
+the modern LeNet-5 as a module, the receptive field of a stack of layers, shifted digits, and
+the paired (McNemar) comparison of two classifiers on one test set."""
 
 from __future__ import annotations
 
 import inspect
+import math
+import zlib
 
 import numpy as np
 import torch
 from torch import nn
 
-from . import Mistake, Result, check_function
+from .engine import Mistake, Result, check_function
 
-__all__ = ["check_build_lenet", "check_conv_counts", "check_lenet_sizes",
-           "check_sparse_conv_counts"]
+__all__ = ["check_build_lenet", "check_conv_counts", "check_lenet_sizes", "check_paired_z",
+           "check_receptive_field", "check_shift_digits", "check_sparse_conv_counts"]
 
 
 # --- exercise 1: parameters and connections of a convolution layer -----------------------------
@@ -176,33 +179,52 @@ _SIGNATURE = "build_lenet(in_channels, num_classes)"
 
 
 def _reference_lenet(in_channels, num_classes, *, pad=2, pool=nn.MaxPool2d, act=nn.ReLU,
-                     fc_act=True, last_act=False, flat=16 * 5 * 5):
+                     fc_act=True, last_act=False, flat=16 * 5 * 5, softmax=False):
     """The modern LeNet-5 (and, with the keywords, the mistakes the checker knows)."""
     fc = [nn.Linear(flat, 120), act(), nn.Linear(120, 84), act()] if fc_act else \
          [nn.Linear(flat, 120), nn.Linear(120, 84)]
     return nn.Sequential(
         nn.Conv2d(in_channels, 6, 5, padding=pad), act(), pool(2),
         nn.Conv2d(6, 16, 5), act(), pool(2),
-        nn.Flatten(), *fc, nn.Linear(84, num_classes), *([act()] if last_act else []))
+        nn.Flatten(), *fc, nn.Linear(84, num_classes), *([act()] if last_act else []),
+        *([nn.Softmax(dim=1)] if softmax else []))
+
+
+def _values_for(shape: tuple[int, ...]) -> torch.Tensor:
+    """Fixed pseudo-random values for a parameter, chosen by its shape alone (so the order in
+    which a model registers its parameters does not matter). A matrix stored transposed, (in,
+    out) instead of (out, in), gets the transposed values, so ``x @ W`` with ``W`` of shape
+    (in, out) computes the same map as ``nn.Linear``."""
+    transposed = len(shape) == 2 and shape[0] > shape[1]
+    canon = shape[::-1] if transposed else shape
+    g = torch.Generator().manual_seed(zlib.crc32(repr(canon).encode()))
+    fan_in = math.prod(canon[1:]) if len(canon) > 1 else 10
+    values = torch.randn(canon, generator=g, dtype=torch.float64) / fan_in ** 0.5
+    return values.T if transposed else values
 
 
 def _fingerprint(model, in_channels):
     """(parameter count, output shape, output values) of ``model`` on a fixed (2, C, 28, 28)
-    batch, after setting its parameters, in order, to fixed pseudo-random values."""
+    batch, after setting every parameter to fixed pseudo-random values that depend only on its
+    shape: a correct network passes whatever order its layers are defined in, and whether its
+    forward uses modules or functions (``F.conv2d``, ``x @ W.T``)."""
     if not isinstance(model, nn.Module):
         raise TypeError(f"build_lenet must return an nn.Module, got {type(model).__name__}")
     model = model.double().eval()
     g = torch.Generator().manual_seed(11)
+    x = torch.rand(2, in_channels, 28, 28, generator=g, dtype=torch.float64)
     with torch.no_grad():
-        for p in model.parameters():
-            fan_in = p[0].numel() if p.ndim > 1 else 10
-            p.copy_(torch.randn(p.shape, generator=g, dtype=torch.float64) / fan_in ** 0.5)
-        x = torch.rand(2, in_channels, 28, 28, generator=g, dtype=torch.float64)
         try:
+            model(x)  # a first pass creates the weights of lazy modules (nn.LazyLinear, ...)
+            for p in model.parameters():
+                p.copy_(_values_for(tuple(p.shape)))
             out = model(x)
         except Exception as err:
             raise ValueError(f"the forward pass of a (2, {in_channels}, 28, 28) batch failed "
                              f"({err}); print x.shape after each layer to find where") from None
+    if not isinstance(out, torch.Tensor):
+        raise TypeError(f"the model must return a tensor of class scores, got "
+                        f"{type(out).__name__}")
     n_params = sum(p.numel() for p in model.parameters())
     return n_params, tuple(out.shape), out.numpy()
 
@@ -216,12 +238,13 @@ def _via(builder):
 
 
 def check_build_lenet(fn, *, verbose: bool = True) -> Result:
-    """``build_lenet(in_channels, num_classes)`` -> the modern LeNet-5 as an ``nn.Sequential``
-    for (N, in_channels, 28, 28) inputs: conv 5×5 (6, padding 2) - ReLU - max-pool 2 - conv
-    5×5 (16) - ReLU - max-pool 2 - flatten - 120 - ReLU - 84 - ReLU - num_classes.
+    """``build_lenet(in_channels, num_classes)`` -> the modern LeNet-5 as an ``nn.Module``
+    (an ``nn.Sequential`` is simplest) for (N, in_channels, 28, 28) inputs: conv 5×5 (6,
+    padding 2) - ReLU - max-pool 2 - conv 5×5 (16) - ReLU - max-pool 2 - flatten - 120 - ReLU -
+    84 - ReLU - num_classes.
 
-    Checked by the parameter count, the output shape and the outputs for fixed weights (the
-    parameters are set in the order the model lists them)."""
+    Checked by the parameter count, the output shape and the outputs for fixed weights; each
+    weight's values depend only on its shape, so any order of definition passes."""
     if callable(fn):
         try:
             inspect.signature(fn).bind(1, 10)
@@ -257,6 +280,176 @@ def check_build_lenet(fn, *, verbose: bool = True) -> Result:
             Mistake(_via(lambda c, k: _reference_lenet(c, k, last_act=True)),
                     "no ReLU after the last layer: its outputs are class scores (logits) for "
                     "the cross-entropy loss and must be able to be negative."),
+            Mistake(_via(lambda c, k: _reference_lenet(c, k, softmax=True)),
+                    "no softmax at the end: F.cross_entropy (what fit uses) applies log-softmax "
+                    "itself and expects raw scores (logits); a softmax in the model would be "
+                    "applied twice."),
+        ],
+        verbose=verbose,
+    )
+
+
+# --- exercise 5: the receptive field of a stack of layers --------------------------------------
+
+def _receptive_field(layers):
+    """Side of the input region one unit of the last layer sees, for ``layers`` = [(kernel,
+    stride), ...] from the input up: r = 1 + sum_l (k_l - 1) * prod_{m<l} s_m."""
+    r, jump = 1, 1
+    for k, s in layers:
+        r += (int(k) - 1) * jump
+        jump *= int(s)
+    return r
+
+
+def _case_rf(rng):
+    n = int(rng.integers(2, 7))
+    return ([(int(rng.choice([1, 2, 3, 5, 7])), int(rng.integers(1, 4))) for _ in range(n)],)
+
+
+def check_receptive_field(fn, *, verbose: bool = True) -> Result:
+    """``receptive_field(layers)`` -> the side of the receptive field on the input of one unit
+    of the last layer, for ``layers`` = [(kernel_size, stride), ...] listed from the input up
+    (convolutions and poolings alike; padding does not change it)."""
+    def no_strides(layers):
+        return 1 + sum(k - 1 for k, _ in layers)
+
+    def own_stride(layers):
+        r, jump = 1, 1
+        for k, s in layers:
+            jump *= s
+            r += (k - 1) * jump
+        return r
+
+    def no_minus_one(layers):
+        r, jump = 0, 1
+        for k, s in layers:
+            r += k * jump
+            jump *= s
+        return r
+
+    return check_function(
+        fn, _receptive_field, _case_rf, name="receptive_field",
+        signature="receptive_field(layers)",
+        mistakes=[
+            Mistake(no_strides,
+                    "you added k − 1 per layer as if every stride were 1: after a stride-s "
+                    "layer, neighbouring units of the next layer are s input pixels apart, so "
+                    "each extra row of a later window adds the product of the strides below it."),
+            Mistake(own_stride,
+                    "a layer's own stride does not widen its own window: multiply its k − 1 by "
+                    "the strides of the layers *below* it only, then update the product."),
+            Mistake(no_minus_one,
+                    "off by one: one unit sees 1 pixel, and each layer adds (k − 1) · jump to "
+                    "that, not k · jump."),
+            Mistake(lambda layers: math.prod(k for k, _ in layers),
+                    "windows do not multiply: stacking a 5×5 on a 5×5 convolution sees 9×9, "
+                    "not 25×25."),
+        ],
+        verbose=verbose,
+    )
+
+
+# --- exercise 6: shifting digits ----------------------------------------------------------------
+
+def _shift_digits(X, dy, dx):
+    """X (N, C, H, W) moved dy rows down and dx columns right (negative: up / left); the
+    pixels that enter are 0 (the background)."""
+    X = torch.as_tensor(X)
+    H, W = X.shape[-2:]
+    out = torch.zeros_like(X)
+    if abs(dy) < H and abs(dx) < W:
+        out[..., max(dy, 0):H + min(dy, 0), max(dx, 0):W + min(dx, 0)] = \
+            X[..., max(-dy, 0):H + min(-dy, 0), max(-dx, 0):W + min(-dx, 0)]
+    return out
+
+
+def _case_shift(rng):
+    h, w = int(rng.integers(5, 12)), int(rng.integers(5, 12))
+    X = torch.from_numpy(rng.random((int(rng.integers(1, 4)), 1, h, w)).astype(np.float32))
+    while True:
+        dy, dx = int(rng.integers(-4, 5)), int(rng.integers(-4, 5))
+        if dy != dx:  # a swap of the two must show
+            return X, dy, dx
+
+
+def check_shift_digits(fn, *, verbose: bool = True) -> Result:
+    """``shift_digits(X, dy, dx)`` -> the images X (N, C, H, W) moved ``dy`` rows down and
+    ``dx`` columns right, with zeros (the background) where nothing moves in."""
+    return check_function(
+        fn, _shift_digits, _case_shift, name="shift_digits", signature="shift_digits(X, dy, dx)",
+        mistakes=[
+            Mistake(lambda X, dy, dx: torch.roll(torch.as_tensor(X), (dy, dx), dims=(-2, -1)),
+                    "torch.roll wraps around: the ink that leaves on one side comes back on the "
+                    "other. Fill the uncovered rows and columns with 0, the background."),
+            Mistake(lambda X, dy, dx: _shift_digits(X, dx, dy),
+                    "rows and columns swapped: dy moves the rows (the second-to-last axis), dx "
+                    "the columns (the last axis)."),
+            Mistake(lambda X, dy, dx: _shift_digits(X, -dy, -dx),
+                    "wrong direction: with dx > 0 the digit moves right, so the pixel of column "
+                    "j lands in column j + dx (and with dy > 0, down)."),
+        ],
+        verbose=verbose,
+    )
+
+
+# --- exercise 7: a paired comparison of two classifiers on one test set ------------------------
+
+def _paired_z(correct_a, correct_b):
+    """McNemar's z: (n_ab - n_ba) / sqrt(n_ab + n_ba), n_ab = images A gets right and B wrong;
+    0 when the two never disagree."""
+    a = np.asarray(correct_a).astype(bool)
+    b = np.asarray(correct_b).astype(bool)
+    n_ab, n_ba = int(np.sum(a & ~b)), int(np.sum(~a & b))
+    return 0.0 if n_ab + n_ba == 0 else (n_ab - n_ba) / math.sqrt(n_ab + n_ba)
+
+
+def _case_paired(rng):
+    n = int(rng.integers(40, 3000))
+    pa, pb, shared = rng.uniform(0.6, 0.99), rng.uniform(0.6, 0.99), rng.uniform(0.3, 0.95)
+    a = rng.random(n) < pa
+    b = np.where(rng.random(n) < shared, a, rng.random(n) < pb)
+    b[0] = not a[0]  # at least one disagreement
+    return a, b
+
+
+def check_paired_z(fn, *, verbose: bool = True) -> Result:
+    """``paired_z(correct_a, correct_b)`` -> McNemar's z = (n_ab − n_ba) / sqrt(n_ab + n_ba)
+    for two boolean arrays saying which test images classifiers A and B got right."""
+    def counts(a, b):
+        a, b = np.asarray(a).astype(bool), np.asarray(b).astype(bool)
+        return int(np.sum(a & ~b)), int(np.sum(~a & b)), len(a)
+
+    def unpaired(a, b):
+        pa, pb = np.mean(a), np.mean(b)
+        return (pa - pb) / math.sqrt((pa * (1 - pa) + pb * (1 - pb)) / len(a))
+
+    def from_counts(f):
+        return lambda a, b: f(*counts(a, b))
+
+    return check_function(
+        fn, _paired_z, _case_paired, name="paired_z", signature="paired_z(correct_a, correct_b)",
+        rtol=1e-5, atol=1e-7,
+        mistakes=[
+            Mistake(unpaired,
+                    "that is the unpaired test, as if A and B had been measured on different "
+                    "images. On one test set most images are right (or wrong) for both, and "
+                    "only the disagreements say which classifier is better: use n_ab and n_ba."),
+            Mistake(from_counts(lambda ab, ba, n: (ba - ab) / math.sqrt(ab + ba)),
+                    "the sign is flipped: z must be positive when A is the better classifier "
+                    "(n_ab, images only A gets right, minus n_ba)."),
+            Mistake(from_counts(lambda ab, ba, n: (ab - ba) / (ab + ba)),
+                    "divide by the standard deviation, sqrt(n_ab + n_ba), not by the number of "
+                    "disagreements."),
+            Mistake(from_counts(lambda ab, ba, n: (ab - ba) / math.sqrt(n)),
+                    "the variance is the number of disagreements d = n_ab + n_ba, not the number "
+                    "of images: the images both get right or both get wrong do not vary."),
+            Mistake(from_counts(lambda ab, ba, n: 2 * (ab - ba) / math.sqrt(ab + ba)),
+                    "n_ab is Binomial(d, 1/2) with variance d/4, but n_ab − n_ba = 2·n_ab − d "
+                    "has four times that variance, d: divide by sqrt(d)."),
+            Mistake(from_counts(lambda ab, ba, n: math.copysign(abs(ab - ba) - 1, ab - ba)
+                         / math.sqrt(ab + ba)),
+                    "that is the continuity-corrected statistic; the exercise asks for the plain "
+                    "z, (n_ab − n_ba) / sqrt(n_ab + n_ba)."),
         ],
         verbose=verbose,
     )
