@@ -243,7 +243,7 @@ def _cases() -> list[Case]:
              "input_shape|shape"),
         Case("count_connections_bad_shape", lambda: models.count_connections(
             _linear_model(), (2, 2)), "input_shape|shape"),
-        Case("draw_architecture_zero_sheets", lambda: models.draw_architecture(
+        Case("draw_architecture_zero_sheets", lambda: plot.draw_architecture(
             models.LeNet5(), (1, 28, 28), max_sheets=0), "max_sheets"),
         # schedules
         Case("schedule_unknown", lambda: schedules.make_schedule("sawtooth", _opt()), "sawtooth"),

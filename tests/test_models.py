@@ -21,6 +21,8 @@ from dlsg_utils.models import (  # noqa: E402
     count_parameters,
     summary,
 )
+from dlsg_utils.models.alexnet import _paper_lrn  # noqa: E402
+from dlsg_utils.plot import draw_architecture  # noqa: E402
 from dlsg_utils.train import evaluate, fit  # noqa: E402
 
 # He et al. (2015), Table 6 / ../shared/REFERENCE_FACTS.md: option A parameter counts
@@ -155,13 +157,13 @@ def test_residual_block_with_zero_residual_passes_relu_of_its_input():
 
 
 def test_draw_architecture_draws_one_stack_per_layer():
-    ax = models.draw_architecture(LeNet5(), (1, 28, 28),
+    ax = draw_architecture(LeNet5(), (1, 28, 28),
                                   names=["C1", "S2", "C3", "S4", "F5", "F6", "out"])
     labels = [t.get_text() for t in ax.texts]
     assert "6@28x28" in labels and "16@5x5" in labels and "C3" in labels and "84" in labels
     plt.close("all")
     with pytest.raises(ValueError, match="names must label the 7 drawn layers"):
-        models.draw_architecture(LeNet5(), (1, 28, 28), names=["C1"])
+        draw_architecture(LeNet5(), (1, 28, 28), names=["C1"])
 
 
 def test_short_training_run_lifts_lenet_well_above_chance():
@@ -200,7 +202,7 @@ def test_paper_lrn_matches_krizhevsky_formula_with_alpha_1e4():
     window = torch.stack([sq[:, max(0, i - n // 2):i + n // 2 + 1].sum(dim=1)
                           for i in range(a.shape[1])], dim=1)
     expected = a / (k + alpha * window) ** beta
-    assert torch.allclose(models._paper_lrn()(a), expected, atol=1e-6)
+    assert torch.allclose(_paper_lrn()(a), expected, atol=1e-6)
 
 
 def _relu_input_variances(net, x):

@@ -2,7 +2,8 @@
 
 - :mod:`~dlsg_utils.plot.surfaces`: contours, trajectories, the loss along each path;
 - :mod:`~dlsg_utils.plot.animation`: JavaScript players (races, any FuncAnimation);
-- :mod:`~dlsg_utils.plot.curves`: training curves with their spread over seeds.
+- :mod:`~dlsg_utils.plot.curves`: training curves with their spread over seeds;
+- :mod:`~dlsg_utils.plot.architecture`: a network's feature maps drawn as stacks.
 
 This module sits on top of the numeric ones (:mod:`dlsg_utils.functions`, :mod:`dlsg_utils.optim`,
 :mod:`dlsg_utils.train`) and is never imported by them. Every function draws into axes it is
@@ -19,6 +20,7 @@ embedded as images, so the player works in the static HTML book without a kernel
 """
 
 from .animation import AnimationHTML, animation_html, race_animation, race_html
+from .architecture import draw_architecture
 from .curves import history, loss_curves
 from .surfaces import (
     contour,
@@ -36,6 +38,7 @@ __all__ = [
     "animation_html",
     "contour",
     "contour_levels",
+    "draw_architecture",
     "history",
     "loss_curves",
     "min_value_of",
