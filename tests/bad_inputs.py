@@ -315,7 +315,7 @@ def _cases() -> list[Case]:
             [0, 5], [0, 1], num_classes=3), "label|num_classes"),
         Case("confusion_length_mismatch", lambda: visualize.confusion_matrix([0, 1], [0]),
              "y_true"),
-        Case("plot_confusion_not_square", lambda: visualize.plot_confusion(np.zeros((2, 3))),
+        Case("plot_confusion_not_square", lambda: plot.plot_confusion(np.zeros((2, 3))),
              "cm"),
         Case("neighbours_zero_k", lambda: visualize.nearest_neighbours(
             torch.rand(3, 4), torch.rand(5, 4), k=0), "k"),
@@ -335,14 +335,14 @@ def _cases() -> list[Case]:
             _linear_model(), 0, (1, 3, 4), steps=-1), "steps"),
         Case("class_model_target_out_of_range", lambda: visualize.class_model(
             _linear_model(), 5, (1, 3, 4), steps=1), "target"),
-        Case("show_filters_2d", lambda: visualize.show_filters(torch.zeros(3, 3)), "weight"),
-        Case("show_images_zero_columns", lambda: visualize.show_images(torch.zeros(2, 1, 4, 4),
+        Case("show_filters_2d", lambda: plot.show_filters(torch.zeros(3, 3)), "weight"),
+        Case("show_images_zero_columns", lambda: plot.show_images(torch.zeros(2, 1, 4, 4),
                                                                         ncols=0), "ncols"),
-        Case("show_images_titles_mismatch", lambda: visualize.show_images(
+        Case("show_images_titles_mismatch", lambda: plot.show_images(
             torch.zeros(2, 1, 4, 4), titles=["a"]), "titles"),
         Case("worst_mistakes_zero_k", lambda: visualize.worst_mistakes(
             _linear_model(), *_xy(), k=0), "k"),
-        Case("activation_maps_zero_max", lambda: visualize.show_activation_maps(
+        Case("activation_maps_zero_max", lambda: plot.show_activation_maps(
             torch.zeros(4, 3, 3), max_maps=0), "max_maps"),
         # plots
         Case("contour_levels_zero", lambda: plot.contour_levels(np.ones((3, 3)), 0), "n"),

@@ -12,6 +12,7 @@ import pytest  # noqa: E402
 import torch  # noqa: E402
 from torch import nn  # noqa: E402
 
+from dlsg_utils import plot as P  # noqa: E402
 from dlsg_utils import visualize as V  # noqa: E402
 from dlsg_utils.models import LeNet5  # noqa: E402
 
@@ -60,22 +61,22 @@ def test_activations_record_each_layer_in_forward_order_with_its_shape():
 
 def test_figures_are_drawn_with_one_panel_per_item():
     net = LeNet5()
-    fig = V.show_filters(net.features[0].weight)
+    fig = P.show_filters(net.features[0].weight)
     assert sum(len(ax.images) > 0 for ax in fig.axes) == 6
-    fig = V.show_activation_maps(torch.rand(1, 16, 10, 10), max_maps=12)
+    fig = P.show_activation_maps(torch.rand(1, 16, 10, 10), max_maps=12)
     assert sum(len(ax.images) > 0 for ax in fig.axes) == 12
-    fig = V.show_images(torch.rand(5, 3, 8, 8), [str(i) for i in range(5)], ncols=3)
+    fig = P.show_images(torch.rand(5, 3, 8, 8), [str(i) for i in range(5)], ncols=3)
     assert sum(len(ax.images) > 0 for ax in fig.axes) == 5
-    ax = V.plot_confusion(np.eye(3, dtype=int) * 5 + 1)
+    ax = P.plot_confusion(np.eye(3, dtype=int) * 5 + 1)
     assert ax.get_xlabel() == "predicted class"
     plt.close("all")
 
 
 def test_figure_helpers_reject_wrong_shapes():
     with pytest.raises(ValueError, match=r"shape \(F, C, k, k\)"):
-        V.show_filters(torch.zeros(6, 5, 5))
+        P.show_filters(torch.zeros(6, 5, 5))
     with pytest.raises(ValueError, match="maps of one example"):
-        V.show_activation_maps(torch.zeros(2, 3, 4, 4))
+        P.show_activation_maps(torch.zeros(2, 3, 4, 4))
 
 
 # --- chapter 14: saliency, occlusion, class models, retrieval -------------------------------
@@ -197,7 +198,7 @@ def test_class_model_of_a_linear_model_converges_to_w_over_2_l2():
 
 
 def test_class_model_blur_keeps_a_constant_image_constant():
-    from dlsg_utils.visualize import _gaussian_blur
+    from dlsg_utils.visualize.attribution import _gaussian_blur
 
     img = torch.full((2, 3, 9, 7), 0.25)
     torch.testing.assert_close(_gaussian_blur(img, 1.5), img)

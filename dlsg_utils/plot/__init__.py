@@ -3,7 +3,9 @@
 - :mod:`~dlsg_utils.plot.surfaces`: contours, trajectories, the loss along each path;
 - :mod:`~dlsg_utils.plot.animation`: JavaScript players (races, any FuncAnimation);
 - :mod:`~dlsg_utils.plot.curves`: training curves with their spread over seeds;
-- :mod:`~dlsg_utils.plot.architecture`: a network's feature maps drawn as stacks.
+- :mod:`~dlsg_utils.plot.architecture`: a network's feature maps drawn as stacks;
+- :mod:`~dlsg_utils.plot.images`: images, filters and activation maps as grids, confusion
+  matrices.
 
 This module sits on top of the numeric ones (:mod:`dlsg_utils.functions`, :mod:`dlsg_utils.optim`,
 :mod:`dlsg_utils.train`) and is never imported by them. Every function draws into axes it is
@@ -22,6 +24,7 @@ embedded as images, so the player works in the static HTML book without a kernel
 from .animation import AnimationHTML, animation_html, race_animation, race_html
 from .architecture import draw_architecture
 from .curves import history, loss_curves
+from .images import plot_confusion, show_activation_maps, show_filters, show_images
 from .surfaces import (
     contour,
     contour_levels,
@@ -44,8 +47,12 @@ __all__ = [
     "min_value_of",
     "path_bounds",
     "path_losses",
+    "plot_confusion",
     "race_animation",
     "race_html",
+    "show_activation_maps",
+    "show_filters",
+    "show_images",
     "step_losses",
     "surface_grid",
     "trajectories",
