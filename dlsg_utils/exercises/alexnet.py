@@ -8,6 +8,7 @@ import functools
 
 import numpy as np
 
+from ..nets import eval_mode
 from . import Mistake, Result, check_function
 from .arithmetic import _distinct_case
 
@@ -312,13 +313,8 @@ def _torch():
 
 def _eval_probs(net, X):
     torch = _torch()
-    was_training = net.training
-    net.eval()
-    try:
-        with torch.no_grad():
-            return torch.softmax(net(X), dim=1)
-    finally:
-        net.train(was_training)
+    with eval_mode(net), torch.no_grad():
+        return torch.softmax(net(X), dim=1)
 
 
 def _predict_with_mirror(net, X):
@@ -328,22 +324,14 @@ def _predict_with_mirror(net, X):
 
 def _mirror_logits_averaged(net, X):
     torch = _torch()
-    was_training = net.training
-    net.eval()
-    with torch.no_grad():
-        out = torch.softmax((net(X) + net(X.flip(-1))) / 2, dim=1)
-    net.train(was_training)
-    return out
+    with eval_mode(net), torch.no_grad():
+        return torch.softmax((net(X) + net(X.flip(-1))) / 2, dim=1)
 
 
 def _mirror_no_softmax(net, X):
     torch = _torch()
-    was_training = net.training
-    net.eval()
-    with torch.no_grad():
-        out = (net(X) + net(X.flip(-1))) / 2
-    net.train(was_training)
-    return out
+    with eval_mode(net), torch.no_grad():
+        return (net(X) + net(X.flip(-1))) / 2
 
 
 def _case_mirror(rng):

@@ -10,6 +10,7 @@ import re
 import torch
 from torch import nn
 
+from ..nets import eval_mode, model_device
 from .blocks import RBFOutput, SparseConv2d, Subsampling
 
 __all__ = ["count_connections", "count_parameters", "feature_layers", "init_he", "summary"]
@@ -45,18 +46,12 @@ def _probe(model: nn.Module, input_shape) -> None:
     ValueError naming input_shape."""
     _check_module(model)
     shape = _example_shape(input_shape)
-    param = next(model.parameters(), None)
-    dev = param.device if param is not None else torch.device("cpu")
-    was_training = model.training
     try:
-        model.eval()
-        with torch.no_grad():
-            model(torch.zeros(1, *shape, device=dev))
+        with eval_mode(model), torch.no_grad():
+            model(torch.zeros(1, *shape, device=model_device(model)))
     except RuntimeError as err:
         raise ValueError(f"input_shape {shape} does not fit {type(model).__name__}: "
                          f"{err}") from None
-    finally:
-        model.train(was_training)
 
 
 def init_he(model: nn.Module) -> nn.Module:
@@ -101,15 +96,12 @@ def summary(model: nn.Module, input_shape, *, depth: int = 3, verbose: int = 0, 
 
     shape = _example_shape(input_shape)
     _probe(model, shape)  # a clear error for a shape the model cannot take
-    was_training = model.training
-    try:
+    with eval_mode(model):  # torchinfo leaves the model in eval mode otherwise
         stats = _summary(
             model, input_size=(1, *shape), depth=depth, verbose=verbose, device="cpu",
             mode="eval",
             col_names=kwargs.pop("col_names", ("output_size", "num_params", "mult_adds")),
             row_settings=kwargs.pop("row_settings", ("var_names",)), **kwargs)
-    finally:
-        model.train(was_training)
     return _Summary(stats)
 
 
