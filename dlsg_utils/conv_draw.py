@@ -11,6 +11,7 @@ licence); the drawing code is our own.
 - :func:`conv_figure`: one picture (kernel at output position ``step``).
 - :func:`conv_animation`: a FuncAnimation over the output positions, for
   :func:`dlsg_utils.plot.animation_html`.
+- :func:`conv_description`: what such an animation shows, in words (its alt text).
 - :func:`conv_calculator`: ipywidgets sliders for i, k, s, p, d (needs a running kernel).
 - :func:`volume_figure`, :func:`volume_animation`: the multi-channel case (the slides' 32×32×3
   image and its 5×5×3 filters; cs231n's convolution demo): every input channel with the window
@@ -40,8 +41,8 @@ from dlsg_utils.conv import (
 )
 from dlsg_utils.plot import _Animation  # a FuncAnimation that renders each frame once when saved
 
-__all__ = ["ConvLayout", "conv_animation", "conv_calculator", "conv_figure", "conv_layout",
-           "volume_animation", "volume_figure"]
+__all__ = ["ConvLayout", "conv_animation", "conv_calculator", "conv_description", "conv_figure",
+           "conv_layout", "volume_animation", "volume_figure"]
 
 BLUE, DARK_BLUE, CYAN, DARK_CYAN, PALE_CYAN = "#7fb2e5", "#1f4e99", "#7fe0e0", "#12807f", "#e6f7f7"
 
@@ -191,6 +192,33 @@ def conv_animation(i: int, k: int, s: int = 1, p: int = 0, d: int = 1,
         raise ValueError(f"max_frames must be a positive int, got {max_frames}")
     return _Animation(drawing.fig, drawing.update, frames=n_frames, interval=interval,
                       blit=False)
+
+
+def conv_description(i: int, k: int, s: int = 1, p: int = 0, d: int = 1,
+                     transposed: bool = False) -> str:
+    """What :func:`conv_animation` ``(i, k, s, p, d, transposed)`` shows, in one sentence: the
+    alt text of its player for readers who cannot see it."""
+    lay = conv_layout(i, k, s, p, d, transposed)
+    o, n = lay.out, lay.n_in
+    unused = lay.grid - 1 - int(lay.taps(lay.out - 1).max())
+    k_hat = dilated_kernel_size(k, d)
+    kernel = f"a {k}×{k} kernel (dark blue)" + (
+        f" with dilation {d} (taps {d} cells apart, spanning {k_hat}×{k_hat} cells)" if d > 1
+        else "")
+    if transposed:
+        spread = f", spread {s} cells apart," if s > 1 else ""
+        text = (f"Animation of the transposed convolution that takes a {n}×{n} input back to "
+                f"{o}×{o}, drawn as a stride-1 convolution: the {n}×{n} input cells (blue){spread} "
+                f"sit in a grid of zeros (dashed) of {lay.grid}×{lay.grid} cells, and {kernel} slides over "
+                f"it, filling the {o}×{o} output (cyan) one cell per frame")
+    else:
+        pad = f", bordered by {p} ring{'s' * (p > 1)} of zero padding (dashed)" if p else ""
+        text = (f"Animation: {kernel} slides with stride {s} over a {i}×{i} input (blue){pad}, "
+                f"filling the {o}×{o} output (cyan) one cell per frame")
+    if unused > 0:
+        rows = "row and column" if unused == 1 else f"{unused} rows and columns"
+        text += f"; the last {rows} of the grid are never covered by the kernel (hatched)"
+    return text + "."
 
 
 def _png(fig: Figure) -> dict:

@@ -17,6 +17,7 @@ from dlsg_utils.conv import conv_output_size  # noqa: E402
 from dlsg_utils.conv_draw import (  # noqa: E402
     conv_animation,
     conv_calculator,
+    conv_description,
     conv_figure,
     conv_layout,
     volume_animation,
@@ -161,3 +162,16 @@ def test_volume_animation_has_one_frame_per_output_value():
                                            dpi=30), alt="demo")
     assert html.n_frames == 3
     assert not plt.get_fignums()
+
+
+@pytest.mark.parametrize("case", DV_CASES)
+def test_conv_description_states_the_sizes_the_animation_draws(case):
+    i, k, s, p, d = case
+    o = conv_output_size(i, k, s, p, d)
+    text = conv_description(i, k, s, p, d)
+    assert f"{i}×{i} input" in text and f"{o}×{o} output" in text and f"stride {s}" in text
+    assert ("never covered" in text) == (case == (6, 3, 2, 1, 1))  # only the odd case
+    assert ("dilation" in text) == (d > 1) and ("padding" in text) == (p > 0)
+    if p <= d * (k - 1):
+        back = conv_description(i, k, s, p, d, transposed=True)
+        assert f"takes a {o}×{o} input back to {i}×{i}" in back
