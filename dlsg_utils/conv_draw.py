@@ -330,7 +330,7 @@ class _VolumeDrawing:
         widths = [Wp * cell, max(KW * cell, 1.0), *[max(OW * cell, 1.0)] * n_cols]
         self.fig, axes = plt.subplots(
             C, 2 + n_cols, squeeze=False, dpi=dpi,
-            figsize=(sum(widths) + 0.6 * (2 + n_cols), C * (Hp * cell + 0.55) + 1.0),
+            figsize=(max(sum(widths) + 0.6 * (2 + n_cols), 6.5), C * (Hp * cell + 0.55) + 1.2),
             gridspec_kw={"width_ratios": widths})
         self.ax_in, self.ax_w = axes[:, 0], axes[:, 1]
         self.ax_out = [axes[f % C, 2 + f // C] for f in range(F)]
@@ -341,11 +341,11 @@ class _VolumeDrawing:
         self._draw_inputs(numbers, names, KH, KW)
         self._draw_filters(numbers, KH, KW)
         self._draw_outputs(numbers, OH, OW)
-        self.equation = self.fig.text(0.5, 0.035, "", ha="center", va="bottom", fontsize=10)
-        self.fig.suptitle(f"input {H}×{W}×{C}, {F} filters of {KH}×{KW}×{C} (+1 bias each), "
+        self.equation = self.fig.text(0.5, 0.03, "", ha="center", va="bottom", fontsize=10)
+        self.fig.suptitle(f"input {H}×{W}×{C}, {F} filters of {KH}×{KW}×{C} (+1 bias each)\n"
                           f"stride {stride}, padding {padding} → output {OH}×{OW}×{F}",
                           fontsize=11)
-        self.fig.tight_layout(rect=(0, 0.07, 1, 0.97))
+        self.fig.tight_layout(rect=(0, 0.09, 1, 0.95))
 
     # the panels --------------------------------------------------------------------------------
     @staticmethod
@@ -452,12 +452,13 @@ class _VolumeDrawing:
                 self.out_images[g].set_data(np.where(mask, self.out[g], np.nan))
                 self.marker[g].set_visible(g == f)
                 self.marker[g].set_xy((z - 0.5, y - 0.5))
-        parts = " + ".join(f"{self.fmt.format(self.partial[c, f, y, z])} ({n})"
-                           for c, n in enumerate(self.names))
-        n_w = self.w[f].size
+        terms = [(self.partial[c, f, y, z], n) for c, n in enumerate(self.names)]
+        terms.append((self.b[f], "bias"))
+        text = "".join(("− " if v < 0 else "+ ") * bool(k) + ("−" if v < 0 and not k else "")
+                       + f"{self.fmt.format(abs(v))} ({n}) " for k, (v, n) in enumerate(terms))
         self.equation.set_text(
-            f"map {f} at ({y}, {z}) = {parts} + {self.fmt.format(self.b[f])} (bias) = "
-            f"{self.fmt.format(self.out[f, y, z])}     [{n_w} products + 1 bias]")
+            f"map {f} at ({y}, {z}) = {text}= {self.fmt.format(self.out[f, y, z])}"
+            f"\n[{self.w[f].size} products + 1 bias]")
         return []
 
 

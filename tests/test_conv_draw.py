@@ -129,7 +129,8 @@ def test_volume_figure_equation_adds_the_channel_sums_and_the_bias_to_one_output
     per_channel = [_torch_conv(x[c:c + 1], w[:, c:c + 1], np.zeros(2), 2, 1)[1, 0, 2]
                    for c in range(3)]
     total = _torch_conv(x, w, b, 2, 1)[1, 0, 2]
-    numbers = [float(v) for v in re.findall(r"-?\d+(?:\.\d+)?", line[0].split("=", 1)[1])]
+    signed = line[0].split("=", 1)[1].replace("− ", "-").replace("+ ", "").replace("−", "-")
+    numbers = [float(v) for v in re.findall(r"-?\d+(?:\.\d+)?", signed)]
     assert numbers[:5] == [*per_channel, b[1], total]
     assert "27 products + 1 bias" in line[0]
     maps = {ax.get_label(): ax for ax in fig.axes if ax.get_label().startswith("output map")}
