@@ -169,3 +169,36 @@ def test_cycle_cases_takes_the_makers_in_turn_starting_with_the_first():
     assert [maker(rng)[0] for _ in range(5)] == ["separating", "plain"] * 2 + ["separating"]
     first_again = cycle_cases(lambda rng: ("separating",), lambda rng: ("plain",))
     assert first_again(rng) == ("separating",)
+
+
+def _names_before_and_stubs(path):
+    """Names the chapter's code uses or defines before its first exercise stub, and the names
+    its stub cells define."""
+    import ast
+    import json
+    from pathlib import Path
+
+    cells = [("".join(c["source"]), c) for c in json.loads(Path(path).read_text())["cells"]
+             if c["cell_type"] == "code"]
+    first = next(i for i, (src, _) in enumerate(cells) if "raise NotImplementedError" in src)
+    used = set()
+    for src, _ in cells[:first]:
+        for node in ast.walk(ast.parse(src)):
+            if isinstance(node, ast.Name):
+                used.add(node.id)
+            elif isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+                used.add(node.name)
+            elif isinstance(node, ast.alias):
+                used.add(node.asname or node.name.split(".")[0])
+    stubs = {node.name for src, _ in cells[first:] if "raise NotImplementedError" in src
+             for node in ast.walk(ast.parse(src)) if isinstance(node, ast.FunctionDef)}
+    return used, stubs
+
+
+def test_chapter_9_exercise_stubs_do_not_shadow_names_the_chapter_used_before():
+    """Re-running an earlier cell after the exercises must still find the chapter's own names."""
+    from pathlib import Path
+
+    used, stubs = _names_before_and_stubs(
+        Path(__file__).parents[1] / "chapters" / "09_convolution_arithmetic.ipynb")
+    assert len(stubs) == 5 and not stubs & used, stubs & used

@@ -198,3 +198,14 @@ def test_overlapping_pool_cases_have_inputs_that_win_several_windows():
     assert check_maxpool_backward(spy, verbose=False)
     assert any(s < k for k, s in seen) and any(s == k for k, s in seen)
     assert not check_maxpool_backward(_overwriting_pool, verbose=False)
+
+
+def test_chapter_10_exercise_stubs_do_not_shadow_names_the_chapter_used_before():
+    """Re-running an earlier cell after the exercises must still find the chapter's own names."""
+    from pathlib import Path
+
+    from test_exercises_ch09 import _names_before_and_stubs
+
+    used, stubs = _names_before_and_stubs(
+        Path(__file__).parents[1] / "chapters" / "10_the_conv_layer.ipynb")
+    assert len(stubs) == 5 and not stubs & used, stubs & used
