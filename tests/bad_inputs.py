@@ -185,6 +185,18 @@ def _cases() -> list[Case]:
         Case("conv_figure_negative_step", lambda: conv_draw.conv_figure(5, 3, step=-1), "step"),
         Case("conv_animation_zero_frames", lambda: conv_draw.conv_animation(5, 3, max_frames=0),
              "max_frames"),
+        Case("volume_figure_2d_image", lambda: conv_draw.volume_figure(
+            np.zeros((5, 5)), np.zeros((1, 1, 3, 3))), "x"),
+        Case("volume_figure_channel_mismatch", lambda: conv_draw.volume_figure(
+            np.zeros((3, 5, 5)), np.zeros((1, 2, 3, 3))), "w"),
+        Case("volume_figure_negative_padding", lambda: conv_draw.volume_figure(
+            np.zeros((3, 5, 5)), np.zeros((1, 3, 3, 3)), padding=-1), "padding"),
+        Case("volume_figure_step_past_the_end", lambda: conv_draw.volume_figure(
+            np.zeros((3, 5, 5)), np.zeros((1, 3, 3, 3)), step=9), "step"),
+        Case("volume_figure_kernel_too_large", lambda: conv_draw.volume_figure(
+            np.zeros((3, 2, 2)), np.zeros((1, 3, 3, 3))), "kernel|padded"),
+        Case("volume_animation_zero_frames", lambda: conv_draw.volume_animation(
+            np.zeros((3, 5, 5)), np.zeros((1, 3, 3, 3)), max_frames=0), "max_frames"),
         # NumPy ConvNet layers
         Case("tiny_convnet_zero_filters", lambda: layers.TinyConvNet(num_filters=0),
              "num_filters"),

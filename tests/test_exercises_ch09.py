@@ -1,21 +1,43 @@
-"""Chapter 9 checkers accept the reference and reject known-wrong answers with their hint."""
+"""Chapter 9 checkers accept every correct convention and reject known-wrong answers with their
+hint; the cases include the plain settings (stride 1, padding 0, dilation 1)."""
 
 import math
 
+import numpy as np
 import torch
 from checker_harness import checker_tests
 
 from dlsg_utils.conv import conv_output_size, receptive_field
 from dlsg_utils.exercises.arithmetic import (
+    check_conv_macs,
     check_conv_output_size,
-    check_conv_params,
+    check_input_sizes,
     check_receptive_field_of_stack,
     check_same_padding,
 )
 
 
-def _torch_params(c_in, c_out, k, bias=True):
-    return sum(p.numel() for p in torch.nn.Conv2d(c_in, c_out, k, bias=bias).parameters())
+def _torch_size(i, k, s, p, d):
+    conv = torch.nn.Conv2d(1, 1, k, stride=s, padding=p, dilation=d)
+    return conv(torch.zeros(1, 1, i, i)).shape[-1]
+
+
+def _brute_input_sizes(o, k, s, p, d):
+    """Search: every i up to 200 whose output size is o."""
+    sizes = []
+    for i in range(1, 200):
+        try:
+            if conv_output_size(i, k, s, p, d) == o:
+                sizes.append(i)
+        except ValueError:  # the kernel does not fit
+            continue
+    return sizes
+
+
+def _counted_macs(h, w, c_in, c_out, k, s, p):
+    """Count the products: every output position of every filter takes one window of c_in·k²."""
+    oh, ow = conv_output_size(h, k, s, p), conv_output_size(w, k, s, p)
+    return sum(c_in * k * k for _ in range(c_out) for _ in range(oh) for _ in range(ow))
 
 
 CASES = {
@@ -25,7 +47,8 @@ CASES = {
          (lambda i, k, s, p, d: (i + 2 * p - k) // s + 1, "forgot the dilation"),
          (lambda i, k, s, p, d: (i + p - d * (k - 1) - 1) // s + 1, "both* sides"),
          (lambda i, k, s, p, d: (i + 2 * p - d * (k - 1) - 1) // s, "off by one"),
-         (lambda i, k, s, p, d: i + 2 * p - d * (k - 1), "ignored the stride")],
+         (lambda i, k, s, p, d: i + 2 * p - d * (k - 1), "ignored the stride"),
+         (lambda i, k, s, p, d: (i + 2 * p - d * (k - 1) - 1) / s + 1, "floor division")],
     ),
     check_same_padding: (
         lambda k, d: d * (k - 1) // 2,
@@ -33,19 +56,31 @@ CASES = {
          (lambda k, d: d * (k - 1), "*full* padding"),
          (lambda k, d: d * k // 2, "off by one inside")],
     ),
-    check_conv_params: (
-        _torch_params,
-        [(lambda ci, co, k, b: co * k * k * ci, "forgot the bias"),
-         (lambda ci, co, k, b: co * k * k + (co if b else 0), "forgot the input channels"),
-         (lambda ci, co, k, b: co * k * k * ci + co, "bias=False means no bias"),
-         (lambda ci, co, k, b: co * k * k * ci + (ci if b else 0), "per *output* channel")],
+    check_input_sizes: (
+        _brute_input_sizes,
+        [(lambda o, k, s, p, d: [s * (o - 1) + d * (k - 1) + 1 - 2 * p], "only the smallest"),
+         (lambda o, k, s, p, d: _brute_input_sizes(o, k, s, p, d)[-1:], "only the largest"),
+         (lambda o, k, s, p, d: _brute_input_sizes(o, k, s, p, d)
+          + [_brute_input_sizes(o, k, s, p, d)[-1] + 1], "one size too many"),
+         (lambda o, k, s, p, d: _brute_input_sizes(o, k, s, p, 1), "forgot the dilation"),
+         (lambda o, k, s, p, d: [i - p for i in _brute_input_sizes(o, k, s, 0, d)],
+          "both* sides")],
+    ),
+    check_conv_macs: (
+        _counted_macs,
+        [(lambda h, w, ci, co, k, s, p: co * ci * k * k, "number of weights"),
+         (lambda h, w, ci, co, k, s, p: co * ci * k * k + co, "number of parameters"),
+         (lambda h, w, ci, co, k, s, p: h * w * co * ci * k * k, "per *input* pixel"),
+         (lambda h, w, ci, co, k, s, p: 2 * _counted_macs(h, w, ci, co, k, s, p), "FLOPs"),
+         (lambda h, w, ci, co, k, s, p: _counted_macs(h, w, ci, co, k, 1, p),
+          "forgot the stride")],
     ),
     check_receptive_field_of_stack: (
-        lambda n, k: receptive_field([(k, 1)] * n),
-        [(lambda n, k: n * k, "overlap"),
-         (lambda n, k: n * (k - 1), "start from r = 1"),
-         (lambda n, k: k**n, "additively"),
-         (lambda n, k: 1 + (n - 1) * (k - 1), "including the first")],
+        lambda n, k, s: receptive_field([(k, s)] * n),
+        [(lambda n, k, s: 1 + n * (k - 1), "ignored the stride"),
+         (lambda n, k, s: receptive_field([(k, s)] * (n + 1)) - (k - 1), "one stride too many"),
+         (lambda n, k, s: receptive_field([(k, s)] * n) - 1, "start from r = 1"),
+         (lambda n, k, s: k**n, "overcounts")],
     ),
 }
 
@@ -56,14 +91,114 @@ CASES = {
  test_checker_reports_an_unattempted_stub) = checker_tests(CASES)
 
 
-def test_same_padding_reference_keeps_the_size_in_torch():
+def _seen_cases(checker, reference):
+    seen = []
+
+    def spy(*args):
+        seen.append(args)
+        return reference(*args)
+
+    assert checker(spy, verbose=False)
+    return seen
+
+
+def test_output_size_checker_draws_stride_1_padding_0_and_dilation_1():
+    seen = _seen_cases(check_conv_output_size, conv_output_size)
+    assert any(s == 1 for _, _, s, _, _ in seen) and any(p == 0 for _, _, _, p, _ in seen)
+    assert any(d == 1 for *_, d in seen) and (1, 0, 1) in {c[2:] for c in seen}
+    assert any(s > 1 and p > 0 and d > 1 for _, _, s, p, d in seen)
+
+
+def test_output_size_checker_catches_a_formula_wrong_only_for_plain_settings():
+    def special_cased(i, k, s, p, d):  # right with a stride, wrong without one
+        return (i + 2 * p - d * (k - 1) - 1) // s + 1 if s > 1 else i - k + 1
+
+    assert not check_conv_output_size(special_cased, verbose=False)
+
+
+def test_output_size_reference_equals_torch_on_the_checked_cases():
+    for case in _seen_cases(check_conv_output_size, conv_output_size):
+        assert conv_output_size(*case) == _torch_size(*case)
+
+
+def test_same_padding_checker_draws_dilation_1_and_its_reference_keeps_the_size_in_torch():
+    seen = _seen_cases(check_same_padding, lambda k, d: d * (k - 1) // 2)
+    assert any(d == 1 for _, d in seen)
     x = torch.zeros(1, 1, 11, 11)
-    for k in (1, 3, 5, 7):
-        for d in (1, 2, 3):
-            conv = torch.nn.Conv2d(1, 1, k, padding=d * (k - 1) // 2, dilation=d)
-            assert conv(x).shape[-1] == 11
+    for k, d in seen:
+        conv = torch.nn.Conv2d(1, 1, k, padding=d * (k - 1) // 2, dilation=d)
+        assert conv(x).shape[-1] == 11
 
 
-def test_conv_params_reference_counts_torch_parameters_with_and_without_bias():
-    assert check_conv_params(_torch_params, verbose=False)
-    assert _torch_params(3, 6, 5) == 456
+def test_input_sizes_accepts_a_list_a_tuple_a_range_or_an_array():
+    def as_range(o, k, s, p, d):
+        first = s * (o - 1) + d * (k - 1) + 1 - 2 * p
+        return range(first, first + s)
+
+    assert check_input_sizes(as_range, verbose=False)
+    assert check_input_sizes(lambda *a: tuple(as_range(*a)), verbose=False)
+    assert check_input_sizes(lambda *a: np.array(as_range(*a)), verbose=False)
+
+
+def test_input_sizes_checker_draws_stride_1_where_one_size_is_the_answer():
+    seen = _seen_cases(check_input_sizes, _brute_input_sizes)
+    assert any(s == 1 for _, _, s, _, _ in seen) and any(s > 1 for _, _, s, _, _ in seen)
+
+
+def test_conv_macs_reference_counts_the_multiplications_torch_would_do():
+    """The slides' layer: 28·28 positions × 6 filters × 75 products = 352,800; checked against
+    a count of multiplications through a torch conv whose inputs are all ones."""
+    assert _counted_macs(32, 32, 3, 6, 5, 1, 0) == 28 * 28 * 6 * 75
+    x, w = torch.ones(1, 3, 32, 32, dtype=torch.float64), torch.ones(6, 3, 5, 5,
+                                                                      dtype=torch.float64)
+    assert torch.nn.functional.conv2d(x, w).sum().item() == 28 * 28 * 6 * 75
+    seen = _seen_cases(check_conv_macs, _counted_macs)
+    assert any(s == 1 and p == 0 for *_, s, p in seen)
+
+
+def test_receptive_field_checker_draws_single_layers_and_stride_1():
+    seen = _seen_cases(check_receptive_field_of_stack, lambda n, k, s: receptive_field([(k, s)] * n))
+    assert any(n == 1 for n, _, _ in seen) and any(s == 1 for *_, s in seen)
+
+
+def test_cycle_cases_takes_the_makers_in_turn_starting_with_the_first():
+    from dlsg_utils.exercises.engine import cycle_cases
+
+    maker = cycle_cases(lambda rng: ("separating",), lambda rng: ("plain",))
+    rng = np.random.default_rng(0)
+    assert [maker(rng)[0] for _ in range(5)] == ["separating", "plain"] * 2 + ["separating"]
+    first_again = cycle_cases(lambda rng: ("separating",), lambda rng: ("plain",))
+    assert first_again(rng) == ("separating",)
+
+
+def _names_before_and_stubs(path):
+    """Names the chapter's code uses or defines before its first exercise stub, and the names
+    its stub cells define."""
+    import ast
+    import json
+    from pathlib import Path
+
+    cells = [("".join(c["source"]), c) for c in json.loads(Path(path).read_text())["cells"]
+             if c["cell_type"] == "code"]
+    first = next(i for i, (src, _) in enumerate(cells) if "raise NotImplementedError" in src)
+    used = set()
+    for src, _ in cells[:first]:
+        for node in ast.walk(ast.parse(src)):
+            if isinstance(node, ast.Name):
+                used.add(node.id)
+            elif isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+                used.add(node.name)
+            elif isinstance(node, ast.alias):
+                used.add(node.asname or node.name.split(".")[0])
+    stubs = {node.name for src, _ in cells[first:] if "raise NotImplementedError" in src
+             for node in ast.walk(ast.parse(src)) if isinstance(node, ast.FunctionDef)}
+    return used, stubs
+
+
+def test_chapter_9_exercise_stubs_do_not_shadow_names_the_chapter_used_before():
+    """Re-running an earlier cell after the exercises must still find the chapter's own names."""
+    from pathlib import Path
+
+    used, stubs = _names_before_and_stubs(
+        Path(__file__).parents[1] / "chapters" / "09_convolution_arithmetic.ipynb")
+    assert len(stubs) == 5 and not stubs & used, stubs & used

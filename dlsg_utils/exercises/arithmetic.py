@@ -1,13 +1,26 @@
-"""Checkers for chapter 9, "Convolution arithmetic"."""
+"""Checkers for chapter 9, "Convolution arithmetic".
+
+Each checker alternates two kinds of random cases: odd cases on which every known mistake gives
+a different answer (so the first failure names the right one), and even cases that also use the
+plain settings (stride 1, padding 0, dilation 1, a single layer), where several mistakes agree
+with the right answer but a formula that special-cases them wrongly is caught.
+"""
 
 from __future__ import annotations
 
 import math
 
-from . import Mistake, Result, check_function
+import numpy as np
 
-__all__ = ["check_conv_output_size", "check_conv_params", "check_receptive_field_of_stack",
-           "check_same_padding"]
+from .engine import Mistake, Result, check_function, cycle_cases
+
+__all__ = ["check_conv_macs", "check_conv_output_size", "check_input_sizes",
+           "check_receptive_field_of_stack", "check_same_padding"]
+
+
+def _either(rng, plain_value, low, high):
+    """``plain_value`` half of the time, else an int drawn from [low, high)."""
+    return plain_value if rng.random() < 0.5 else int(rng.integers(low, high))
 
 
 def _distinct_case(rng, draw, reference, mistakes):
@@ -16,12 +29,17 @@ def _distinct_case(rng, draw, reference, mistakes):
     for _ in range(100_000):
         case = draw(rng)
         try:
-            answers = [reference(*case)] + [m(*case) for m in mistakes]
+            answers = [_key(reference(*case))] + [_key(m(*case)) for m in mistakes]
         except (ValueError, ZeroDivisionError):
             continue
         if len(set(answers)) == len(answers):
             return case
     raise RuntimeError("no case separates the mistakes: widen the random ranges")
+
+
+def _key(answer):
+    """A hashable form of an answer (a number, or a sequence of numbers)."""
+    return tuple(np.atleast_1d(answer).tolist())
 
 
 # --- exercise 1: output size with dilation -----------------------------------------------------
@@ -61,12 +79,20 @@ def _case_size(rng):
     return _distinct_case(rng, _draw_size, _conv_output_size, [m.fn for m in _SIZE_MISTAKES])
 
 
+def _plain_size(rng):
+    """Stride 1, padding 0 and dilation 1 each half of the time."""
+    k, s = int(rng.integers(1, 6)), _either(rng, 1, 2, 4)
+    p, d = _either(rng, 0, 1, 4), _either(rng, 1, 2, 4)
+    i = int(rng.integers(max(1, d * (k - 1) + 1 - 2 * p), 40))
+    return i, k, s, p, d
+
+
 def check_conv_output_size(fn, *, verbose: bool = True) -> Result:
-    """``conv_output_size(i, k, s, p, d)`` = ⌊(i + 2p − d(k − 1) − 1)/s⌋ + 1, what
+    """``output_size(i, k, s, p, d)`` = ⌊(i + 2p − d(k − 1) − 1)/s⌋ + 1, what
     ``torch.nn.Conv2d`` returns along one axis."""
     return check_function(
-        fn, _conv_output_size, _case_size, name="conv_output_size",
-        signature="conv_output_size(i, k, s, p, d)", mistakes=_SIZE_MISTAKES,
+        fn, _conv_output_size, cycle_cases(_case_size, _plain_size), name="output_size",
+        signature="output_size(i, k, s, p, d)", mistakes=_SIZE_MISTAKES,
         atol=0, rtol=0, n_cases=40, verbose=verbose,
     )
 
@@ -99,97 +125,198 @@ def _case_pad(rng):
     return _distinct_case(rng, _draw_pad, _same_padding, [m.fn for m in _PAD_MISTAKES])
 
 
+def _plain_pad(rng):
+    return 2 * int(rng.integers(0, 6)) + 1, _either(rng, 1, 2, 5)
+
+
 def check_same_padding(fn, *, verbose: bool = True) -> Result:
     """``same_padding(k, d)``: the padding p that keeps o = i for a stride-1 convolution with an
     odd kernel size k and dilation d, p = d(k − 1)/2."""
     return check_function(
-        fn, _same_padding, _case_pad, name="same_padding", signature="same_padding(k, d)",
-        mistakes=_PAD_MISTAKES, atol=0, rtol=0, n_cases=30, verbose=verbose,
+        fn, _same_padding, cycle_cases(_case_pad, _plain_pad), name="same_padding",
+        signature="same_padding(k, d)", mistakes=_PAD_MISTAKES, atol=0, rtol=0, n_cases=30,
+        verbose=verbose,
     )
 
 
-# --- exercise 3: parameters of a conv layer ----------------------------------------------------
+# --- exercise 3: which input sizes give an output size ------------------------------------------
 
-def _conv_params(c_in, c_out, k, bias=True):
-    """c_out · (k · k · c_in) weights, plus c_out biases when ``bias``."""
-    return c_out * k * k * c_in + (c_out if bias else 0)
+def _input_sizes(o, k, s, p, d):
+    """Every i ≥ 1 with ⌊(i + 2p − k̂)/s⌋ + 1 = o: from s(o − 1) + k̂ − 2p, s of them."""
+    first = s * (o - 1) + d * (k - 1) + 1 - 2 * p
+    return np.arange(max(first, 1), first + s)
 
 
-_PARAM_MISTAKES = [
-    Mistake(lambda c_in, c_out, k, bias: c_out * k * k * c_in,
-            "you forgot the bias: each of the c_out filters has one bias when bias=True."),
-    Mistake(lambda c_in, c_out, k, bias: c_out * k * k + (c_out if bias else 0),
-            "you forgot the input channels: each filter is k × k × c_in (a 5×5 filter on an "
-            "RGB image has 5·5·3 weights)."),
-    Mistake(lambda c_in, c_out, k, bias: c_out * k * k * c_in + c_out,
-            "bias=False means no bias: add c_out only when bias is True."),
-    Mistake(lambda c_in, c_out, k, bias: c_out * k * c_in + (c_out if bias else 0),
-            "the kernel is k × k: k² weights per input channel, not k."),
-    Mistake(lambda c_in, c_out, k, bias: c_out * k * k * c_in + (c_in if bias else 0),
-            "one bias per *output* channel (filter), not per input channel."),
+_SIZES_MISTAKES = [
+    Mistake(lambda o, k, s, p, d: np.array([s * (o - 1) + d * (k - 1) + 1 - 2 * p]),
+            "you returned only the smallest size: the floor throws away up to s − 1 leftover "
+            "cells, so s consecutive input sizes give the same output size."),
+    Mistake(lambda o, k, s, p, d: _input_sizes(o, k, s, p, d)[-1:],
+            "you returned only the largest size: the floor throws away up to s − 1 leftover "
+            "cells, so s consecutive input sizes give the same output size."),
+    Mistake(lambda o, k, s, p, d: np.arange(s * (o - 1) + d * (k - 1) + 1 - 2 * p,
+                                            s * (o - 1) + d * (k - 1) + 2 - 2 * p + s),
+            "one size too many: the leftover cells number 0 to s − 1, so there are exactly s "
+            "sizes; the next one fits one more window."),
+    Mistake(lambda o, k, s, p, d: _input_sizes(o, k, s, p, 1),
+            "you forgot the dilation: the window spans k̂ = d(k − 1) + 1 cells."),
+    Mistake(lambda o, k, s, p, d: _input_sizes(o, k, s, 0, d) - p,
+            "the padding is added on *both* sides: subtract 2p."),
+    Mistake(lambda o, k, s, p, d: _input_sizes(o, k, s, p, d) + s,
+            "off by one window: o windows need o − 1 steps of s cells, plus the k̂ cells of the "
+            "last window."),
 ]
 
 
-def _draw_params(rng):
-    c_in, c_out = int(rng.integers(2, 65)), int(rng.integers(2, 129))
-    return c_in, c_out, int(rng.integers(2, 8)), bool(rng.integers(0, 2))
+def _draw_sizes(rng):
+    k, d = int(rng.integers(2, 6)), int(rng.integers(2, 4))
+    s, p = int(rng.integers(2, 5)), int(rng.integers(1, 4))
+    return int(rng.integers(2, 30)), k, s, p, d
 
 
-def _case_params(rng):
+def _case_sizes(rng):
     while True:
-        case = _draw_params(rng)
-        c_in, c_out, _, _ = case
-        if c_in != c_out:
+        case = _distinct_case(rng, _draw_sizes, _input_sizes, [m.fn for m in _SIZES_MISTAKES])
+        if _sizes_valid(case):
             return case
 
 
-def check_conv_params(fn, *, verbose: bool = True) -> Result:
-    """``conv_params(c_in, c_out, k, bias=True)``: the number of parameters of
-    ``torch.nn.Conv2d(c_in, c_out, k, bias=bias)``, c_out · k² · c_in (+ c_out)."""
+def _sizes_valid(case):
+    """All the sizes are ≥ 1, so no mistake is hidden by the clipping at 1."""
+    o, k, s, p, d = case
+    return s * (o - 1) + d * (k - 1) + 1 - 2 * p >= 1
+
+
+def _plain_sizes(rng):
+    while True:
+        case = (int(rng.integers(1, 30)), int(rng.integers(1, 6)), _either(rng, 1, 2, 5),
+                _either(rng, 0, 1, 4), _either(rng, 1, 2, 4))
+        if _sizes_valid(case):
+            return case
+
+
+def check_input_sizes(fn, *, verbose: bool = True) -> Result:
+    """``input_sizes(o, k, s, p, d)``: every input size i, in increasing order, for which a
+    convolution (kernel k, stride s, padding p, dilation d) gives the output size o."""
     return check_function(
-        fn, _conv_params, _case_params, name="conv_params",
-        signature="conv_params(c_in, c_out, k, bias=True)", mistakes=_PARAM_MISTAKES,
-        atol=0, rtol=0, n_cases=40, verbose=verbose,
+        fn, _input_sizes, cycle_cases(_case_sizes, _plain_sizes), name="input_sizes",
+        signature="input_sizes(o, k, s, p, d)", mistakes=_SIZES_MISTAKES, atol=0, rtol=0,
+        n_cases=40, verbose=verbose,
     )
 
 
-# --- exercise 4: receptive field of a stack ----------------------------------------------------
+# --- exercise 4: the multiply-adds of a conv layer ---------------------------------------------
 
-def _receptive_field_of_stack(n_layers, k):
-    """1 + n(k − 1): each stride-1 k × k layer widens the view by k − 1 cells."""
-    return 1 + n_layers * (k - 1)
+def _conv_macs(h, w, c_in, c_out, k, s, p):
+    """OH · OW · c_out output values, each a dot product of c_in · k² products."""
+    oh, ow = (h + 2 * p - k) // s + 1, (w + 2 * p - k) // s + 1
+    return oh * ow * c_out * c_in * k * k
+
+
+def _out(n, k, s, p):
+    return (n + 2 * p - k) // s + 1
+
+
+_MACS_MISTAKES = [
+    Mistake(lambda h, w, ci, co, k, s, p: co * ci * k * k,
+            "that is the number of weights: each weight is used once at *every* output "
+            "position, so multiply by the OH · OW positions of the output map."),
+    Mistake(lambda h, w, ci, co, k, s, p: co * ci * k * k + co,
+            "that is the number of parameters: each weight is used once at *every* output "
+            "position, so multiply the weights by the OH · OW positions."),
+    Mistake(lambda h, w, ci, co, k, s, p: h * w * co * ci * k * k,
+            "you counted one window per *input* pixel: count the output positions, "
+            "OH = ⌊(H + 2p − k)/s⌋ + 1 (and likewise OW)."),
+    Mistake(lambda h, w, ci, co, k, s, p: _out(h, k, s, p) * _out(w, k, s, p) * co * k * k,
+            "you forgot the input channels: every output value is a dot product over the "
+            "whole k × k × c_in window."),
+    Mistake(lambda h, w, ci, co, k, s, p: 2 * _conv_macs(h, w, ci, co, k, s, p),
+            "that is FLOPs (a multiply and an add each): count multiply-adds, one per product."),
+    Mistake(lambda h, w, ci, co, k, s, p: _conv_macs(h, w, ci, co, k, s, p)
+            + _out(h, k, s, p) * _out(w, k, s, p) * co,
+            "leave the bias out: adding it is one addition per output, not a multiply-add."),
+    Mistake(lambda h, w, ci, co, k, s, p: _out(h, k, 1, p) * _out(w, k, 1, p) * co * ci * k * k,
+            "you forgot the stride: with stride s the window visits only every s-th position."),
+    Mistake(lambda h, w, ci, co, k, s, p: _out(h, k, s, 0) * _out(w, k, s, 0) * co * ci * k * k,
+            "you forgot the padding: it adds 2p cells to each axis, so more positions."),
+]
+
+
+def _draw_macs(rng):
+    k = int(rng.integers(2, 8))
+    s, p = int(rng.integers(2, 4)), int(rng.integers(1, 4))
+    h = int(rng.integers(k + 2, 64))
+    return (h, h + int(rng.integers(1, 9)), int(rng.integers(2, 17)), int(rng.integers(2, 65)),
+            k, s, p)
+
+
+def _case_macs(rng):
+    return _distinct_case(rng, _draw_macs, _conv_macs, [m.fn for m in _MACS_MISTAKES])
+
+
+def _plain_macs(rng):
+    k = int(rng.integers(1, 8))
+    return (int(rng.integers(k, 64)), int(rng.integers(k, 64)), int(rng.integers(1, 17)),
+            int(rng.integers(1, 65)), k, _either(rng, 1, 2, 4), _either(rng, 0, 1, 4))
+
+
+def check_conv_macs(fn, *, verbose: bool = True) -> Result:
+    """``conv_macs(h, w, c_in, c_out, k, s, p)``: the multiply-adds of one forward pass of
+    ``Conv2d(c_in, c_out, k, stride=s, padding=p)`` on one h × w image, OH · OW · c_out · c_in · k²
+    (the bias additions not counted)."""
+    return check_function(
+        fn, _conv_macs, cycle_cases(_case_macs, _plain_macs), name="conv_macs",
+        signature="conv_macs(h, w, c_in, c_out, k, s, p)", mistakes=_MACS_MISTAKES, atol=0,
+        rtol=0, n_cases=40, verbose=verbose,
+    )
+
+
+# --- exercise 5: receptive field of a strided stack --------------------------------------------
+
+def _receptive_field_of_stack(n_layers, k, s):
+    """r = 1 + (k − 1)(1 + s + … + s^(n−1)): layer l widens the view by (k − 1) · s^(l−1)."""
+    return 1 + (k - 1) * sum(s**j for j in range(n_layers))
 
 
 _RF_MISTAKES = [
-    Mistake(lambda n, k: n * k,
-            "the windows of neighbouring units overlap: each extra layer adds k − 1 cells, "
-            "not k, so r = 1 + n(k − 1)."),
-    Mistake(lambda n, k: n * (k - 1),
-            "off by one: start from r = 1 (a unit sees itself) and add k − 1 per layer."),
-    Mistake(lambda n, k: k**n,
-            "receptive fields grow additively at stride 1, not multiplicatively: "
-            "r = 1 + n(k − 1)."),
-    Mistake(lambda n, k: k + n * (k - 1),
-            "off by one: the first layer sees k = 1 + (k − 1) cells, so r = 1 + n(k − 1)."),
-    Mistake(lambda n, k: 1 + (n - 1) * (k - 1),
-            "off by one: every one of the n layers adds k − 1, including the first."),
+    Mistake(lambda n, k, s: 1 + n * (k - 1),
+            "you ignored the stride: above a stride-s layer, neighbouring units are s input "
+            "cells apart (the jump), so the next layer's k − 1 extra units cover (k − 1)·s cells."),
+    Mistake(lambda n, k, s: 1 + (k - 1) * sum(s**j for j in range(1, n + 1)),
+            "one stride too many: layer l's kernel is spread by the jump of the layers *below* "
+            "it, s^(l−1); the first layer's kernel touches adjacent pixels (jump 1)."),
+    Mistake(lambda n, k, s: (k - 1) * sum(s**j for j in range(n)),
+            "off by one: start from r = 1 (a unit sees at least one pixel)."),
+    Mistake(lambda n, k, s: k * s ** (n - 1),
+            "the windows of neighbouring units overlap: add (k − 1)·(jump) per layer, "
+            "r = 1 + (k − 1)(1 + s + … + s^(n−1))."),
+    Mistake(lambda n, k, s: k**n,
+            "multiplying the kernel sizes overcounts: neighbouring windows overlap; add "
+            "(k − 1)·(jump) per layer."),
+    Mistake(lambda n, k, s: 1 + (k - 1) * s ** (n - 1),
+            "every layer adds to the view, not only the last: sum (k − 1)·s^(l−1) over the "
+            "layers l = 1 … n."),
 ]
 
 
 def _draw_rf(rng):
-    return int(rng.integers(2, 12)), 2 * int(rng.integers(1, 4)) + 1
+    return int(rng.integers(2, 7)), int(rng.integers(2, 8)), int(rng.integers(2, 4))
 
 
 def _case_rf(rng):
-    return _distinct_case(rng, _draw_rf, _receptive_field_of_stack,
-                          [m.fn for m in _RF_MISTAKES])
+    return _distinct_case(rng, _draw_rf, _receptive_field_of_stack, [m.fn for m in _RF_MISTAKES])
+
+
+def _plain_rf(rng):
+    return _either(rng, 1, 2, 7), int(rng.integers(1, 8)), _either(rng, 1, 2, 4)
 
 
 def check_receptive_field_of_stack(fn, *, verbose: bool = True) -> Result:
-    """``receptive_field_of_stack(n_layers, k)``: the input cells (along one axis) seen by one
-    unit after ``n_layers`` stride-1 k × k convolutions, 1 + n(k − 1)."""
+    """``receptive_field_of_stack(n_layers, k, s)``: the input cells (along one axis) seen by
+    one unit after ``n_layers`` identical k × k convolutions of stride s (no dilation),
+    1 + (k − 1)(1 + s + … + s^(n−1))."""
     return check_function(
-        fn, _receptive_field_of_stack, _case_rf, name="receptive_field_of_stack",
-        signature="receptive_field_of_stack(n_layers, k)", mistakes=_RF_MISTAKES,
-        atol=0, rtol=0, n_cases=30, verbose=verbose,
+        fn, _receptive_field_of_stack, cycle_cases(_case_rf, _plain_rf),
+        name="receptive_field_of_stack", signature="receptive_field_of_stack(n_layers, k, s)",
+        mistakes=_RF_MISTAKES, atol=0, rtol=0, n_cases=40, verbose=verbose,
     )

@@ -11,13 +11,14 @@ import contextlib
 import copy
 import inspect
 import io
+import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-__all__ = ["Mistake", "Result", "check_function"]
+__all__ = ["Mistake", "Result", "check_function", "cycle_cases"]
 
 
 @dataclass(frozen=True)
@@ -130,6 +131,17 @@ def check_function(
         shown = printed.report()
         print((shown + "\n" if shown else "") + result.message)
     return result
+
+
+def cycle_cases(*makers: Callable[[np.random.Generator], tuple]) -> Callable:
+    """One case maker for one check that takes its cases from ``makers`` in turn (case 1 from
+    the first, case 2 from the second, ...). Make it afresh for each check, e.g. first a maker
+    of cases on which every known mistake differs (so the first failure names its mistake),
+    then one that also draws the plain settings where some mistakes go unnoticed."""
+    if not makers or not all(callable(m) for m in makers):
+        raise TypeError("cycle_cases needs one or more case makers (functions of an rng)")
+    turn = itertools.cycle(makers)
+    return lambda rng: next(turn)(rng)
 
 
 def _copy_arg(a: Any) -> Any:
