@@ -21,15 +21,18 @@ import warnings
 from collections.abc import Callable, Mapping
 
 import ipywidgets as w
+import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 
 import dlsg_utils
 from dlsg_utils import functions, optim, plot
+from dlsg_utils.conv import conv_output_size
+from dlsg_utils.plot.conv_grid import conv_figure
 
 from .checks import check_int, check_real
 
-__all__ = ["OptimizerPlayground", "default_optimizers", "default_surfaces",
+__all__ = ["OptimizerPlayground", "conv_calculator", "default_optimizers", "default_surfaces",
            "enable_colab_widgets", "optimizer_playground"]
 
 def enable_colab_widgets() -> bool:
@@ -232,3 +235,41 @@ def optimizer_playground(
     """
     enable_colab_widgets()
     return OptimizerPlayground(surfaces, optimizers, **kw)
+
+
+def conv_calculator(i: int = 5, k: int = 3, s: int = 1, p: int = 0, d: int = 1):
+    """Sliders for i, k, s, p, d and a "transposed" box: prints the output size and draws the
+    grid (kernel at the first position). Needs a running kernel to react to the sliders.
+
+    Returns an ``ipywidgets.VBox`` whose ``out`` attribute is the Output area and whose
+    ``redraw()`` method recomputes it.
+    """
+    import ipywidgets as w
+
+    sliders = {name: w.IntSlider(value=v, min=lo, max=hi, description=name,
+                                 continuous_update=False)
+               for name, v, lo, hi in (("i", i, 1, 12), ("k", k, 1, 7), ("s", s, 1, 4),
+                                       ("p", p, 0, 4), ("d", d, 1, 4))}
+    box = w.Checkbox(value=False, description="transposed")
+    out = w.Output()
+
+    def redraw(_change=None):
+        args = {n: sl.value for n, sl in sliders.items()}
+        try:
+            o = conv_output_size(**args)
+            text = (f"o = ⌊({args['i']} + 2·{args['p']} − {args['d']}·({args['k']} − 1) − 1)"
+                    f"/{args['s']}⌋ + 1 = {o}\n")
+            fig = conv_figure(**args, transposed=box.value, dpi=70)
+            plt.close(fig)
+            outputs = [{"output_type": "stream", "name": "stdout", "text": text}, _png_output(fig)]
+        except ValueError as err:
+            outputs = [{"output_type": "stream", "name": "stdout", "text": f"{err}\n"}]
+        out.outputs = tuple(outputs)
+
+    for widget in (*sliders.values(), box):
+        widget.observe(redraw, names="value")
+    ui = w.VBox([w.HBox(list(sliders.values())[:3]),
+                 w.HBox([*list(sliders.values())[3:], box]), out])
+    ui.out, ui.redraw, ui.sliders, ui.transposed = out, redraw, sliders, box
+    redraw()
+    return ui

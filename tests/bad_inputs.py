@@ -63,7 +63,6 @@ def _cases() -> list[Case]:
     import dlsg_utils
     from dlsg_utils import (
         conv,
-        conv_draw,
         data,
         functions,
         layers,
@@ -180,22 +179,22 @@ def _cases() -> list[Case]:
         Case("numerical_gradient_not_callable", lambda: conv.numerical_gradient(3, np.zeros(3)),
              "f"),
         # the drawings of chapter 9
-        Case("conv_layout_zero_input", lambda: conv_draw.conv_layout(0, 3), "i"),
-        Case("conv_layout_zero_stride", lambda: conv_draw.conv_layout(5, 3, s=0), "s"),
-        Case("conv_figure_negative_step", lambda: conv_draw.conv_figure(5, 3, step=-1), "step"),
-        Case("conv_animation_zero_frames", lambda: conv_draw.conv_animation(5, 3, max_frames=0),
+        Case("conv_layout_zero_input", lambda: plot.conv_layout(0, 3), "i"),
+        Case("conv_layout_zero_stride", lambda: plot.conv_layout(5, 3, s=0), "s"),
+        Case("conv_figure_negative_step", lambda: plot.conv_figure(5, 3, step=-1), "step"),
+        Case("conv_animation_zero_frames", lambda: plot.conv_animation(5, 3, max_frames=0),
              "max_frames"),
-        Case("volume_figure_2d_image", lambda: conv_draw.volume_figure(
+        Case("volume_figure_2d_image", lambda: plot.volume_figure(
             np.zeros((5, 5)), np.zeros((1, 1, 3, 3))), "x"),
-        Case("volume_figure_channel_mismatch", lambda: conv_draw.volume_figure(
+        Case("volume_figure_channel_mismatch", lambda: plot.volume_figure(
             np.zeros((3, 5, 5)), np.zeros((1, 2, 3, 3))), "w"),
-        Case("volume_figure_negative_padding", lambda: conv_draw.volume_figure(
+        Case("volume_figure_negative_padding", lambda: plot.volume_figure(
             np.zeros((3, 5, 5)), np.zeros((1, 3, 3, 3)), padding=-1), "padding"),
-        Case("volume_figure_step_past_the_end", lambda: conv_draw.volume_figure(
+        Case("volume_figure_step_past_the_end", lambda: plot.volume_figure(
             np.zeros((3, 5, 5)), np.zeros((1, 3, 3, 3)), step=9), "step"),
-        Case("volume_figure_kernel_too_large", lambda: conv_draw.volume_figure(
+        Case("volume_figure_kernel_too_large", lambda: plot.volume_figure(
             np.zeros((3, 2, 2)), np.zeros((1, 3, 3, 3))), "kernel|padded"),
-        Case("volume_animation_zero_frames", lambda: conv_draw.volume_animation(
+        Case("volume_animation_zero_frames", lambda: plot.volume_animation(
             np.zeros((3, 5, 5)), np.zeros((1, 3, 3, 3)), max_frames=0), "max_frames"),
         # NumPy ConvNet layers
         Case("tiny_convnet_zero_filters", lambda: layers.TinyConvNet(num_filters=0),

@@ -5,7 +5,9 @@
 - :mod:`~dlsg_utils.plot.curves`: training curves with their spread over seeds;
 - :mod:`~dlsg_utils.plot.architecture`: a network's feature maps drawn as stacks;
 - :mod:`~dlsg_utils.plot.images`: images, filters and activation maps as grids, confusion
-  matrices.
+  matrices;
+- :mod:`~dlsg_utils.plot.conv_grid`, :mod:`~dlsg_utils.plot.conv_volume`: convolution arithmetic
+  and the multi-channel convolution, drawn and animated.
 
 This module sits on top of the numeric ones (:mod:`dlsg_utils.functions`, :mod:`dlsg_utils.optim`,
 :mod:`dlsg_utils.train`) and is never imported by them. Every function draws into axes it is
@@ -23,6 +25,8 @@ embedded as images, so the player works in the static HTML book without a kernel
 
 from .animation import AnimationHTML, animation_html, race_animation, race_html
 from .architecture import draw_architecture
+from .conv_grid import ConvLayout, conv_animation, conv_description, conv_figure, conv_layout
+from .conv_volume import volume_animation, volume_figure
 from .curves import history, loss_curves
 from .images import plot_confusion, show_activation_maps, show_filters, show_images
 from .surfaces import (
@@ -38,9 +42,14 @@ from .surfaces import (
 
 __all__ = [
     "AnimationHTML",
+    "ConvLayout",
     "animation_html",
     "contour",
     "contour_levels",
+    "conv_animation",
+    "conv_description",
+    "conv_figure",
+    "conv_layout",
     "draw_architecture",
     "history",
     "loss_curves",
@@ -56,4 +65,6 @@ __all__ = [
     "step_losses",
     "surface_grid",
     "trajectories",
+    "volume_animation",
+    "volume_figure",
 ]

@@ -308,12 +308,12 @@ LAYOUTS = """cs => cs.map(c => { const L = window.dlsgConv.layout(c);
 
 def test_the_picture_is_conv_draws_and_counts_the_products_torch_computes(
         open_page, one_torch_thread):
-    """The explorer draws what dlsg_utils.conv_draw.conv_layout draws, and the multiply-adds
+    """The explorer draws what dlsg_utils.plot.conv_layout draws, and the multiply-adds
     it counts as touching an input value are those torch performs: conv2d of all-ones
     images and kernels sums exactly them (the transposed case runs ConvTranspose2d on the
     explorer's input size n)."""
     from dlsg_utils.conv import transpose_output_padding
-    from dlsg_utils.conv_draw import conv_layout
+    from dlsg_utils.plot import conv_layout
 
     v = open_page()
     cases, expected = [], []

@@ -1,4 +1,4 @@
-"""dlsg_utils.conv_draw: layouts agree with the arithmetic; figures, animations and the
+"""dlsg_utils.plot.conv_grid, plot.conv_volume and widgets.conv_calculator: layouts agree with the
 calculator build without a front end."""
 
 import itertools
@@ -14,16 +14,16 @@ import pytest  # noqa: E402
 import torch  # noqa: E402
 
 from dlsg_utils.conv import conv_output_size  # noqa: E402
-from dlsg_utils.conv_draw import (  # noqa: E402
+from dlsg_utils.plot import (  # noqa: E402
+    animation_html,  # noqa: E402
     conv_animation,
-    conv_calculator,
     conv_description,
     conv_figure,
     conv_layout,
     volume_animation,
     volume_figure,
 )
-from dlsg_utils.plot import animation_html  # noqa: E402
+from dlsg_utils.widgets import conv_calculator  # noqa: E402
 
 DV_CASES = [(4, 3, 1, 0, 1), (5, 4, 1, 2, 1), (5, 3, 1, 1, 1), (5, 3, 1, 2, 1), (5, 3, 2, 0, 1),
             (5, 3, 2, 1, 1), (6, 3, 2, 1, 1), (7, 3, 1, 0, 2)]
