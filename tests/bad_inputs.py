@@ -71,6 +71,7 @@ def _cases() -> list[Case]:
         optim,
         plot,
         schedules,
+        stats,
         train,
         visualize,
         widgets,
@@ -319,6 +320,25 @@ def _cases() -> list[Case]:
         Case("gradient_noise_negative_eta", lambda: train.GradientNoise(eta=-1.0), "eta"),
         Case("gradient_noise_negative_gamma", lambda: train.GradientNoise(eta=0.1, gamma=-1.0),
              "gamma"),
+        Case("sweep_one_rate", lambda: train.sweep_lr(lambda lr: lr, [0.1]), "lrs"),
+        Case("sweep_zero_rate", lambda: train.sweep_lr(lambda lr: lr, [0.0, 0.1]), "lrs"),
+        Case("sweep_factor_one", lambda: train.sweep_lr(lambda lr: lr, [0.1, 1.0], factor=1.0),
+             "factor"),
+        Case("sweep_score_not_callable", lambda: train.sweep_lr(0.5, [0.1, 1.0]), "score"),
+        Case("sweep_score_a_string", lambda: train.sweep_lr(lambda lr: "low", [0.1, 1.0]),
+             "score"),
+        # statistics of comparisons
+        Case("accuracy_se_p_above_one", lambda: stats.accuracy_se(1.5, 100), "p"),
+        Case("accuracy_se_zero_n", lambda: stats.accuracy_se(0.9, 0), "n"),
+        Case("mean_sd_one_value", lambda: stats.mean_sd([0.9]), "values"),
+        Case("paired_difference_shapes", lambda: stats.paired_difference(
+            np.ones((2, 3)), np.ones((2, 4))), "correct_a"),
+        Case("paired_difference_one_seed", lambda: stats.paired_difference(
+            np.ones((1, 3)), np.ones((1, 3))), "correct_a"),
+        Case("paired_difference_not_binary", lambda: stats.paired_difference(
+            np.full((2, 3), 0.5), np.ones((2, 3))), "correct_a"),
+        Case("paired_difference_1d", lambda: stats.paired_difference(np.ones(3), np.ones(3)),
+             "correct_a"),
         # visualisation
         Case("confusion_negative_label", lambda: visualize.confusion_matrix([0, -1], [0, 1]),
              "label"),

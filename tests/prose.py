@@ -47,13 +47,16 @@ def glue_keys_used(notebook: Path) -> set[str]:
 
 def glue_key_patterns(notebook: Path) -> list[re.Pattern]:
     """The names the code cells may glue, as patterns: ``glue("acc", ...)`` gives ``acc``, an
-    f-string ``glue(f"acc_{name}", ...)`` gives ``acc_\\w+``, and a notebook that glues names
+    f-string ``glue(f"acc_{name}", ...)`` or ``glue(name + "_acc", ...)`` a pattern with
+    ``\\w+`` for the variable part, and a notebook that glues names
     from a variable (``glue(key, value)`` in a loop) may glue any name its code spells out."""
     cells = json.loads(notebook.read_text())["cells"]
     code = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
     patterns = []
     if re.search(r"\bglue\(\s*[A-Za-z_]", code):
         patterns += [re.compile(re.escape(w) + r"\Z") for w in set(re.findall(r"\w+", code))]
+    for suffix in re.findall(r"\bglue\(\s*\w+\s*\+\s*[\"'](\w+)[\"']", code):  # key + "_se"
+        patterns.append(re.compile(r"\w+" + re.escape(suffix) + r"\Z"))
     for fstring, _, name in re.findall(r"\bglue\(\s*(f?)([\"'])(.+?)\2\s*,", code):
         parts = re.split(r"\{[^}]*\}", name) if fstring else [name]
         patterns.append(re.compile(r"\w+".join(re.escape(p) for p in parts) + r"\Z"))

@@ -22,5 +22,5 @@ def test_the_table_covers_every_public_module():
     covered = [set(c.call.__code__.co_names) | set(c.call.__code__.co_freevars) for c in CASES]
     names = set().union(*covered)
     for module in ("linear", "optim", "functions", "conv", "layers", "data",
-                   "models", "schedules", "train", "visualize", "plot", "widgets"):
+                   "models", "schedules", "stats", "train", "visualize", "plot", "widgets"):
         assert module in names, module

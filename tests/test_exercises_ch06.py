@@ -1,13 +1,17 @@
-"""Chapter 6 checkers accept the reference and reject known-wrong answers with their hint."""
+"""Chapter 6 checkers accept every correct convention and reject known mistakes with their hint."""
+
+import math
 
 import numpy as np
+import pytest
 from checker_harness import checker_tests
 
 from dlsg_utils.exercises.tips import (
     check_early_stopping_epoch,
-    check_ensemble_average,
-    check_noise_std,
-    check_step_lr,
+    check_goyal_lr,
+    check_lr_scaling_exponent,
+    check_majority_vote_error,
+    check_test_images_needed,
 )
 
 
@@ -30,14 +34,23 @@ def stop_at_first_increase(val_losses, patience):
     return len(val_losses)
 
 
+def vote_error(error, K):
+    return sum(math.comb(K, k) * error**k * (1 - error) ** (K - k) for k in range((K + 1) // 2, K + 1))
+
+
+def images_needed(d, q, z=2.0):
+    return z**2 * (q - d**2) / d**2
+
+
+def scaling_exponent(batch_sizes, lrs):
+    return np.polyfit(np.log(batch_sizes), np.log(lrs), 1)[0]
+
+
+def goyal(step, base_lr, k, warmup_steps):
+    return k * base_lr if step >= warmup_steps else base_lr * (1 + (k - 1) * step / warmup_steps)
+
+
 CASES = {
-    check_noise_std: (
-        lambda eta, t, gamma=0.55: (eta / (1 + t) ** gamma) ** 0.5,
-        [(lambda eta, t, gamma=0.55: eta / (1 + t) ** gamma, "variance"),
-         (lambda eta, t, gamma=0.55: (eta / t**gamma) ** 0.5, "off by one"),
-         (lambda eta, t, gamma=0.55: (eta / (1 + t)) ** 0.5, "power γ is missing"),
-         (lambda eta, t, gamma=0.55: eta**0.5 / (1 + t) ** gamma, "square root must cover")],
-    ),
     check_early_stopping_epoch: (
         stop_epoch,
         [(lambda v, p: stop_epoch(v, p) - 1, "counted from 1"),
@@ -45,19 +58,38 @@ CASES = {
          (stop_at_first_increase, "first increase"),
          (lambda v, p: int(np.argmin(v)) + 1, "best epoch")],
     ),
-    check_ensemble_average: (
-        lambda probs: np.mean(probs, axis=0),
-        [(lambda probs: np.sum(probs, axis=0), "summed"),
-         (lambda probs: np.mean(probs, axis=1), "wrong axis"),
-         (lambda probs: np.eye(probs.shape[2])[probs.argmax(axis=2)].mean(axis=0), "votes"),
-         (lambda probs: probs[0], "first model")],
+    check_majority_vote_error: (
+        vote_error,
+        [(lambda e, K: 1 - vote_error(e, K), "*right*"),
+         (lambda e, K: sum(math.comb(K, k) * e**k * (1 - e) ** (K - k)
+                           for k in range(K // 2, K + 1)), "one term too many"),
+         (lambda e, K: sum(e**k * (1 - e) ** (K - k) for k in range((K + 1) // 2, K + 1)),
+          "count the ways"),
+         (lambda e, K: e ** ((K + 1) // 2), "*particular*"),
+         (lambda e, K: e**K, "not all members")],
     ),
-    check_step_lr: (
-        lambda epoch, lr0, drop, every: lr0 * drop ** (epoch // every),
-        [(lambda e, lr0, d, k: lr0 * d ** (e / k), "missing the floor"),
-         (lambda e, lr0, d, k: lr0 * d ** ((e + 1) // k), "off by one"),
-         (lambda e, lr0, d, k: lr0 * d * (e // k), "a power"),
-         (lambda e, lr0, d, k: lr0 * d**e, "every epoch")],
+    check_test_images_needed: (
+        images_needed,
+        [(lambda d, q, z=2.0: z**2 * q * (1 - q) / d**2, "variance of a 0/1 variable"),
+         (lambda d, q, z=2.0: z**2 * (q + d**2) / d**2, "q − d², not q + d²"),
+         (lambda d, q, z=2.0: z * q / d**2, "z enters squared"),
+         (lambda d, q, z=2.0: z**2 * q / abs(d), "d enters squared"),
+         (lambda d, q, z=2.0: z * math.sqrt(q) / abs(d), "that is sqrt(n)")],
+    ),
+    check_lr_scaling_exponent: (
+        scaling_exponent,
+        [(lambda b, lr: np.polyfit(b, lr, 1)[0], "log–log"),
+         (lambda b, lr: np.polyfit(np.log(b), lr, 1)[0], "logarithm of the learning rates"),
+         (lambda b, lr: np.polyfit(np.log(lr), np.log(b), 1)[0], "regressed log b"),
+         (lambda b, lr: np.polyfit(np.log(b), np.log(lr), 1)[1], "intercept"),
+         (lambda b, lr: np.log(lr[-1] / lr[0]) / np.log(b[-1] / b[0]), "two end points")],
+    ),
+    check_goyal_lr: (
+        goyal,
+        [(lambda t, lr, k, w: lr * (1 + (k - 1) * t / w), "keeps climbing"),
+         (lambda t, lr, k, w: lr if t >= w else goyal(t, lr, k, w), "not η again"),
+         (lambda t, lr, k, w: k * lr * min(t / w, 1.0), "not at 0"),
+         (lambda t, lr, k, w: goyal(t + 1, lr, k, w), "off by one")],
     ),
 }
 
@@ -68,14 +100,80 @@ CASES = {
  test_checker_reports_an_unattempted_stub) = checker_tests(CASES)
 
 
-def test_noise_std_reference_matches_the_training_loop():
-    """The exercise's σ_t is the square root of what dlsg_utils.train.GradientNoise adds."""
-    from dlsg_utils.exercises.tips import _noise_std
-    from dlsg_utils.train import GradientNoise
+# --- the other correct conventions are accepted ----------------------------------------------
 
-    t = np.arange(0, 1000, 37)
-    np.testing.assert_allclose(_noise_std(0.3, t, 0.55) ** 2,
-                               GradientNoise(0.3, gamma=0.55).variance(t))
+@pytest.mark.parametrize("answer", [
+    lambda d, q, z=2.0: z**2 * q / d**2,                            # McNemar's approximation
+    lambda d, q, z=2.0: math.ceil(z**2 * (q - d**2) / d**2),        # whole images, exact
+    lambda d, q, z=2.0: math.ceil(z**2 * q / d**2),                 # whole images, McNemar
+    lambda d, q, z=2.0: np.float32(z**2 * (q - d**2) / d**2),       # a NumPy scalar
+], ids=["mcnemar", "ceil", "ceil_mcnemar", "float32"])
+def test_images_needed_accepts_the_approximation_and_whole_images(answer):
+    assert check_test_images_needed(answer, verbose=False)
+
+
+def test_images_needed_rejects_rounding_down():
+    result = check_test_images_needed(lambda d, q, z=2.0: math.floor(images_needed(d, q, z)),
+                                      verbose=False)
+    assert not result
+
+
+def test_scaling_exponent_accepts_any_base_of_the_logarithm():
+    assert check_lr_scaling_exponent(
+        lambda b, lr: np.polyfit(np.log10(b), np.log10(lr), 1)[0], verbose=False)
+    assert check_lr_scaling_exponent(
+        lambda b, lr: np.polyfit(np.log2(b), np.log2(lr), 1)[0], verbose=False)
+
+
+def test_scaling_exponent_accepts_lists_and_a_hand_written_least_squares():
+    def by_hand(b, lr):
+        x, y = np.log(list(b)), np.log(list(lr))
+        return float(((x - x.mean()) * (y - y.mean())).sum() / ((x - x.mean()) ** 2).sum())
+
+    assert check_lr_scaling_exponent(by_hand, verbose=False)
+
+
+def test_goyal_lr_accepts_a_ramp_that_ends_on_the_last_warmup_step():
+    def last_step(step, base_lr, k, warmup_steps):
+        if step >= warmup_steps - 1:
+            return k * base_lr
+        return base_lr * (1 + (k - 1) * step / (warmup_steps - 1))
+
+    assert check_goyal_lr(last_step, verbose=False)
+
+
+def test_goyal_lr_reference_is_eta_at_step_zero_and_k_eta_after_the_warmup():
+    assert goyal(0, 0.1, 8, 50) == pytest.approx(0.1)
+    assert goyal(25, 0.1, 8, 50) == pytest.approx(0.45)
+    assert goyal(50, 0.1, 8, 50) == goyal(500, 0.1, 8, 50) == pytest.approx(0.8)
+    assert check_goyal_lr(goyal, verbose=False)
+
+
+def test_majority_vote_of_one_member_is_its_own_error_and_falls_with_K_below_one_half():
+    from dlsg_utils.exercises.tips import _majority_vote_error
+
+    assert _majority_vote_error(0.2, 1) == pytest.approx(0.2)
+    assert _majority_vote_error(0.2, 3) == pytest.approx(3 * 0.04 * 0.8 + 0.008)
+    errors = [_majority_vote_error(0.2, K) for K in (1, 3, 5, 11, 21)]
+    assert all(a > b for a, b in zip(errors, errors[1:], strict=False))
+    assert _majority_vote_error(0.6, 21) > 0.6  # above one half a vote makes things worse
+
+
+def test_images_needed_matches_a_simulated_paired_comparison():
+    """At n = z²(q − d²)/d² images the paired difference of two simulated classifiers is z
+    standard errors: the formula of exercise 3 is the one dlsg_utils.stats uses."""
+    from dlsg_utils.stats import paired_difference
+
+    rng = np.random.default_rng(0)
+    d, q, z = 0.01, 0.05, 2.0
+    n = int(images_needed(d, q, z))
+    p10, p01 = (q + d) / 2, (q - d) / 2  # A right & B wrong, A wrong & B right
+    u = rng.random(n)
+    a = (u < p10).astype(float)
+    b = ((u >= p10) & (u < p10 + p01)).astype(float)
+    diff = paired_difference(np.stack([a, a]), np.stack([b, b]))  # two identical seeds
+    assert diff.se_seeds == 0
+    assert diff.se_test == pytest.approx(math.sqrt((q - d**2) / n), rel=0.05)
 
 
 def test_early_stopping_reference_matches_the_training_loop():

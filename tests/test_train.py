@@ -380,3 +380,79 @@ def test_evaluate_and_predict_reject_batch_sizes_below_one(batch_size):
         evaluate(model, (X, y), batch_size=batch_size)
     with pytest.raises(ValueError, match=f"batch_size must be >= 1, got {batch_size}"):
         predict(model, X, batch_size=batch_size)
+
+
+# --- sweep_lr ----------------------------------------------------------------------------------
+
+def _valley(best_lr, calls=None):
+    """A score with its minimum at best_lr, quadratic in log10(lr); records every lr asked."""
+    def score(lr):
+        if calls is not None:
+            calls.append(lr)
+        return (math.log10(lr) - math.log10(best_lr)) ** 2
+    return score
+
+
+GRID = [1e-3, 10**-2.5, 1e-2, 10**-1.5, 1e-1]
+
+
+def test_sweep_keeps_a_grid_whose_best_rate_is_inside():
+    calls = []
+    sweep = train.sweep_lr(_valley(0.01, calls), GRID)
+    assert sweep.best_lr == pytest.approx(0.01) and sweep.added == [] and not sweep.at_edge
+    assert len(calls) == len(GRID) and not sweep.was_at_edge
+
+
+def test_sweep_extends_the_grid_upward_until_the_best_rate_is_inside():
+    sweep = train.sweep_lr(_valley(1.5, []), GRID, max_extra=5)
+    # 0.1 is best on the grid: add 0.316, then 1, then 3.16, where the score turns up again
+    assert sweep.added == pytest.approx([10**-0.5, 1.0, 10**0.5])
+    assert sweep.best_lr == pytest.approx(1.0)
+    assert not sweep.at_edge and sweep.was_at_edge
+    assert sweep.lrs == sorted(sweep.lrs) and len(sweep.lrs) == len(GRID) + 3
+
+
+def test_sweep_extends_the_grid_downward_with_the_grids_own_step():
+    sweep = train.sweep_lr(_valley(3e-5, []), GRID, max_extra=5)
+    assert sweep.added[0] == pytest.approx(10**-3.5)  # the step of the grid: half a decade
+    assert sweep.best_lr == pytest.approx(10**-4.5) and not sweep.at_edge
+
+
+def test_sweep_stops_after_max_extra_and_says_the_best_is_still_at_the_edge():
+    calls = []
+    sweep = train.sweep_lr(_valley(100.0, calls), GRID, max_extra=2)
+    assert len(sweep.added) == 2 and len(calls) == len(GRID) + 2
+    assert sweep.at_edge and sweep.best_lr == max(sweep.lrs)
+
+
+def test_sweep_never_chooses_a_diverged_rate():
+    def score(lr):  # better and better with lr, until it diverges above 0.05
+        return math.nan if lr > 0.05 else -lr
+    sweep = train.sweep_lr(score, GRID)
+    assert sweep.best_lr == pytest.approx(10**-1.5) and math.isinf(sweep.scores[-1])
+    assert sweep.added == [] and not sweep.at_edge
+
+
+def test_sweep_rounds_the_added_rates_and_takes_a_given_factor():
+    sweep = train.sweep_lr(_valley(1e3, []), [0.1, 1.0], factor=10.0, max_extra=1)
+    assert sweep.added == [10.0]  # exactly 10, not 10.000000000000002
+
+
+def test_sweep_raises_when_every_rate_diverged():
+    with pytest.raises(ValueError, match="diverged"):
+        train.sweep_lr(lambda lr: math.inf, GRID, max_extra=0)
+
+
+@pytest.mark.parametrize("kwargs, error, match", [
+    (dict(lrs=[0.1]), ValueError, "lrs"),
+    (dict(lrs=[0.1, -0.1]), ValueError, "lrs"),
+    (dict(lrs="0.1"), TypeError, "lrs"),
+    (dict(lrs=[0.1, 1.0], factor=1.0), ValueError, "factor"),
+    (dict(lrs=[0.1, 1.0], max_extra=-1), ValueError, "max_extra"),
+    (dict(score=3, lrs=[0.1, 1.0]), TypeError, "score"),
+    (dict(score=lambda lr: "low", lrs=[0.1, 1.0]), TypeError, "score"),
+])
+def test_sweep_rejects_bad_arguments(kwargs, error, match):
+    kwargs.setdefault("score", _valley(0.1))
+    with pytest.raises(error, match=match):
+        train.sweep_lr(**kwargs)

@@ -2,54 +2,56 @@
 
 from __future__ import annotations
 
+import inspect
+import math
+
 import numpy as np
 
-from . import Mistake, Result, check_function
+from .engine import Mistake, Result, check_function
 
 __all__ = [
     "check_early_stopping_epoch",
-    "check_ensemble_average",
-    "check_noise_std",
-    "check_step_lr",
+    "check_goyal_lr",
+    "check_lr_scaling_exponent",
+    "check_majority_vote_error",
+    "check_test_images_needed",
 ]
 
 
-# --- exercise 1: the gradient-noise standard deviation ----------------------------------------
-
-def _noise_std(eta, t, gamma):
-    return np.sqrt(eta / (1 + t) ** gamma)
-
-
-def _case_noise(rng):
-    # t >= 1 so that the "t instead of 1 + t" mistake gives a finite, recognisable answer
-    return (float(rng.choice([0.01, 0.3, 1.0]) * rng.uniform(0.5, 2.0)),
-            int(rng.integers(1, 5000)), float(rng.uniform(0.3, 1.0)))
+def _signature(fn):
+    """fn's signature, so that a wrapper is checked against the reader's own arguments."""
+    try:
+        return inspect.signature(fn)
+    except (TypeError, ValueError):  # a builtin without one
+        return inspect.Signature([inspect.Parameter("args", inspect.Parameter.VAR_POSITIONAL)])
 
 
-def check_noise_std(fn, *, verbose: bool = True) -> Result:
-    """``noise_std(eta, t, gamma)`` is σ_t = sqrt(η / (1 + t)^γ) (Neelakantan et al. 2015)."""
-    return check_function(
-        fn, _noise_std, _case_noise, name="noise_std", signature="noise_std(eta, t, gamma=0.55)",
-        mistakes=[
-            Mistake(lambda e, t, g: e / (1 + t) ** g,
-                    "you returned the variance σ_t² = η/(1+t)^γ; the noise is scaled by its "
-                    "square root, the standard deviation."),
-            Mistake(lambda e, t, g: np.sqrt(e / t ** g),
-                    "off by one: the denominator is (1 + t)^γ, so that step t = 0 gets "
-                    "variance η instead of a division by zero."),
-            Mistake(lambda e, t, g: np.sqrt(e / (1 + t)),
-                    "the power γ is missing: σ_t² = η / (1 + t)^γ."),
-            Mistake(lambda e, t, g: np.sqrt(e) / (1 + t) ** g,
-                    "the square root must cover the whole variance: σ_t = sqrt(η) / (1+t)^(γ/2), "
-                    "not sqrt(η) / (1+t)^γ."),
-            Mistake(lambda e, t, g: np.sqrt(e * (1 + t) ** g),
-                    "wrong sign of the exponent: the noise must *shrink* as t grows."),
-        ],
-        verbose=verbose,
-    )
+def _accepting(fn, reference, alternatives):
+    """A stand-in for ``fn`` that reports ``reference``'s value whenever ``fn`` returned the
+    value of one of the ``alternatives`` (other correct conventions), and ``fn``'s answer
+    otherwise, so that the engine's mistake detection still sees wrong answers as they are."""
+    if not callable(fn):
+        return fn
+
+    def accepted(*args):
+        out = fn(*args)
+        try:
+            value = float(np.asarray(out, dtype=float))
+        except (TypeError, ValueError):
+            return out  # not a number: let the checker show what came back
+        for alternative in alternatives:
+            try:
+                if math.isclose(value, float(alternative(*args)), rel_tol=1e-6, abs_tol=1e-12):
+                    return reference(*args)
+            except (ArithmeticError, ValueError):
+                continue
+        return out
+
+    accepted.__signature__ = _signature(fn)
+    return accepted
 
 
-# --- exercise 2: when early stopping stops ----------------------------------------------------
+# --- exercise 1 (warm-up): when early stopping stops -------------------------------------------
 
 def _early_stopping_epoch(val_losses, patience):
     best, wait = np.inf, 0
@@ -107,76 +109,193 @@ def check_early_stopping_epoch(fn, *, verbose: bool = True) -> Result:
     )
 
 
-# --- exercise 3: averaging an ensemble --------------------------------------------------------
+# --- exercise 2: the error of a majority vote of independent members ---------------------------
 
-def _ensemble_average(probs):
-    return np.asarray(probs).mean(axis=0)
-
-
-def _case_probs(rng):
-    k, n, c = int(rng.integers(2, 6)), int(rng.integers(3, 9)), int(rng.integers(2, 6))
-    logits = rng.normal(0, 2, size=(k, n, c))
-    p = np.exp(logits)
-    return (p / p.sum(axis=2, keepdims=True),)
+def _binomial_tail(error, K, first):
+    return sum(math.comb(K, k) * error**k * (1 - error) ** (K - k) for k in range(first, K + 1))
 
 
-def _one_hot_vote(probs):
-    probs = np.asarray(probs)
-    votes = np.eye(probs.shape[2])[probs.argmax(axis=2)]
-    return votes.mean(axis=0)
+def _majority_vote_error(error, K):
+    return _binomial_tail(error, K, (K + 1) // 2)
 
 
-def check_ensemble_average(fn, *, verbose: bool = True) -> Result:
-    """``ensemble_average(probs)``: probs ``(K, N, C)`` of K models → the mean ``(N, C)``."""
+def _case_vote(rng):
+    error = float(rng.uniform(0.02, 0.45) if rng.random() < 0.85 else rng.uniform(0.55, 0.8))
+    return error, int(rng.choice([3, 5, 7, 9, 11, 15, 21]))
+
+
+def check_majority_vote_error(fn, *, verbose: bool = True) -> Result:
+    """``majority_vote_error(error, K)``: the probability that more than half of K members
+    (K odd) are wrong, when each is wrong with probability ``error`` independently of the
+    others: Σ_{k=(K+1)/2}^{K} C(K, k) e^k (1 − e)^(K−k)."""
     return check_function(
-        fn, _ensemble_average, _case_probs, name="ensemble_average",
-        signature="ensemble_average(probs)",
+        fn, _majority_vote_error, _case_vote, name="majority_vote_error",
+        signature="majority_vote_error(error, K)",
         mistakes=[
-            Mistake(lambda p: np.asarray(p).sum(axis=0),
-                    "you summed the models' probabilities; divide by K so the rows still "
-                    "sum to 1."),
-            Mistake(lambda p: np.asarray(p).mean(axis=1),
-                    "wrong axis: average over the models (axis 0), not over the examples."),
-            Mistake(lambda p: np.asarray(p).mean(axis=2),
-                    "wrong axis: average over the models (axis 0), not over the classes."),
-            Mistake(_one_hot_vote,
-                    "you averaged the models' votes (one-hot of each argmax); average their "
-                    "probabilities instead."),
-            Mistake(lambda p: np.asarray(p)[0],
-                    "you returned the first model's probabilities, not the average of all K."),
+            Mistake(lambda e, K: 1 - _majority_vote_error(e, K),
+                    "that is the probability that the majority is *right*; the question asks "
+                    "for its error."),
+            Mistake(lambda e, K: _binomial_tail(e, K, K // 2),
+                    "one term too many: with K odd a majority needs (K + 1)/2 wrong members; "
+                    "K // 2 wrong members are a minority."),
+            Mistake(lambda e, K: _binomial_tail(e, K, (K + 3) // 2),
+                    "one term too few: exactly (K + 1)/2 wrong members already make a wrong "
+                    "majority."),
+            Mistake(lambda e, K: sum(e**k * (1 - e) ** (K - k) for k in range((K + 1) // 2, K + 1)),
+                    "count the ways: k wrong members out of K can be chosen in C(K, k) ways "
+                    "(math.comb(K, k)), and each way has probability e^k (1 − e)^(K−k)."),
+            Mistake(lambda e, K: e ** ((K + 1) // 2),
+                    "e^((K+1)/2) is the chance that one *particular* set of (K + 1)/2 members "
+                    "errs; sum over every set of k ≥ (K + 1)/2 wrong members."),
+            Mistake(lambda e, K: e**K,
+                    "not all members must be wrong: a majority of wrong votes is enough."),
         ],
         verbose=verbose,
     )
 
 
-# --- exercise 4: a step schedule --------------------------------------------------------------
+# --- exercise 3: how many test images resolve a difference --------------------------------------
 
-def _step_lr(epoch, lr0, drop, every):
-    return lr0 * drop ** (epoch // every)
-
-
-def _case_step(rng):
-    return (int(rng.integers(0, 60)), float(rng.choice([0.1, 0.05, 0.01, 1.0])),
-            float(rng.choice([0.1, 0.5, 0.2])), int(rng.integers(2, 15)))
+def _images_needed(d, q, z=2.0):
+    return z**2 * (q - d**2) / d**2
 
 
-def check_step_lr(fn, *, verbose: bool = True) -> Result:
-    """``step_lr(epoch, lr0, drop, every)`` = lr0 · drop^⌊epoch / every⌋ (epochs from 0)."""
+def _images_needed_mcnemar(d, q, z=2.0):
+    return z**2 * q / d**2
+
+
+def _case_images(rng):
+    d = float(rng.uniform(0.001, 0.04)) * rng.choice([-1, 1])
+    q = float(abs(d) + rng.uniform(0.005, 0.1))  # disagreements include the difference
+    return d, q, float(rng.choice([1.96, 2.0, 2.58, 3.0]))
+
+
+def check_test_images_needed(fn, *, verbose: bool = True) -> Result:
+    """``test_images_needed(d, q, z=2.0)``: the number n of test images for which a paired
+    accuracy difference ``d`` between two networks that disagree on a fraction ``q`` of the
+    images is ``z`` standard errors: n = z²(q − d²)/d².
+
+    Accepted as well: McNemar's approximation z²q/d² (it drops d², small next to q), and
+    either value rounded up to a whole number of images. The sign of d does not matter.
+    """
+    alternatives = [_images_needed_mcnemar,
+                    lambda d, q, z=2.0: math.ceil(_images_needed(d, q, z)),
+                    lambda d, q, z=2.0: math.ceil(_images_needed_mcnemar(d, q, z))]
     return check_function(
-        fn, _step_lr, _case_step, name="step_lr", signature="step_lr(epoch, lr0, drop, every)",
+        _accepting(fn, _images_needed, alternatives), _images_needed, _case_images,
+        name="test_images_needed", signature="test_images_needed(d, q, z=2.0)",
         mistakes=[
-            Mistake(lambda e, lr, d, k: lr * d ** (e / k),
-                    "missing the floor: a *step* schedule stays constant for `every` epochs; "
-                    "use integer division epoch // every (e / every gives an exponential "
-                    "decay)."),
-            Mistake(lambda e, lr, d, k: lr * d ** ((e + 1) // k),
-                    "off by one: epochs count from 0, so the first drop happens at epoch "
-                    "`every`, not `every` − 1."),
-            Mistake(lambda e, lr, d, k: lr * d * (e // k),
-                    "multiply by drop once per completed period — that is a power, "
-                    "drop ** (epoch // every), not a product."),
-            Mistake(lambda e, lr, d, k: lr * d ** e,
-                    "you dropped the rate every epoch; drop only once every `every` epochs."),
+            Mistake(lambda d, q, z=2.0: z**2 * q * (1 - q) / d**2,
+                    "q(1 − q) is the variance of a 0/1 variable; the per-image difference "
+                    "δ takes the values −1, 0 and +1, with E[δ²] = q and E[δ] = d, so its "
+                    "variance is q − d²."),
+            Mistake(lambda d, q, z=2.0: z**2 * (q + d**2) / d**2,
+                    "sign: Var δ = E[δ²] − (E δ)² = q − d², not q + d²."),
+            Mistake(lambda d, q, z=2.0: z * (q - d**2) / d**2,
+                    "z enters squared: d = z·sqrt(Var δ / n) gives n = z²·Var δ / d²."),
+            Mistake(lambda d, q, z=2.0: z * q / d**2,
+                    "z enters squared: d = z·sqrt(q / n) gives n = z²·q / d²."),
+            Mistake(lambda d, q, z=2.0: z**2 * (q - d**2) / abs(d),
+                    "d enters squared: n = z²·Var δ / d²."),
+            Mistake(lambda d, q, z=2.0: z**2 * q / abs(d),
+                    "d enters squared: n = z²·q / d²."),
+            Mistake(lambda d, q, z=2.0: z * math.sqrt(q - d**2) / abs(d),
+                    "that is sqrt(n): the standard error falls like 1/sqrt(n), so square it."),
+            Mistake(lambda d, q, z=2.0: z * math.sqrt(q) / abs(d),
+                    "that is sqrt(n): the standard error falls like 1/sqrt(n), so square it."),
+        ],
+        verbose=verbose,
+    )
+
+
+# --- exercise 4: how the best learning rate scales with the batch size --------------------------
+
+def _slope(x, y):
+    return float(np.polyfit(np.asarray(x, dtype=float), np.asarray(y, dtype=float), 1)[0])
+
+
+def _scaling_exponent(batch_sizes, lrs):
+    return _slope(np.log(batch_sizes), np.log(lrs))
+
+
+def _case_scaling(rng):
+    sizes = np.sort(rng.choice(2 ** np.arange(3, 12), size=int(rng.integers(3, 7)), replace=False))
+    alpha, c = rng.uniform(0.2, 1.2), 10 ** rng.uniform(-3, -1)
+    lrs = c * sizes.astype(float) ** alpha * np.exp(rng.normal(0, 0.3, size=len(sizes)))
+    return sizes, lrs
+
+
+def check_lr_scaling_exponent(fn, *, verbose: bool = True) -> Result:
+    """``lr_scaling_exponent(batch_sizes, lrs)``: the exponent α of lr ∝ b^α, the least-squares
+    slope of log(lr) against log(b) over all points (any base of the logarithm gives the
+    same slope)."""
+    return check_function(
+        fn, _scaling_exponent, _case_scaling, name="lr_scaling_exponent",
+        signature="lr_scaling_exponent(batch_sizes, lrs)",
+        mistakes=[
+            Mistake(lambda b, lr: _slope(b, lr),
+                    "fit on log–log axes: a power law lr = c·b^α is a straight line of slope α "
+                    "between log b and log lr, not between b and lr."),
+            Mistake(lambda b, lr: _slope(np.log(b), lr),
+                    "take the logarithm of the learning rates too (log lr = log c + α log b)."),
+            Mistake(lambda b, lr: _slope(b, np.log(lr)),
+                    "take the logarithm of the batch sizes too (log lr = log c + α log b)."),
+            Mistake(lambda b, lr: _slope(np.log(lr), np.log(b)),
+                    "you regressed log b on log lr; the exponent is the slope of log lr "
+                    "against log b."),
+            Mistake(lambda b, lr: float(np.polyfit(np.log(b), np.log(lr), 1)[1]),
+                    "np.polyfit returns [slope, intercept]: you returned the intercept log c."),
+            Mistake(lambda b, lr: float(np.log(lr[-1] / lr[0]) / np.log(b[-1] / b[0])),
+                    "you used the two end points only; fit a least-squares line through all "
+                    "of them (np.polyfit(np.log(b), np.log(lr), 1)), so that the middle "
+                    "measurements count too."),
+        ],
+        verbose=verbose,
+    )
+
+
+# --- going further: Goyal et al.'s gradual warm-up ---------------------------------------------
+
+def _goyal_lr(step, base_lr, k, warmup_steps):
+    if step >= warmup_steps:
+        return k * base_lr
+    return base_lr * (1 + (k - 1) * step / warmup_steps)
+
+
+def _goyal_lr_last_step(step, base_lr, k, warmup_steps):
+    """The other reading: the ramp reaches k·η on the last warm-up step, warmup_steps − 1."""
+    if step >= warmup_steps - 1:
+        return k * base_lr
+    return base_lr * (1 + (k - 1) * step / (warmup_steps - 1))
+
+
+def _case_goyal(rng):
+    warmup = int(rng.integers(5, 500))
+    return (int(rng.integers(0, 2 * warmup)), float(rng.uniform(0.01, 0.2)),
+            int(rng.choice([2, 4, 8, 32])), warmup)
+
+
+def check_goyal_lr(fn, *, verbose: bool = True) -> Result:
+    """``goyal_lr(step, base_lr, k, warmup_steps)``: the learning rate of step ``step`` (from 0)
+    with Goyal et al.'s gradual warm-up for a batch k times the one ``base_lr`` = η was tuned
+    for: from η at step 0, up by the same amount every step, to k·η at step ``warmup_steps``,
+    and k·η from then on (the linear scaling rule). A ramp that already reaches k·η at step
+    ``warmup_steps − 1`` is accepted too."""
+    return check_function(
+        _accepting(fn, _goyal_lr, [_goyal_lr_last_step]), _goyal_lr, _case_goyal,
+        name="goyal_lr", signature="goyal_lr(step, base_lr, k, warmup_steps)",
+        mistakes=[
+            Mistake(lambda t, lr, k, w: lr * (1 + (k - 1) * t / w),
+                    "after the warm-up the rate stays at k·η; yours keeps climbing."),
+            Mistake(lambda t, lr, k, w: lr if t >= w else _goyal_lr(t, lr, k, w),
+                    "after the warm-up comes the linear scaling rule's k·η, not η again."),
+            Mistake(lambda t, lr, k, w: k * lr * min(t / w, 1.0),
+                    "Goyal et al. start the ramp at η, the rate tuned for the small batch, not "
+                    "at 0 (step 0 should use η)."),
+            Mistake(lambda t, lr, k, w: _goyal_lr(t + 1, lr, k, w),
+                    "off by one: steps count from 0, and step 0 uses η itself."),
+            Mistake(lambda t, lr, k, w: lr * min(t / w, 1.0),
+                    "the ramp runs from η up to k·η (the large batch's rate), not from 0 to η."),
         ],
         verbose=verbose,
     )

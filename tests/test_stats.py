@@ -1,0 +1,92 @@
+"""dlsg_utils.stats: the sampling error of an accuracy and paired differences over seeds and images."""
+
+import math
+
+import numpy as np
+import pytest
+
+from dlsg_utils.stats import Difference, accuracy_se, mean_sd, paired_difference
+
+
+def test_accuracy_se_is_the_binomial_standard_deviation():
+    assert accuracy_se(0.9, 100) == pytest.approx(0.03)
+    assert accuracy_se(1.0, 10) == 0.0
+    assert accuracy_se(0.5, 2000) == pytest.approx(math.sqrt(0.25 / 2000))
+
+
+def test_accuracy_se_matches_the_spread_of_simulated_test_sets():
+    rng = np.random.default_rng(0)
+    p, n = 0.93, 2000
+    accs = (rng.random((4000, n)) < p).mean(axis=1)
+    assert accs.std() == pytest.approx(accuracy_se(p, n), rel=0.05)
+
+
+def test_mean_sd_uses_the_sample_standard_deviation():
+    assert mean_sd([1.0, 2.0, 3.0]) == pytest.approx((2.0, 1.0))
+    with pytest.raises(ValueError, match="values"):
+        mean_sd([1.0])
+
+
+def test_identical_methods_differ_by_zero_with_zero_error():
+    a = np.random.default_rng(0).random((3, 50)) < 0.8
+    d = paired_difference(a, a)
+    assert d.mean == 0 and d.se == 0 and d.z == 0 and not d.real()
+
+
+def test_paired_difference_by_hand():
+    a = np.array([[1, 1, 0, 1], [1, 0, 1, 1]])
+    b = np.array([[1, 0, 0, 0], [1, 0, 0, 1]])
+    d = paired_difference(a, b)
+    per_seed = np.array([0.5, 0.25])
+    per_item = np.array([0.0, 0.5, 0.5, 0.5])
+    assert d.mean == pytest.approx(0.375)
+    assert d.se_seeds == pytest.approx(per_seed.std(ddof=1) / math.sqrt(2))
+    assert d.se_test == pytest.approx(per_item.std(ddof=1) / 2)
+    assert d.se == pytest.approx(math.hypot(d.se_seeds, d.se_test))
+    assert (d.seeds, d.items) == (2, 4)
+
+
+def test_the_test_term_counts_only_images_where_the_methods_disagree():
+    """For identical seeds the image term is sqrt((q - d²)/n) up to n/(n-1): McNemar's."""
+    rng = np.random.default_rng(1)
+    n = 5000
+    a = rng.random(n) < 0.9
+    b = a.copy()
+    flip = rng.random(n) < 0.04  # the two disagree on about 4 % of the images
+    b[flip] = ~b[flip]
+    d = paired_difference(np.stack([a, a]), np.stack([b, b]))
+    q, diff = flip.mean(), a.mean() - b.mean()
+    assert d.mean == pytest.approx(diff)
+    assert d.se_test == pytest.approx(math.sqrt((q - diff**2) / (n - 1)))
+    # far below the unpaired error of two separate accuracies
+    assert d.se_test < 0.5 * math.hypot(accuracy_se(a.mean(), n), accuracy_se(b.mean(), n))
+
+
+def test_a_two_standard_error_rule_flags_about_five_percent_of_equal_methods():
+    """Two methods of equal accuracy with independent seed-to-seed noise: the rule |z| > 2
+    calls their difference real in about 5 % of experiments (or fewer: se errs large)."""
+    rng = np.random.default_rng(2)
+    flagged = 0
+    for _ in range(400):
+        a = rng.random((5, 300)) < 0.9
+        b = rng.random((5, 300)) < 0.9
+        flagged += paired_difference(a, b).real()
+    assert flagged / 400 < 0.08
+
+
+def test_z_is_infinite_for_a_difference_without_noise():
+    d = Difference(mean=0.01, se_seeds=0.0, se_test=0.0, seeds=2, items=10)
+    assert d.z == math.inf and d.real()
+    assert "+0.0100" in str(d)
+
+
+@pytest.mark.parametrize("a, b, match", [
+    (np.ones((2, 3)), np.ones((2, 4)), "same shape"),
+    (np.ones(3), np.ones(3), "shape"),
+    (np.ones((1, 3)), np.ones((1, 3)), "2 seeds"),
+    (np.full((2, 3), 0.5), np.ones((2, 3)), "0/1"),
+    (np.ones((2, 1)), np.ones((2, 1)), "test items"),
+])
+def test_paired_difference_rejects_bad_arrays(a, b, match):
+    with pytest.raises(ValueError, match=match):
+        paired_difference(a, b)
