@@ -1,6 +1,6 @@
 """What ties a chapter's prose to its computed numbers.
 
-:func:`glue` hands a value to the book (myst-nb's ``glue``) so that the text can quote it with
+:func:`~dlsg_utils.glue` hands a value to the book (myst-nb's ``glue``) so that the text can quote it with
 ``{glue:text}`name:.3f``` and can never drift from the executed cell. Outside a book build
 (Colab, plain Jupyter without myst-nb) it does nothing but return the value, so a chapter runs
 the same everywhere.

@@ -30,9 +30,9 @@ __all__ = ["GradientNorms", "block_modules", "conv_weights"]
 def block_modules(model: nn.Module) -> dict[str, nn.Module]:
     """The residual (or plain) blocks of a CIFAR ResNet, in forward order, by name.
 
-    Any module with a ``residual`` method counts as a block (:class:`~dlsg_utils.models.
-    BasicBlock`, :class:`~dlsg_utils.models.PreActBlock`, :class:`~dlsg_utils.models.
-    Bottleneck`).
+    Any module with a ``residual`` method counts as a block
+    (:class:`~dlsg_utils.models.BasicBlock`, :class:`~dlsg_utils.models.PreActBlock`,
+    :class:`~dlsg_utils.models.Bottleneck`).
     """
     blocks = {name: m for name, m in model.named_modules() if callable(getattr(m, "residual",
                                                                                None))}

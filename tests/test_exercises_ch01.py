@@ -9,7 +9,6 @@ from dlsg_utils.exercises import (
     check_gradient_descent,
     check_local_max_stable_lr,
     check_lstsq_gradient,
-    check_max_stable_lr,
     check_quartic_gd_iterate,
     check_saddle_escape_steps,
 )
@@ -62,12 +61,6 @@ CASES = {
          (lambda X, y, t: X.T @ (X @ t - y), "missing the 1/n"),
          (lambda X, y, t: 2 * X.T @ (X @ t - y) / len(y), "factor 2"),
          (lambda X, y, t: X.T @ (X @ t - y) / (len(y) - 1), "off by one")],
-    ),
-    check_max_stable_lr: (
-        lambda H: 2 / np.linalg.eigvalsh(H).max(),
-        [(lambda H: 1 / np.linalg.eigvalsh(H).max(), "stops *overshooting*"),
-         (lambda H: 2 / np.linalg.eigvalsh(H).min(), "smallest eigenvalue"),
-         (lambda H: 2 / np.abs(H).max(), "largest *entry*")],
     ),
     check_gd_limit: (
         lambda X, y, t: t + np.linalg.pinv(X) @ (y - X @ t),

@@ -6,18 +6,15 @@ import pytest
 from checker_harness import checker_tests
 
 from dlsg_utils.exercises.momentum import (
-    _momentum_rate,
-    _optimal_momentum,
     check_ema_to_torch,
     check_largest_stable_lr,
-    check_max_stable_lr_momentum,
     check_momentum_noise_floor,
     check_momentum_rate,
     check_momentum_step,
     check_nesterov_edge,
     check_nesterov_step,
-    check_optimal_momentum,
 )
+from dlsg_utils.optim.theory import optimal_momentum, spectral_radius
 
 
 def momentum(t, v, g, lr, gm):
@@ -77,21 +74,6 @@ CASES = {
          (lambda lr, gm, lam: float(np.abs(np.linalg.eigvals(
              [[1 - lr * lam, -gm], [lr * lam, gm]])).min()), "*largest*")],
     ),
-    check_optimal_momentum: (
-        optimal,
-        [(lambda mu, L: optimal(mu, L)[::-1], "wrong order"),
-         (lambda mu, L: (optimal(mu, L)[0], np.sqrt(optimal(mu, L)[1])), "*rate* √β"),
-         (lambda mu, L: (np.sqrt(optimal(mu, L)[0]), optimal(mu, L)[1]), "*square*"),
-         (lambda mu, L: (2 / (mu + L), optimal(mu, L)[1]), "gradient descent's best step"),
-         (lambda mu, L: (optimal(mu, L)[0], ((L / mu - 1) / (L / mu + 1)) ** 2), "use √κ")],
-    ),
-    check_max_stable_lr_momentum: (
-        lambda lam, b: 2 * (1 + b) / lam,
-        [(lambda lam, b: 2 / lam, "gradient descent's edge"),
-         (lambda lam, b: (1 + b) / lam, "factor 2 too small"),
-         (lambda lam, b: 2 * (1 + b) / ((1 + 2 * b) * lam), "Nesterov's edge"),
-         (lambda lam, b: 2 * (1 - b) / lam, "wrong sign")],
-    ),
 }
 
 
@@ -115,10 +97,11 @@ def test_momentum_step_does_not_depend_on_in_place_updates():
     assert check_momentum_step(in_place, verbose=False)
 
 
-# --- the theory the chapter states (REFERENCE_FACTS: eigenvalues 1 and 10; the chapter: 1, 100) --
+# --- the theory the chapter states, from dlsg_utils.optim.theory (REFERENCE_FACTS: eigenvalues 1
+# and 10; the chapter: 1, 100) -----------------------------------------------------------------
 
 def test_optimal_momentum_for_kappa_10_matches_the_reference_facts():
-    alpha, beta = _optimal_momentum(1.0, 10.0)
+    alpha, beta, _ = optimal_momentum(1.0, 10.0)
     assert alpha == pytest.approx(0.23089, abs=5e-6)
     assert beta == pytest.approx(0.26987, abs=5e-6)
     assert np.sqrt(beta) == pytest.approx(0.51949, abs=5e-6)
@@ -126,33 +109,33 @@ def test_optimal_momentum_for_kappa_10_matches_the_reference_facts():
 
 def test_optimal_momentum_rate_is_sqrt_beta_at_both_ends_of_the_spectrum():
     for mu, L in [(1.0, 10.0), (1.0, 100.0), (0.3, 2000.0)]:
-        alpha, beta = _optimal_momentum(mu, L)
+        alpha, beta, _ = optimal_momentum(mu, L)
         for lam in (mu, L):
-            assert _momentum_rate(alpha, beta, lam) == pytest.approx(np.sqrt(beta), rel=1e-6)
+            assert spectral_radius(alpha, beta, lam) == pytest.approx(np.sqrt(beta), rel=1e-6)
 
 
 def test_momentum_stability_edge_is_two_plus_two_beta():
     for beta in (0.0, 0.5, 0.9):
         edge = 2 + 2 * beta
-        assert _momentum_rate(0.999 * edge, beta, 1.0) < 1
-        assert _momentum_rate(1.001 * edge, beta, 1.0) > 1
+        assert spectral_radius(0.999 * edge, beta, 1.0) < 1
+        assert spectral_radius(1.001 * edge, beta, 1.0) > 1
 
 
 def test_complex_eigenvalues_have_modulus_sqrt_beta_not_two_sqrt_beta():
     lr, beta, lam = 0.5, 0.81, 1.0  # (1 + β − αλ)² = 1.31² < 4β = 3.24: complex
-    assert _momentum_rate(lr, beta, lam) == pytest.approx(0.9, rel=1e-9)
+    assert spectral_radius(lr, beta, lam) == pytest.approx(0.9, rel=1e-9)
 
 
 def test_critical_damping_for_alpha_lambda_001_gives_rate_090_against_gd_099():
     a = 0.01
     beta = (1 - np.sqrt(a)) ** 2
     assert beta == pytest.approx(0.81)
-    assert _momentum_rate(a, beta, 1.0) == pytest.approx(0.90, abs=1e-6)
-    assert _momentum_rate(a, 0.0, 1.0) == pytest.approx(0.99)
+    assert spectral_radius(a, beta, 1.0) == pytest.approx(0.90, abs=1e-6)
+    assert spectral_radius(a, 0.0, 1.0) == pytest.approx(0.99)
 
 
 def test_booth_optimal_momentum_rate_is_one_half():
-    alpha, beta = _optimal_momentum(2.0, 18.0)
+    alpha, beta, _ = optimal_momentum(2.0, 18.0)
     assert np.sqrt(beta) == pytest.approx(0.5)
 
 

@@ -132,8 +132,13 @@ def test_scheduler_steps_once_per_epoch_or_once_per_batch():
     np.testing.assert_allclose(h.lr, [0.4, 0.1])
 
 
+def patch_validation(monkeypatch, fake):
+    """Replace what fit calls to score its validation batches (``fake(model) -> (loss, acc)``)."""
+    monkeypatch.setattr(train.loop, "_evaluate_batches", lambda model, *a, **k: fake(model))
+
+
 def test_reduce_on_plateau_is_stepped_with_the_validation_loss(monkeypatch):
-    monkeypatch.setattr(train, "evaluate", lambda *a, **k: (1.0, 0.5))  # a flat val loss
+    patch_validation(monkeypatch, lambda model: (1.0, 0.5))  # a flat val loss
     plateau = lambda opt: torch.optim.lr_scheduler.ReduceLROnPlateau(opt, patience=0)  # noqa: E731
     h = run(val_data=blobs(10), optimizer=sgd(1.0), epochs=3, scheduler=plateau)
     np.testing.assert_allclose(h.lr, [1.0, 1.0, 0.1])
@@ -189,11 +194,11 @@ def scripted_validation(monkeypatch, losses):
     """Make fit's validation return ``losses`` in turn; returns the weights seen at each call."""
     snapshots = []
 
-    def fake_evaluate(model, data, **kw):
+    def fake_evaluate(model):
         snapshots.append(copy.deepcopy(model.state_dict()))
         return losses[len(snapshots) - 1], 0.5
 
-    monkeypatch.setattr(train, "evaluate", fake_evaluate)
+    patch_validation(monkeypatch, fake_evaluate)
     return snapshots
 
 
@@ -345,7 +350,7 @@ def test_unknown_schedules_and_parameters_get_clear_errors():
 def test_fit_with_every_validation_loss_nan_leaves_best_epoch_none(monkeypatch):
     import dlsg_utils.train as train_module
 
-    monkeypatch.setattr(train_module, "evaluate", lambda *a, **k: (float("nan"), 0.1))
+    patch_validation(monkeypatch, lambda model: (float("nan"), 0.1))
     X = torch.randn(64, 3)
     y = (X[:, 0] > 0).long()
     model = torch.nn.Linear(3, 2)

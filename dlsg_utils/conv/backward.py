@@ -1,7 +1,7 @@
 """The convolution's backward pass, as loops (the chain rule written out) and with im2col.
 
 Given the upstream gradient ``dout = ∂L/∂out: (N, F, OH, OW)`` of the forward pass in
-:mod:`dlsg_utils.conv.forward`, the chain rule gives
+:mod:`dlsg_utils.conv.forward`, the chain rule gives::
 
     ∂L/∂b[f]          = Σ_{n,y,z} dout[n, f, y, z]
     ∂L/∂w[f, c, i, j] = Σ_{n,y,z} dout[n, f, y, z] · x̃[n, c, y·s_h + i·d_h, z·s_w + j·d_w]

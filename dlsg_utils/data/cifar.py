@@ -3,7 +3,7 @@
 The CIFAR-10 data set is by Alex Krizhevsky, Vinod Nair and Geoffrey Hinton, "Learning Multiple
 Layers of Features from Tiny Images" (2009). Credit it wherever it is shipped or shown.
 
-Three ways to get it (see :func:`load_cifar10`):
+Three ways to get it (see :func:`~dlsg_utils.data.load_cifar10`):
 
 * the **offline subset** that a clone of the book's repository carries in ``data/cifar10/``:
   all 10,000 test images and 10,000 training images (the first 1,000 of each class), from a

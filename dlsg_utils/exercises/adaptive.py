@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import Mistake, Result, check_function
+from .engine import Mistake, Result, check_function
 
 __all__ = [
     "check_adagrad_step",
@@ -49,8 +49,7 @@ def check_adagrad_step(fn, *, verbose: bool = True) -> Result:
     """``adagrad_step(theta, G, grad, lr, eps)`` returns ``(theta, G)`` after one Adagrad step:
     G ← G + g², θ ← θ − η g / (√G + ε)."""
     return check_function(
-        fn, _adagrad_step, _case_adagrad, name="adagrad_step",
-        signature="adagrad_step(theta, G, grad, lr, eps)",
+        fn, _adagrad_step, _case_adagrad, signature="adagrad_step(theta, G, grad, lr, eps)",
         mistakes=[
             Mistake(lambda t, G, g, lr, e: _adagrad_step(t, G, g, lr, e)[0],
                     "return both the new parameters and the new sum: `return theta, G`."),
@@ -120,8 +119,7 @@ def check_rprop_step(fn, *, verbose: bool = True) -> Result:
     the sign flipped; a flipped coordinate does not move and stores 0 as its previous gradient;
     every other coordinate moves by −Δ·sign(grad)."""
     return check_function(
-        fn, _rprop_step, _case_rprop, name="rprop_step",
-        signature="rprop_step(theta, prev, delta, grad)",
+        fn, _rprop_step, _case_rprop, signature="rprop_step(theta, prev, delta, grad)",
         mistakes=[
             Mistake(lambda *a: _rprop_variant(*a, reset=False, move_on_flip=True),
                     "after a flip your coordinate still moves and keeps the flipped gradient: "
@@ -178,7 +176,7 @@ def check_reddi_adam(fn, *, verbose: bool = True) -> Result:
     t = 1, 102, 203, ... (t mod 101 = 1) and −10 otherwise, x projected back into [−1, 1]
     after every step."""
     return check_function(
-        fn, _reddi_adam, _case_reddi, name="reddi_adam", signature="reddi_adam(beta2, steps)",
+        fn, _reddi_adam, _case_reddi, signature="reddi_adam(beta2, steps)",
         n_cases=8,
         mistakes=[
             Mistake(lambda b, n: _reddi_adam(b, n, project=False),
@@ -230,7 +228,7 @@ def check_lr_window(fn, *, verbose: bool = True) -> Result:
     whose loss is at most ``factor`` times the best loss of the sweep, log10(lr_max / lr_min);
     diverged runs (inf or nan) never count."""
     return check_function(
-        fn, _lr_window, _case_window, name="lr_window", signature="lr_window(lrs, losses, factor)",
+        fn, _lr_window, _case_window, signature="lr_window(lrs, losses, factor)",
         mistakes=[
             Mistake(lambda a, b, f: _window_edges(a, b, f, lambda g: np.log(g.max() / g.min())),
                     "use decades, log10(lr_max / lr_min): you took the natural log."),
@@ -343,7 +341,7 @@ def check_adamw_step(fn, *, verbose: bool = True) -> Result:
 
     The two agree when λ_torch = λ_paper / α.
     """
-    common = dict(name="adamw_step", signature="adamw_step(theta, m, v, grad, t, lr, weight_decay)")
+    common = dict(signature="adamw_step(theta, m, v, grad, t, lr, weight_decay)")
     first = check_function(fn, _adamw_step, _case_adamw, mistakes=_ADAMW_MISTAKES,
                            verbose=False, **common)
     if first:

@@ -9,8 +9,8 @@ import functools
 import numpy as np
 
 from ..nets import eval_mode
-from . import Mistake, Result, check_function
 from .arithmetic import _distinct_case
+from .engine import Mistake, Result, check_function
 
 __all__ = ["check_activation_grads", "check_conv_layer_cost", "check_inverted_dropout",
            "check_predict_with_mirror", "check_receptive_field"]
@@ -120,8 +120,7 @@ def check_conv_layer_cost(fn, *, verbose: bool = True) -> Result:
     groups=groups)`` on a c_in × i × i input. MACs may count the weights only (o²·c_out·
     (c_in/g)·k²) or the biases too (torchinfo's convention, o² × parameters)."""
     return check_function(
-        _accept_bias_macs(fn), _conv_cost, _case_cost, name="conv_layer_cost",
-        signature="conv_layer_cost(i, c_in, c_out, k, stride, padding, groups)",
+        _accept_bias_macs(fn), _conv_cost, _case_cost, signature="conv_layer_cost(i, c_in, c_out, k, stride, padding, groups)",
         mistakes=_COST_MISTAKES, atol=0, rtol=0, n_cases=40, verbose=verbose,
     )
 
@@ -207,8 +206,7 @@ def check_receptive_field(fn, *, verbose: bool = True) -> Result:
     last layer sees, for a stack of ``layers`` = [(k, s), ...] (kernel size and stride of each
     convolution or pooling layer, first layer first)."""
     return check_function(
-        fn, _receptive_field, _case_rf, name="receptive_field",
-        signature="receptive_field(layers)", mistakes=_RF_MISTAKES, atol=0, rtol=0,
+        fn, _receptive_field, _case_rf, signature="receptive_field(layers)", mistakes=_RF_MISTAKES, atol=0, rtol=0,
         n_cases=30, verbose=verbose,
     )
 
@@ -235,7 +233,7 @@ def check_activation_grads(fn, *, verbose: bool = True) -> Result:
     """``activation_grads(x)``: the pair (dReLU/dx, dtanh/dx), element by element, with the
     subgradient 0 for ReLU at x = 0."""
     return check_function(
-        fn, _act_grads, _case_act, name="activation_grads", signature="activation_grads(x)",
+        fn, _act_grads, _case_act, signature="activation_grads(x)",
         mistakes=[
             Mistake(lambda x: ((x >= 0).astype(float), 1.0 - np.tanh(x) ** 2),
                     "at x = 0 use the subgradient 0 for ReLU (x > 0, not x >= 0), as PyTorch "
@@ -278,8 +276,7 @@ def check_inverted_dropout(fn, *, verbose: bool = True) -> Result:
     """``inverted_dropout(x, p, u)``: training-time dropout with drop probability ``p``, given
     uniform random numbers ``u`` of x's shape (unit j is dropped where u[j] < p)."""
     return check_function(
-        fn, _inverted_dropout, _case_dropout, name="inverted_dropout",
-        signature="inverted_dropout(x, p, u)",
+        fn, _inverted_dropout, _case_dropout, signature="inverted_dropout(x, p, u)",
         mistakes=[
             Mistake(lambda x, p, u: np.where(u >= p, x, 0.0),
                     "you dropped the right units but did not rescale: inverted dropout divides "
@@ -393,7 +390,6 @@ def check_predict_with_mirror(fn, *, verbose: bool = True) -> Result:
         except Exception:  # noqa: BLE001 -- check_function reports the reader's error
             pass
     return check_function(
-        fn, _predict_with_mirror, _case_mirror, name="predict_with_mirror",
-        signature="predict_with_mirror(net, X)", mistakes=_MIRROR_MISTAKES, rtol=1e-9,
+        fn, _predict_with_mirror, _case_mirror, signature="predict_with_mirror(net, X)", mistakes=_MIRROR_MISTAKES, rtol=1e-9,
         atol=1e-12, n_cases=10, verbose=verbose,
     )

@@ -91,8 +91,7 @@ def check_conv_output_size(fn, *, verbose: bool = True) -> Result:
     """``output_size(i, k, s, p, d)`` = ⌊(i + 2p − d(k − 1) − 1)/s⌋ + 1, what
     ``torch.nn.Conv2d`` returns along one axis."""
     return check_function(
-        fn, _conv_output_size, cycle_cases(_case_size, _plain_size), name="output_size",
-        signature="output_size(i, k, s, p, d)", mistakes=_SIZE_MISTAKES,
+        fn, _conv_output_size, cycle_cases(_case_size, _plain_size), signature="output_size(i, k, s, p, d)", mistakes=_SIZE_MISTAKES,
         atol=0, rtol=0, n_cases=40, verbose=verbose,
     )
 
@@ -133,8 +132,7 @@ def check_same_padding(fn, *, verbose: bool = True) -> Result:
     """``same_padding(k, d)``: the padding p that keeps o = i for a stride-1 convolution with an
     odd kernel size k and dilation d, p = d(k − 1)/2."""
     return check_function(
-        fn, _same_padding, cycle_cases(_case_pad, _plain_pad), name="same_padding",
-        signature="same_padding(k, d)", mistakes=_PAD_MISTAKES, atol=0, rtol=0, n_cases=30,
+        fn, _same_padding, cycle_cases(_case_pad, _plain_pad), signature="same_padding(k, d)", mistakes=_PAD_MISTAKES, atol=0, rtol=0, n_cases=30,
         verbose=verbose,
     )
 
@@ -199,8 +197,7 @@ def check_input_sizes(fn, *, verbose: bool = True) -> Result:
     """``input_sizes(o, k, s, p, d)``: every input size i, in increasing order, for which a
     convolution (kernel k, stride s, padding p, dilation d) gives the output size o."""
     return check_function(
-        fn, _input_sizes, cycle_cases(_case_sizes, _plain_sizes), name="input_sizes",
-        signature="input_sizes(o, k, s, p, d)", mistakes=_SIZES_MISTAKES, atol=0, rtol=0,
+        fn, _input_sizes, cycle_cases(_case_sizes, _plain_sizes), signature="input_sizes(o, k, s, p, d)", mistakes=_SIZES_MISTAKES, atol=0, rtol=0,
         n_cases=40, verbose=verbose,
     )
 
@@ -265,8 +262,7 @@ def check_conv_macs(fn, *, verbose: bool = True) -> Result:
     ``Conv2d(c_in, c_out, k, stride=s, padding=p)`` on one h × w image, OH · OW · c_out · c_in · k²
     (the bias additions not counted)."""
     return check_function(
-        fn, _conv_macs, cycle_cases(_case_macs, _plain_macs), name="conv_macs",
-        signature="conv_macs(h, w, c_in, c_out, k, s, p)", mistakes=_MACS_MISTAKES, atol=0,
+        fn, _conv_macs, cycle_cases(_case_macs, _plain_macs), signature="conv_macs(h, w, c_in, c_out, k, s, p)", mistakes=_MACS_MISTAKES, atol=0,
         rtol=0, n_cases=40, verbose=verbose,
     )
 
@@ -317,6 +313,6 @@ def check_receptive_field_of_stack(fn, *, verbose: bool = True) -> Result:
     1 + (k − 1)(1 + s + … + s^(n−1))."""
     return check_function(
         fn, _receptive_field_of_stack, cycle_cases(_case_rf, _plain_rf),
-        name="receptive_field_of_stack", signature="receptive_field_of_stack(n_layers, k, s)",
+        signature="receptive_field_of_stack(n_layers, k, s)",
         mistakes=_RF_MISTAKES, atol=0, rtol=0, n_cases=40, verbose=verbose,
     )

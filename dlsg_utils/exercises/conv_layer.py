@@ -37,7 +37,7 @@ def _case_dout(rng):
 def check_conv_bias_grad(fn, *, verbose: bool = True) -> Result:
     """``conv_bias_grad(dout)``: ∂L/∂b of a conv layer, shape (F,), from dout (N, F, OH, OW)."""
     return check_function(
-        fn, _bias_grad, _case_dout, name="conv_bias_grad", signature="conv_bias_grad(dout)",
+        fn, _bias_grad, _case_dout, signature="conv_bias_grad(dout)",
         mistakes=[
             Mistake(lambda d: d.mean(axis=(0, 2, 3)),
                     "you averaged: every output value adds b[f] once, so b[f] receives the *sum* "
@@ -95,8 +95,7 @@ def check_conv_weight_grad(fn, *, verbose: bool = True) -> Result:
     layer with k × k kernels, input ``x: (N, C, H, W)`` and upstream gradient
     ``dout: (N, F, OH, OW)``."""
     return check_function(
-        fn, _weight_grad, cycle_cases(_case_weight, _plain_weight), name="conv_weight_grad",
-        signature="conv_weight_grad(x, dout, k, stride, padding)",
+        fn, _weight_grad, cycle_cases(_case_weight, _plain_weight), signature="conv_weight_grad(x, dout, k, stride, padding)",
         mistakes=[
             Mistake(lambda x, d, k, s, p: _weight_grad(x, d, k, s, p)[:, :, ::-1, ::-1],
                     "your kernel gradient is flipped by 180°: the forward pass is a "
@@ -142,7 +141,7 @@ def _case_relu(rng):
 def check_relu_grad(fn, *, verbose: bool = True) -> Result:
     """``relu_grad(dout, x)``: ∂L/∂x of ReLU = dout where x > 0, else 0 (0 at x = 0)."""
     return check_function(
-        fn, _relu_grad, _case_relu, name="relu_grad", signature="relu_grad(dout, x)",
+        fn, _relu_grad, _case_relu, signature="relu_grad(dout, x)",
         mistakes=[
             Mistake(lambda d, x: np.where(d > 0, d, 0.0),
                     "you gated by dout > 0 (or applied ReLU to dout): the gate is decided by the "
@@ -215,8 +214,7 @@ def check_maxpool_backward(fn, *, verbose: bool = True) -> Result:
     """``maxpool_backward(dout, x, k, stride)``: ∂L/∂x of k × k max pooling with stride
     ``stride`` (no padding), ``x: (N, C, H, W)``, ``dout: (N, C, OH, OW)``."""
     return check_function(
-        fn, _maxpool_backward, cycle_cases(_case_pool, _plain_pool), name="maxpool_backward",
-        signature="maxpool_backward(dout, x, k, stride)",
+        fn, _maxpool_backward, cycle_cases(_case_pool, _plain_pool), signature="maxpool_backward(dout, x, k, stride)",
         mistakes=[
             Mistake(lambda d, x, k, s: _pool_route(d, x, k, s, add=False),
                     "where windows overlap, one input can be the maximum of several windows: "
@@ -322,8 +320,7 @@ def check_conv_input_grad(fn, *, verbose: bool = True) -> Result:
     (N, C, H, W), of ``out = conv2d(x, w, stride=stride, padding=padding)`` (cross-correlation,
     as in PyTorch) with k × k kernels ``w: (F, C, k, k)`` and ``dout: (N, F, OH, OW)``."""
     return check_function(
-        fn, _input_grad, cycle_cases(_case_input, _plain_input), name="conv_input_grad",
-        signature="conv_input_grad(dout, w, x_shape, stride, padding)",
+        fn, _input_grad, cycle_cases(_case_input, _plain_input), signature="conv_input_grad(dout, w, x_shape, stride, padding)",
         mistakes=[
             Mistake(lambda d, w, xs, s, p: _full_correlation(d, w, xs, s, p, flip=False),
                     "no flip: as a correlation over dout, dx needs the kernel flipped by 180° "

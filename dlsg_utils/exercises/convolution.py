@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import Mistake, Result, check_function
+from .engine import Mistake, Result, check_function
 
 __all__ = ["check_conv1d", "check_conv2d_single", "check_conv_matrix", "check_n_connections"]
 
@@ -25,7 +25,7 @@ def _case_conv1d(rng):
 def check_conv1d(fn, *, verbose: bool = True) -> Result:
     """``conv1d(f, g)``: the full 1-D convolution of two 1-D arrays, as ``np.convolve(f, g)``."""
     return check_function(
-        fn, _conv1d, _case_conv1d, name="conv1d", signature="conv1d(f, g)",
+        fn, _conv1d, _case_conv1d, signature="conv1d(f, g)",
         mistakes=[
             Mistake(lambda f, g: np.convolve(f, g[::-1], mode="full"),
                     "no flip: you computed the cross-correlation Σ f[m] g[m − n]. Convolution "
@@ -80,8 +80,7 @@ def check_conv2d_single(fn, *, verbose: bool = True) -> Result:
     """``conv2d_single(image, kernel)``: valid cross-correlation of a 2-D image with a 2-D
     kernel (what ``torch.nn.functional.conv2d`` computes), shape (H − kh + 1, W − kw + 1)."""
     return check_function(
-        fn, _xcorr2d, _case_conv2d, name="conv2d_single",
-        signature="conv2d_single(image, kernel)",
+        fn, _xcorr2d, _case_conv2d, signature="conv2d_single(image, kernel)",
         mistakes=[
             Mistake(lambda im, k: _xcorr2d(im, k[::-1, ::-1]),
                     "you flipped the kernel: that is true convolution. Deep-learning "
@@ -146,8 +145,7 @@ def check_conv_matrix(fn, *, verbose: bool = True) -> Result:
     of the valid cross-correlation on H × W images: ``M @ image.ravel()`` equals
     ``conv2d_single(image, kernel).ravel()`` (NumPy's row-major order)."""
     return check_function(
-        fn, _conv_matrix, _case_matrix, name="conv_matrix",
-        signature="conv_matrix(kernel, H, W)",
+        fn, _conv_matrix, _case_matrix, signature="conv_matrix(kernel, H, W)",
         mistakes=[
             Mistake(lambda k, H, W: _conv_matrix(k, H, W, flip=True),
                     "you flipped the kernel: that is the matrix of a true convolution. The "
@@ -215,7 +213,6 @@ def check_n_connections(fn, *, verbose: bool = True) -> Result:
     image, i.e. the number of entries of its matrix that a kernel without zeros makes
     non-zero."""
     return check_function(
-        fn, _n_connections, _case_connections, name="n_connections",
-        signature="n_connections(H, W, k)", mistakes=_CONNECTION_MISTAKES,
+        fn, _n_connections, _case_connections, signature="n_connections(H, W, k)", mistakes=_CONNECTION_MISTAKES,
         atol=0, rtol=0, n_cases=30, verbose=verbose,
     )

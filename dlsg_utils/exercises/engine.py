@@ -18,7 +18,8 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Mistake", "Result", "check_function", "cycle_cases"]
+__all__ = ["MAX_PRINTED_LINES", "Mistake", "Result", "call", "check_function", "cycle_cases",
+           "preamble", "run_checker"]
 
 
 @dataclass(frozen=True)
@@ -102,9 +103,10 @@ def check_function(
     reference: Callable[..., Any],
     make_case: Callable[[np.random.Generator], tuple],
     *,
-    name: str,
     signature: str,
+    name: str | None = None,
     mistakes: Sequence[Mistake] = (),
+    compare: Callable[[Any, Any], bool] | None = None,
     n_cases: int = 20,
     rtol: float = 1e-6,
     atol: float = 1e-9,
@@ -114,16 +116,92 @@ def check_function(
     """Compare ``fn`` with ``reference`` on ``n_cases`` random inputs from ``make_case(rng)``.
 
     ``make_case`` returns the positional arguments of one call. Each case gets fresh copies of
-    the arguments, so a function that changes its input in place cannot spoil the reference.
-    ``signature`` is what the reader's function should look like, e.g. ``"gd_step(theta, grad,
-    lr)"``; it is shown when the function cannot be called with those arguments. Prints the
-    verdict when ``verbose`` and returns a :class:`Result`; it never raises.
+    the arguments (arrays, tensors, modules), so a function that changes its input in place
+    cannot spoil the reference or the hints. ``signature`` is what the reader's function should
+    look like, e.g. ``"gd_step(theta, grad, lr)"``; ``name`` defaults to the part before the
+    parenthesis. ``compare(got, want)`` replaces the default test (equal to ``rtol``/``atol``,
+    element by element, whatever the container) for answers that are right in more than one
+    form. Prints the verdict when ``verbose`` and returns a :class:`Result`; it never raises.
     """
+    name = name or signature.split("(")[0]
+    same = compare or (lambda got, want: _close(got, want, rtol, atol))
+
+    def check(fn) -> Result:
+        rng = np.random.default_rng(seed)
+        for case in range(1, n_cases + 1):
+            args = make_case(rng)
+            problem = preamble(fn, signature, args, name=name)
+            if problem is not None:
+                return problem
+            want = reference(*_copy_args(args))
+            got, problem = call(fn, args, name=name, case=case)
+            if problem is not None:
+                return problem
+            if got is None and want is not None:
+                return Result(False, f"✗ {name}: your function returned None — did you forget "
+                                     "`return`?", case)
+            if same(got, want):
+                continue
+            for mistake in mistakes:
+                try:
+                    if same(got, mistake.fn(*_copy_args(args))):
+                        return Result(False, f"✗ {name}: {mistake.hint}", case,
+                                      {"mistake": mistake.hint})
+                except Exception:  # a mistake model that does not apply to this input
+                    continue
+            shape_note = _shape_note(got, want)
+            return Result(False, f"✗ {name}: wrong answer on case {case}.{shape_note}\n"
+                                 f"  input:    {', '.join(_short(a) for a in args)}\n"
+                                 f"  expected: {_short(_to_numpy(want))}\n"
+                                 f"  got:      {_short(_to_numpy(got))}", case)
+        return Result(True, f"✓ {name}: correct on all {n_cases} random cases.", n_cases)
+
+    return run_checker(check, fn, name=name, verbose=verbose)
+
+
+# --- the hooks every checker is built from -------------------------------------------------------
+
+def preamble(fn: Any, signature: str, args: tuple, *, name: str | None = None) -> Result | None:
+    """The first questions of every check: is ``fn`` a function, and does it take ``args``?
+    ``None`` if so, else the :class:`Result` that says what is wrong."""
+    name = name or signature.split("(")[0]
+    if not callable(fn):
+        return Result(False, f"✗ {name}: expected a function {signature}, got "
+                             f"{type(fn).__name__} {fn!r:.60}.")
+    try:
+        inspect.signature(fn).bind(*args)
+    except TypeError:
+        return Result(False, f"✗ {name}: expected a function {signature} taking "
+                             f"{len(args)} arguments, got {_describe(fn)}.")
+    except ValueError:  # builtins without a signature: just try the call
+        pass
+    return None
+
+
+def call(fn: Callable, args: tuple, *, name: str, case: int = 0) -> tuple[Any, Result | None]:
+    """``fn(*copies of args)``: ``(value, None)``, or ``(None, result)`` when the function is
+    still the stub (``raise NotImplementedError``) or raises (the reader's bug is reported, not
+    raised)."""
+    try:
+        return fn(*_copy_args(args)), None
+    except NotImplementedError:
+        return None, Result(False, f"… {name}: not attempted yet — replace the "
+                                   "`raise NotImplementedError` with your code.")
+    except Exception as err:
+        return None, Result(False, f"✗ {name}: your function raised {type(err).__name__}: "
+                                   f"{err}\n  on input {', '.join(_short(a) for a in args)}",
+                            case)
+
+
+def run_checker(check: Callable[[Any], Result], fn: Any, *, name: str,
+                verbose: bool = True) -> Result:
+    """Run ``check(fn)`` the way every checker must: what ``fn`` prints is capped at
+    :data:`MAX_PRINTED_LINES`, a failure of the checker itself becomes a Result instead of an
+    exception, and the verdict is printed when ``verbose``."""
     printed = _CappedOutput()
     with contextlib.redirect_stdout(printed):
         try:
-            result = _check(fn, reference, make_case, name, signature, mistakes, n_cases, rtol,
-                            atol, seed)
+            result = check(fn)
         except Exception as err:  # a bug of ours must not stop the reader's notebook either
             result = Result(False, f"✗ {name}: the checker itself failed "
                                    f"({type(err).__name__}: {err}); please report it.")
@@ -131,17 +209,6 @@ def check_function(
         shown = printed.report()
         print((shown + "\n" if shown else "") + result.message)
     return result
-
-
-def cycle_cases(*makers: Callable[[np.random.Generator], tuple]) -> Callable:
-    """One case maker for one check that takes its cases from ``makers`` in turn (case 1 from
-    the first, case 2 from the second, ...). Make it afresh for each check, e.g. first a maker
-    of cases on which every known mistake differs (so the first failure names its mistake),
-    then one that also draws the plain settings where some mistakes go unnoticed."""
-    if not makers or not all(callable(m) for m in makers):
-        raise TypeError("cycle_cases needs one or more case makers (functions of an rng)")
-    turn = itertools.cycle(makers)
-    return lambda rng: next(turn)(rng)
 
 
 def _copy_arg(a: Any) -> Any:
@@ -188,44 +255,12 @@ class _CappedOutput(io.TextIOBase):
         return "\n".join(self.lines) + extra
 
 
-def _check(fn, reference, make_case, name, signature, mistakes, n_cases, rtol, atol, seed):
-    if not callable(fn):
-        return Result(False, f"✗ {name}: expected a function {signature}, got "
-                             f"{type(fn).__name__} {fn!r:.60}.")
-    rng = np.random.default_rng(seed)
-    for case in range(1, n_cases + 1):
-        args = make_case(rng)
-        try:
-            inspect.signature(fn).bind(*args)
-        except TypeError:
-            return Result(False, f"✗ {name}: expected a function {signature} taking "
-                                 f"{len(args)} arguments, got {_describe(fn)}.")
-        except ValueError:  # builtins without a signature: just try the call
-            pass
-        want = reference(*_copy_args(args))
-        try:
-            got = fn(*_copy_args(args))
-        except NotImplementedError:
-            return Result(False, f"… {name}: not attempted yet — replace the "
-                                 "`raise NotImplementedError` with your code.")
-        except Exception as err:  # the reader's bug, reported, not raised
-            return Result(False, f"✗ {name}: your function raised {type(err).__name__}: {err}\n"
-                                 f"  on input {', '.join(_short(a) for a in args)}", case)
-        if got is None and want is not None:
-            return Result(False, f"✗ {name}: your function returned None — did you forget "
-                                 "`return`?", case)
-        if _close(got, want, rtol, atol):
-            continue
-        for mistake in mistakes:
-            try:
-                if _close(got, mistake.fn(*_copy_args(args)), rtol, atol):
-                    return Result(False, f"✗ {name}: {mistake.hint}", case,
-                                  {"mistake": mistake.hint})
-            except Exception:  # a mistake model that does not apply to this input
-                continue
-        shape_note = _shape_note(got, want)
-        return Result(False, f"✗ {name}: wrong answer on case {case}.{shape_note}\n"
-                             f"  input:    {', '.join(_short(a) for a in args)}\n"
-                             f"  expected: {_short(_to_numpy(want))}\n"
-                             f"  got:      {_short(_to_numpy(got))}", case)
-    return Result(True, f"✓ {name}: correct on all {n_cases} random cases.", n_cases)
+def cycle_cases(*makers: Callable[[np.random.Generator], tuple]) -> Callable:
+    """One case maker for one check that takes its cases from ``makers`` in turn (case 1 from
+    the first, case 2 from the second, ...). Make it afresh for each check, e.g. first a maker
+    of cases on which every known mistake differs (so the first failure names its mistake),
+    then one that also draws the plain settings where some mistakes go unnoticed."""
+    if not makers or not all(callable(m) for m in makers):
+        raise TypeError("cycle_cases needs one or more case makers (functions of an rng)")
+    turn = itertools.cycle(makers)
+    return lambda rng: next(turn)(rng)

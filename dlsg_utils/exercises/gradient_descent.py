@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import Mistake, Result, check_function
+from .engine import Mistake, Result, check_function
 
 __all__ = [
     "check_gd_limit",
@@ -12,7 +12,6 @@ __all__ = [
     "check_gradient_descent",
     "check_local_max_stable_lr",
     "check_lstsq_gradient",
-    "check_max_stable_lr",
     "check_quartic_gd_iterate",
     "check_saddle_escape_steps",
 ]
@@ -32,7 +31,7 @@ def _case_step(rng):
 def check_gd_step(fn, *, verbose: bool = True) -> Result:
     """``gd_step(theta, grad, lr)`` returns θ − η∇J (the slide's update)."""
     return check_function(
-        fn, _gd_step, _case_step, name="gd_step", signature="gd_step(theta, grad, lr)",
+        fn, _gd_step, _case_step, signature="gd_step(theta, grad, lr)",
         mistakes=[
             Mistake(lambda t, g, lr: t + lr * g,
                     "wrong sign: you stepped *up* the gradient. Descent moves against it."),
@@ -59,8 +58,7 @@ def _case_lstsq(rng):
 def check_lstsq_gradient(fn, *, verbose: bool = True) -> Result:
     """``lstsq_gradient(X, y, theta)`` is ∇J for J(θ) = ‖Xθ − y‖² / (2n)."""
     return check_function(
-        fn, _lstsq_gradient, _case_lstsq, name="lstsq_gradient",
-        signature="lstsq_gradient(X, y, theta)",
+        fn, _lstsq_gradient, _case_lstsq, signature="lstsq_gradient(X, y, theta)",
         mistakes=[
             Mistake(lambda X, y, t: X.T @ (y - X @ t) / len(y),
                     "wrong sign: the residual is Xθ − y, not y − Xθ."),
@@ -75,40 +73,6 @@ def check_lstsq_gradient(fn, *, verbose: bool = True) -> Result:
                     "you returned the residual Xθ − y; multiply by Xᵀ (and divide by n)."),
         ],
         verbose=verbose,
-    )
-
-
-# --- exercise 3: the largest stable learning rate ---------------------------------------------
-
-def _max_stable_lr(H):
-    return 2.0 / np.linalg.eigvalsh(H).max()
-
-
-def _case_hessian(rng):
-    d = int(rng.integers(2, 5))
-    Q, _ = np.linalg.qr(rng.normal(size=(d, d)))
-    eig = np.sort(rng.uniform(0.1, 20.0, size=d))
-    return ((Q * eig) @ Q.T,)
-
-
-def check_max_stable_lr(fn, *, verbose: bool = True) -> Result:
-    """``max_stable_lr(H)``: gradient descent on ½θᵀHθ converges iff η < 2/λ_max(H)."""
-    return check_function(
-        fn, _max_stable_lr, _case_hessian, name="max_stable_lr", signature="max_stable_lr(H)",
-        mistakes=[
-            Mistake(lambda H: 1.0 / np.linalg.eigvalsh(H).max(),
-                    "1/λ_max is where the steepest direction stops *overshooting*; it still "
-                    "converges up to twice that."),
-            Mistake(lambda H: 2.0 / np.linalg.eigvalsh(H).min(),
-                    "you used the smallest eigenvalue; the steepest direction (largest "
-                    "curvature) is the one that diverges first."),
-            Mistake(lambda H: 2.0 / np.linalg.eigvalsh(H).sum(),
-                    "2/(sum of eigenvalues) is safe but not the largest stable rate."),
-            Mistake(lambda H: 2.0 / np.abs(H).max(),
-                    "the largest *entry* of H is not its largest eigenvalue: use "
-                    "np.linalg.eigvalsh."),
-        ],
-        rtol=1e-6, verbose=verbose,
     )
 
 
@@ -133,8 +97,7 @@ def check_gradient_descent(fn, *, verbose: bool = True) -> Result:
     """``gradient_descent(grad_fn, theta0, lr, num_steps)`` returns the path, shape
     (num_steps + 1, d), starting with θ₀."""
     return check_function(
-        fn, _gradient_descent, _case_loop, name="gradient_descent",
-        signature="gradient_descent(grad_fn, theta0, lr, num_steps)",
+        fn, _gradient_descent, _case_loop, signature="gradient_descent(grad_fn, theta0, lr, num_steps)",
         mistakes=[
             Mistake(lambda g, t0, lr, n: _gradient_descent(g, t0, lr, n)[1:],
                     "off by one: the path should start with θ₀, so it has num_steps + 1 rows."),
@@ -168,7 +131,7 @@ def check_gd_limit(fn, *, verbose: bool = True) -> Result:
     converges on J(θ) = ‖Xθ − y‖²/(2n) when X has dependent columns: X⁺y + (I − X⁺X)θ₀."""
     pinv = np.linalg.pinv
     return check_function(
-        fn, _gd_limit, _case_limit, name="gd_limit", signature="gd_limit(X, y, theta0)",
+        fn, _gd_limit, _case_limit, signature="gd_limit(X, y, theta0)",
         mistakes=[
             Mistake(lambda X, y, t: pinv(X) @ y,
                     "that is the minimum-norm least-squares solution X⁺y, where gradient descent "
@@ -206,8 +169,7 @@ def check_quartic_gd_iterate(fn, *, verbose: bool = True) -> Result:
     """``quartic_gd_iterate(theta0, lr, t)`` predicts θ_t of gradient descent on J = θ⁴/4 to
     within 3 %; θ_t ≈ θ₀ / √(1 + 2ηθ₀²t)."""
     return check_function(
-        fn, _quartic_gd_iterate, _case_quartic, name="quartic_gd_iterate",
-        signature="quartic_gd_iterate(theta0, lr, t)",
+        fn, _quartic_gd_iterate, _case_quartic, signature="quartic_gd_iterate(theta0, lr, t)",
         mistakes=[
             Mistake(lambda t0, lr, t: t0 * (1 - lr) ** t,
                     "a constant factor per step is linear convergence, which needs a curvature "
@@ -246,8 +208,7 @@ def check_saddle_escape_steps(fn, *, verbose: bool = True) -> Result:
     |x| ≥ radius on J = −λx²/2 from 0 < x₀ < radius, ⌈ln(radius/x₀) / ln(1 + ηλ)⌉ (a real-valued
     answer within one step is accepted)."""
     return check_function(
-        fn, _saddle_escape_steps, _case_saddle, name="saddle_escape_steps",
-        signature="saddle_escape_steps(x0, lr, lam, radius)",
+        fn, _saddle_escape_steps, _case_saddle, signature="saddle_escape_steps(x0, lr, lam, radius)",
         mistakes=[
             Mistake(lambda x0, lr, lam, r: np.log(r / x0) / (lr * lam),
                     "ln(1 + ηλ) ≈ ηλ only when ηλ is small; each step multiplies x by exactly "
@@ -288,8 +249,7 @@ def check_local_max_stable_lr(fn, *, verbose: bool = True) -> Result:
     quadratic with curvature J''(θ*), so gradient descent can converge to θ* only for
     η < 2/J''(θ*)."""
     return check_function(
-        fn, _local_max_stable_lr, _case_local, name="local_max_stable_lr",
-        signature="local_max_stable_lr(d2J, theta_star)",
+        fn, _local_max_stable_lr, _case_local, signature="local_max_stable_lr(d2J, theta_star)",
         mistakes=[
             Mistake(lambda f, t: 1.0 / f(t),
                     "1/J''(θ*) is where gradient descent stops *overshooting* θ*; it still "

@@ -6,7 +6,7 @@ import functools
 
 import numpy as np
 
-from . import Mistake, Result, check_function
+from .engine import Mistake, Result, check_function
 
 __all__ = [
     "check_gabor_kernel",
@@ -47,8 +47,7 @@ def check_gabor_kernel(fn, *, verbose: bool = True) -> Result:
     The tolerance (rtol 1e-4, atol 1e-6 on entries of a unit-norm kernel) accepts an answer
     computed in float32; every listed mistake changes entries by far more."""
     return check_function(
-        fn, _gabor_kernel, _case_gabor, name="gabor_filter",
-        signature="gabor_filter(size, theta, wavelength, sigma)",
+        fn, _gabor_kernel, _case_gabor, signature="gabor_filter(size, theta, wavelength, sigma)",
         mistakes=[
             Mistake(lambda n, t, w, s: _gabor(n, np.deg2rad(t), w, s),
                     "theta is already in radians: do not convert it with np.deg2rad (or "
@@ -130,7 +129,6 @@ def check_preferred_orientation(fn, *, verbose: bool = True) -> Result:
     180° (as the point (cos 2θ, sin 2θ)), so every representative of the answer is accepted."""
     if not callable(fn):
         return check_function(fn, _preferred_orientation, _case_tuning,
-                              name="preferred_orientation",
                               signature="preferred_orientation(responses, angles)",
                               verbose=verbose)
     wrong = [
@@ -153,7 +151,7 @@ def check_preferred_orientation(fn, *, verbose: bool = True) -> Result:
     ]
     return check_function(
         _circle(fn), _circle(_preferred_orientation), _case_tuning,
-        name="preferred_orientation", signature="preferred_orientation(responses, angles)",
+        signature="preferred_orientation(responses, angles)",
         mistakes=[Mistake(_circle(w), hint) for w, hint in wrong],
         rtol=0, atol=1e-6, verbose=verbose,
     )
@@ -220,7 +218,6 @@ def check_vgg_parameters(fn, *, verbose: bool = True) -> Result:
     stride 2; then three fully connected layers (flattened maps → hidden → hidden →
     n_classes), with biases."""
     return check_function(
-        fn, _vgg_parameters, _case_vgg, name="vgg_parameters",
-        signature="vgg_parameters(config, image_size, hidden, n_classes)",
+        fn, _vgg_parameters, _case_vgg, signature="vgg_parameters(config, image_size, hidden, n_classes)",
         mistakes=_VGG_MISTAKES, atol=0, rtol=0, n_cases=30, verbose=verbose,
     )

@@ -12,7 +12,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from . import Mistake, Result, check_function
+from .engine import Mistake, Result, check_function
 
 __all__ = ["check_linear_ascent", "check_occlusion", "check_precision_at_k", "check_receptive_field",
            "check_saliency"]
@@ -74,7 +74,7 @@ def check_saliency(fn, *, verbose: bool = True) -> Result:
     """``saliency(model, x, target)``: the saliency map (H, W) of the one image ``x``
     (1, C, H, W) for class ``target``: max over channels of |∂ score_target / ∂ x|."""
     return check_function(
-        fn, _saliency, _case_saliency, name="saliency", signature="saliency(model, x, target)",
+        fn, _saliency, _case_saliency, signature="saliency(model, x, target)",
         mistakes=[
             Mistake(lambda m, x, t: _grad(m, x, t).amax(dim=0),
                     "you forgot the absolute value: a pixel matters as much when raising it "
@@ -162,8 +162,7 @@ def check_occlusion(fn, *, verbose: bool = True) -> Result:
     ``i*stride : i*stride+patch`` and columns ``j*stride : j*stride+patch``, for every position
     that fits: shape ((H − patch)//stride + 1, (W − patch)//stride + 1)."""
     return check_function(
-        fn, _reference_occlusion, _case_occlusion, name="occlusion",
-        signature="occlusion(model, x, target, patch, stride)",
+        fn, _reference_occlusion, _case_occlusion, signature="occlusion(model, x, target, patch, stride)",
         mistakes=[
             Mistake(lambda m, x, t, p, s: _occlusion(m, x, t, p, s, what="score"),
                     "you returned the class score (logit); apply the softmax and return the "
@@ -230,8 +229,7 @@ def check_receptive_field(fn, *, verbose: bool = True) -> Result:
     fields are, and the input coordinate of the first pixel of unit 0's field (negative when
     the field reaches into the padding)."""
     return check_function(
-        fn, _reference_rf, _case_rf, name="receptive_field",
-        signature="receptive_field(layers)",
+        fn, _reference_rf, _case_rf, signature="receptive_field(layers)",
         mistakes=[
             Mistake(lambda layers: _rf(layers, grow="stride"),
                     "you grew the field by (k − 1) × *this layer's* stride; it grows by (k − 1) "
@@ -286,8 +284,7 @@ def check_precision_at_k(fn, *, verbose: bool = True) -> Result:
     array (K,) whose entry k − 1 is the label agreement of the k nearest neighbours, averaged
     over the queries."""
     return check_function(
-        fn, _precision_at_k, _case_precision, name="precision_at_k",
-        signature="precision_at_k(idx, y_query, y_db)",
+        fn, _precision_at_k, _case_precision, signature="precision_at_k(idx, y_query, y_db)",
         mistakes=[
             Mistake(lambda i, q, d: _agree(i, q, d).mean(dim=0).numpy(),
                     "you returned the agreement of the k-th neighbour alone; entry k − 1 is the "
@@ -333,8 +330,7 @@ def check_linear_ascent(fn, *, verbose: bool = True) -> Result:
     ``S(I) − l2·||I||²`` with ``S(I) = Σ w·I``, step size ``lr``, from the zero image: an array
     shaped like ``w``."""
     return check_function(
-        fn, _reference_linear_ascent, _case_linear_ascent, name="linear_ascent",
-        signature="linear_ascent(w, l2, lr, steps)",
+        fn, _reference_linear_ascent, _case_linear_ascent, signature="linear_ascent(w, l2, lr, steps)",
         mistakes=[
             Mistake(lambda w, l2, lr, t: _linear_ascent(w, l2, lr, t, factor=1.0),
                     "the gradient of l2·||I||² is 2·l2·I, not l2·I: the factor 2 changes both "

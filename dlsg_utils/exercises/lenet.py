@@ -1,10 +1,9 @@
 """Checkers for chapter 11, "LeNet-5": parameters, connections and shapes of LeNet's layers,
-the modern LeNet-5 as a module, the receptive field of a stack of layers, shifted digits, and
-the paired (McNemar) comparison of two classifiers on one test set."""
+the modern LeNet-5 as a module, the receptive field of a stack of layers (exercises 1-5; the
+measurements of exercises 6 and 7 are in ``lenet_measures``)."""
 
 from __future__ import annotations
 
-import inspect
 import math
 import zlib
 
@@ -12,7 +11,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from .engine import Mistake, Result, check_function
+from .engine import Mistake, Result, check_function, preamble
+from .lenet_measures import check_paired_z, check_shift_digits  # exercises 6 and 7
 
 __all__ = ["check_build_lenet", "check_conv_counts", "check_lenet_sizes", "check_paired_z",
            "check_receptive_field", "check_shift_digits", "check_sparse_conv_counts"]
@@ -40,8 +40,7 @@ def check_conv_counts(fn, *, verbose: bool = True) -> Result:
     """``conv_counts(c_in, c_out, k, out_size)`` -> ``(parameters, connections)`` of a conv
     layer with biases (LeCun's counting: a connection is one weight or bias used once)."""
     return check_function(
-        fn, _conv_counts, _case_conv, name="conv_counts",
-        signature="conv_counts(c_in, c_out, k, out_size)",
+        fn, _conv_counts, _case_conv, signature="conv_counts(c_in, c_out, k, out_size)",
         mistakes=[
             Mistake(lambda ci, co, k, o: (co * ci * k * k, co * ci * k * k * o * o),
                     "you left out the biases: each of the C_out filters has one bias, which is "
@@ -99,7 +98,7 @@ def check_lenet_sizes(fn, *, verbose: bool = True) -> Result:
     valid = lambda n, p: n + 2 * p - 4  # noqa: E731
     half = lambda n: n // 2  # noqa: E731
     return check_function(
-        fn, _lenet_sizes, _case_sizes, name="lenet_sizes", signature="lenet_sizes(n, padding)",
+        fn, _lenet_sizes, _case_sizes, signature="lenet_sizes(n, padding)",
         mistakes=[
             Mistake(_sizes_with(lambda n, p: n - 4, half),
                     "you ignored the padding of C1: a zero border of p pixels on each side makes "
@@ -152,8 +151,7 @@ def check_sparse_conv_counts(fn, *, verbose: bool = True) -> Result:
         return f
 
     return check_function(
-        fn, _sparse_conv_counts, _case_table, name="sparse_conv_counts",
-        signature="sparse_conv_counts(table, k, out_size)",
+        fn, _sparse_conv_counts, _case_table, signature="sparse_conv_counts(table, k, out_size)",
         mistakes=[
             Mistake(counts(lambda t: t.size, lambda t: t.shape[1]),
                     "you counted a kernel for every (input, output) pair, as in a dense layer: "
@@ -246,17 +244,11 @@ def check_build_lenet(fn, *, verbose: bool = True) -> Result:
     Checked by the parameter count, the output shape and the outputs for fixed weights; each
     weight's values depend only on its shape, so any order of definition passes."""
     if callable(fn):
-        try:
-            inspect.signature(fn).bind(1, 10)
-        except TypeError:
-            result = Result(False, f"✗ build_lenet: expected a function {_SIGNATURE}, got "
-                                   f"{getattr(fn, '__name__', 'function')}"
-                                   f"{inspect.signature(fn)}.")
+        problem = preamble(fn, _SIGNATURE, (1, 10))
+        if problem is not None:
             if verbose:
-                print(result.message)
-            return result
-        except ValueError:
-            pass
+                print(problem.message)
+            return problem
         user = _via(fn)
     else:
         user = fn
@@ -328,8 +320,7 @@ def check_receptive_field(fn, *, verbose: bool = True) -> Result:
         return r
 
     return check_function(
-        fn, _receptive_field, _case_rf, name="receptive_field",
-        signature="receptive_field(layers)",
+        fn, _receptive_field, _case_rf, signature="receptive_field(layers)",
         mistakes=[
             Mistake(no_strides,
                     "you added k − 1 per layer as if every stride were 1: after a stride-s "
@@ -344,112 +335,6 @@ def check_receptive_field(fn, *, verbose: bool = True) -> Result:
             Mistake(lambda layers: math.prod(k for k, _ in layers),
                     "windows do not multiply: stacking a 5×5 on a 5×5 convolution sees 9×9, "
                     "not 25×25."),
-        ],
-        verbose=verbose,
-    )
-
-
-# --- exercise 6: shifting digits ----------------------------------------------------------------
-
-def _shift_digits(X, dy, dx):
-    """X (N, C, H, W) moved dy rows down and dx columns right (negative: up / left); the
-    pixels that enter are 0 (the background)."""
-    X = torch.as_tensor(X)
-    H, W = X.shape[-2:]
-    out = torch.zeros_like(X)
-    if abs(dy) < H and abs(dx) < W:
-        out[..., max(dy, 0):H + min(dy, 0), max(dx, 0):W + min(dx, 0)] = \
-            X[..., max(-dy, 0):H + min(-dy, 0), max(-dx, 0):W + min(-dx, 0)]
-    return out
-
-
-def _case_shift(rng):
-    h, w = int(rng.integers(5, 12)), int(rng.integers(5, 12))
-    X = torch.from_numpy(rng.random((int(rng.integers(1, 4)), 1, h, w)).astype(np.float32))
-    while True:
-        dy, dx = int(rng.integers(-4, 5)), int(rng.integers(-4, 5))
-        if dy != dx:  # a swap of the two must show
-            return X, dy, dx
-
-
-def check_shift_digits(fn, *, verbose: bool = True) -> Result:
-    """``shift_digits(X, dy, dx)`` -> the images X (N, C, H, W) moved ``dy`` rows down and
-    ``dx`` columns right, with zeros (the background) where nothing moves in."""
-    return check_function(
-        fn, _shift_digits, _case_shift, name="shift_digits", signature="shift_digits(X, dy, dx)",
-        mistakes=[
-            Mistake(lambda X, dy, dx: torch.roll(torch.as_tensor(X), (dy, dx), dims=(-2, -1)),
-                    "torch.roll wraps around: the ink that leaves on one side comes back on the "
-                    "other. Fill the uncovered rows and columns with 0, the background."),
-            Mistake(lambda X, dy, dx: _shift_digits(X, dx, dy),
-                    "rows and columns swapped: dy moves the rows (the second-to-last axis), dx "
-                    "the columns (the last axis)."),
-            Mistake(lambda X, dy, dx: _shift_digits(X, -dy, -dx),
-                    "wrong direction: with dx > 0 the digit moves right, so the pixel of column "
-                    "j lands in column j + dx (and with dy > 0, down)."),
-        ],
-        verbose=verbose,
-    )
-
-
-# --- exercise 7: a paired comparison of two classifiers on one test set ------------------------
-
-def _paired_z(correct_a, correct_b):
-    """McNemar's z: (n_ab - n_ba) / sqrt(n_ab + n_ba), n_ab = images A gets right and B wrong;
-    0 when the two never disagree."""
-    a = np.asarray(correct_a).astype(bool)
-    b = np.asarray(correct_b).astype(bool)
-    n_ab, n_ba = int(np.sum(a & ~b)), int(np.sum(~a & b))
-    return 0.0 if n_ab + n_ba == 0 else (n_ab - n_ba) / math.sqrt(n_ab + n_ba)
-
-
-def _case_paired(rng):
-    n = int(rng.integers(40, 3000))
-    pa, pb, shared = rng.uniform(0.6, 0.99), rng.uniform(0.6, 0.99), rng.uniform(0.3, 0.95)
-    a = rng.random(n) < pa
-    b = np.where(rng.random(n) < shared, a, rng.random(n) < pb)
-    b[0] = not a[0]  # at least one disagreement
-    return a, b
-
-
-def check_paired_z(fn, *, verbose: bool = True) -> Result:
-    """``paired_z(correct_a, correct_b)`` -> McNemar's z = (n_ab − n_ba) / sqrt(n_ab + n_ba)
-    for two boolean arrays saying which test images classifiers A and B got right."""
-    def counts(a, b):
-        a, b = np.asarray(a).astype(bool), np.asarray(b).astype(bool)
-        return int(np.sum(a & ~b)), int(np.sum(~a & b)), len(a)
-
-    def unpaired(a, b):
-        pa, pb = np.mean(a), np.mean(b)
-        return (pa - pb) / math.sqrt((pa * (1 - pa) + pb * (1 - pb)) / len(a))
-
-    def from_counts(f):
-        return lambda a, b: f(*counts(a, b))
-
-    return check_function(
-        fn, _paired_z, _case_paired, name="paired_z", signature="paired_z(correct_a, correct_b)",
-        rtol=1e-5, atol=1e-7,
-        mistakes=[
-            Mistake(unpaired,
-                    "that is the unpaired test, as if A and B had been measured on different "
-                    "images. On one test set most images are right (or wrong) for both, and "
-                    "only the disagreements say which classifier is better: use n_ab and n_ba."),
-            Mistake(from_counts(lambda ab, ba, n: (ba - ab) / math.sqrt(ab + ba)),
-                    "the sign is flipped: z must be positive when A is the better classifier "
-                    "(n_ab, images only A gets right, minus n_ba)."),
-            Mistake(from_counts(lambda ab, ba, n: (ab - ba) / (ab + ba)),
-                    "divide by the standard deviation, sqrt(n_ab + n_ba), not by the number of "
-                    "disagreements."),
-            Mistake(from_counts(lambda ab, ba, n: (ab - ba) / math.sqrt(n)),
-                    "the variance is the number of disagreements d = n_ab + n_ba, not the number "
-                    "of images: the images both get right or both get wrong do not vary."),
-            Mistake(from_counts(lambda ab, ba, n: 2 * (ab - ba) / math.sqrt(ab + ba)),
-                    "n_ab is Binomial(d, 1/2) with variance d/4, but n_ab − n_ba = 2·n_ab − d "
-                    "has four times that variance, d: divide by sqrt(d)."),
-            Mistake(from_counts(lambda ab, ba, n: math.copysign(abs(ab - ba) - 1, ab - ba)
-                         / math.sqrt(ab + ba)),
-                    "that is the continuity-corrected statistic; the exercise asks for the plain "
-                    "z, (n_ab − n_ba) / sqrt(n_ab + n_ba)."),
         ],
         verbose=verbose,
     )

@@ -13,23 +13,19 @@ quadratic whose Hessian has eigenvalues between μ and L.
 
 from __future__ import annotations
 
-import inspect
-
 import numpy as np
 
-from ..optim.theory import iteration_matrix, optimal_momentum, spectral_radius, stability_edge
-from . import Mistake, Result, check_function
+from ..optim.theory import iteration_matrix, spectral_radius, stability_edge
+from .engine import Mistake, Result, call, check_function, preamble, run_checker
 
 __all__ = [
     "check_ema_to_torch",
     "check_largest_stable_lr",
-    "check_max_stable_lr_momentum",
     "check_momentum_noise_floor",
     "check_momentum_rate",
     "check_momentum_step",
     "check_nesterov_edge",
     "check_nesterov_step",
-    "check_optimal_momentum",
 ]
 
 _BOTH_HINT = "return both the new parameters and the new velocity: `return theta, v`."
@@ -57,8 +53,7 @@ def check_momentum_step(fn, *, verbose: bool = True) -> Result:
     v ← γv + η∇J(θ), θ ← θ − v; ``grad`` is ∇J(θ) at the current θ."""
     step = _momentum_step
     return check_function(
-        fn, step, _case_momentum, name="momentum_step",
-        signature="momentum_step(theta, v, grad, lr, gamma)",
+        fn, step, _case_momentum, signature="momentum_step(theta, v, grad, lr, gamma)",
         mistakes=[
             Mistake(lambda t, v, g, lr, gm: step(t, v, g, lr, gm)[0], _BOTH_HINT),
             Mistake(lambda t, v, g, lr, gm: (t - v, gm * v + lr * g), _OLD_V_HINT),
@@ -105,8 +100,7 @@ def check_nesterov_step(fn, *, verbose: bool = True) -> Result:
     v ← γv + η∇J(θ − γv), θ ← θ − v; ``grad_fn(theta)`` returns ∇J at any point."""
     step = _nesterov_step
     return check_function(
-        fn, step, _case_nesterov, name="nesterov_step",
-        signature="nesterov_step(theta, v, grad_fn, lr, gamma)",
+        fn, step, _case_nesterov, signature="nesterov_step(theta, v, grad_fn, lr, gamma)",
         mistakes=[
             Mistake(lambda t, v, f, lr, gm: step(t, v, f, lr, gm)[0], _BOTH_HINT),
             Mistake(lambda t, v, f, lr, gm: _momentum_step(t, v, f(t), lr, gm),
@@ -155,8 +149,7 @@ def check_momentum_rate(fn, *, verbose: bool = True) -> Result:
     error per step along an eigen-direction with curvature λ, i.e. the spectral radius of
     [[1 − ηλ, −γ], [ηλ, γ]]."""
     return check_function(
-        fn, _momentum_rate, _case_rate, name="momentum_rate",
-        signature="momentum_rate(lr, gamma, lam)",
+        fn, _momentum_rate, _case_rate, signature="momentum_rate(lr, gamma, lam)",
         mistakes=[
             Mistake(lambda lr, gm, lam: abs(1 - lr * lam),
                     "|1 − ηλ| is gradient descent's rate; with momentum the error and the "
@@ -179,80 +172,6 @@ def check_momentum_rate(fn, *, verbose: bool = True) -> Result:
     )
 
 
-# --- exercise 4: the best step size and momentum ---------------------------------------------
-
-def _optimal_momentum(mu, L):
-    return optimal_momentum(mu, L)[:2]
-
-
-def _case_optimal(rng):
-    mu = float(10 ** rng.uniform(-2, 0.7))
-    return mu, mu * float(10 ** rng.uniform(0.2, 3))
-
-
-def check_optimal_momentum(fn, *, verbose: bool = True) -> Result:
-    """``optimal_momentum(mu, L)`` returns ``(alpha, beta)`` that minimise heavy-ball's worst
-    rate on a quadratic with curvatures in [μ, L]: α = (2/(√μ+√L))², β = ((√κ−1)/(√κ+1))²."""
-    ref = _optimal_momentum
-    return check_function(
-        fn, ref, _case_optimal, name="optimal_momentum", signature="optimal_momentum(mu, L)",
-        mistakes=[
-            Mistake(lambda mu, L: tuple(reversed(ref(mu, L))),
-                    "right numbers, wrong order: return (alpha, beta)."),
-            Mistake(lambda mu, L: (ref(mu, L)[0], float(np.sqrt(ref(mu, L)[1]))),
-                    "(√κ−1)/(√κ+1) is the *rate* √β; the momentum β is its square."),
-            Mistake(lambda mu, L: (float(np.sqrt(ref(mu, L)[0])), ref(mu, L)[1]),
-                    "α is the *square* of 2/(√μ+√L)."),
-            Mistake(lambda mu, L: (2.0 / (mu + L), ref(mu, L)[1]),
-                    "2/(μ+L) is gradient descent's best step; with momentum it is "
-                    "(2/(√μ+√L))²."),
-            Mistake(lambda mu, L: (2.0 / (mu + L), 0.0),
-                    "that is gradient descent's best step with no momentum; the optimum has "
-                    "β = ((√κ−1)/(√κ+1))² > 0."),
-            Mistake(lambda mu, L: (ref(mu, L)[0], ((L / mu - 1) / (L / mu + 1)) ** 2),
-                    "use √κ, not κ, in β = ((√κ−1)/(√κ+1))²."),
-        ],
-        verbose=verbose,
-    )
-
-
-# --- exercise 5: the largest stable learning rate with momentum -----------------------------
-
-def _max_stable_lr_momentum(lam, beta):
-    return stability_edge(beta) / lam
-
-
-def _case_edge(rng):
-    return float(rng.uniform(0.1, 100.0)), float(rng.uniform(0.05, 0.99))
-
-
-def check_max_stable_lr_momentum(fn, *, verbose: bool = True) -> Result:
-    """``max_stable_lr_momentum(lam, beta)``: heavy-ball momentum on curvature λ converges iff
-    0 < ηλ < 2 + 2β, so the edge is 2(1 + β)/λ."""
-    return check_function(
-        fn, _max_stable_lr_momentum, _case_edge, name="max_stable_lr_momentum",
-        signature="max_stable_lr_momentum(lam, beta)",
-        mistakes=[
-            Mistake(lambda lam, b: 2.0 / lam,
-                    "2/λ is gradient descent's edge; momentum tolerates more, up to "
-                    "ηλ = 2 + 2β."),
-            Mistake(lambda lam, b: (1.0 + b) / lam,
-                    "a factor 2 too small: the edge is where 1 + β − ηλ = −(1 + β)."),
-            Mistake(lambda lam, b: 2.0 / (lam * (1.0 - b)),
-                    "η/(1−β) is the effective step along a *flat* direction, but stability is "
-                    "decided where the curvature is high: solve |1 + β − ηλ| < 1 + β."),
-            Mistake(lambda lam, b: 2.0 * (1.0 + b) / ((1.0 + 2.0 * b) * lam),
-                    "that is Nesterov's edge, 2(1+β)/((1+2β)λ); heavy-ball momentum allows "
-                    "2(1+β)/λ."),
-            Mistake(lambda lam, b: 2.0 * (1.0 - b) / lam,
-                    "wrong sign: the edge is 2(1 + β)/λ, momentum *widens* the stable range."),
-            Mistake(lambda lam, b: 2.0 * (1.0 + b) * lam,
-                    "divide by λ: the condition is on the product ηλ."),
-        ],
-        verbose=verbose,
-    )
-
-
 # --- exercise 4: Nesterov's stability edge -----------------------------------------------------
 
 def _nesterov_edge(gamma):
@@ -268,8 +187,7 @@ def check_nesterov_edge(fn, *, verbose: bool = True) -> Result:
     [[1 − ηλ, −γ(1 − ηλ)], [ηλ, γ(1 − ηλ)]] has spectral radius below 1, i.e.
     (2 + 2γ)/(1 + 2γ). A numerical answer within 0.1 % is accepted."""
     return check_function(
-        fn, _nesterov_edge, _case_nesterov_edge, name="nesterov_edge",
-        signature="nesterov_edge(gamma)",
+        fn, _nesterov_edge, _case_nesterov_edge, signature="nesterov_edge(gamma)",
         mistakes=[
             Mistake(lambda g: 2.0 + 2.0 * g,
                     "2 + 2γ is heavy-ball momentum's edge. Nesterov's look-ahead multiplies the "
@@ -312,8 +230,7 @@ def check_momentum_noise_floor(fn, *, verbose: bool = True) -> Result:
         return lr * s2 / (lam * (2 - lr * lam))
 
     return check_function(
-        fn, _momentum_noise_floor, _case_noise_floor, name="momentum_noise_floor",
-        signature="momentum_noise_floor(lr, gamma, lam, sigma2)",
+        fn, _momentum_noise_floor, _case_noise_floor, signature="momentum_noise_floor(lr, gamma, lam, sigma2)",
         mistakes=[
             Mistake(lambda lr, g, lam, s2: gd(lr, lam, s2),
                     "that is gradient descent's floor (γ = 0). Momentum sums the noise of many "
@@ -376,10 +293,7 @@ def check_ema_to_torch(fn, *, verbose: bool = True) -> Result:
     """``ema_to_torch(alpha, beta)`` returns ``torch.optim.SGD`` settings (a dict of keyword
     arguments, or a tuple (lr, momentum[, dampening])) that reproduce m ← βm + (1 − β)∇J,
     θ ← θ − αm. The checker runs torch.optim.SGD with them on random quadratics."""
-    result = _check_ema_to_torch(fn)
-    if verbose:
-        print(result.message)
-    return result
+    return run_checker(_check_ema_to_torch, fn, name="ema_to_torch", verbose=verbose)
 
 
 _EMA_MISTAKES = [
@@ -401,16 +315,10 @@ _EMA_MISTAKES = [
 
 
 def _check_ema_to_torch(fn) -> Result:
-    name, signature = "ema_to_torch", "ema_to_torch(alpha, beta)"
-    if not callable(fn):
-        return Result(False, f"✗ {name}: expected a function {signature}, got "
-                             f"{type(fn).__name__}.")
-    try:
-        inspect.signature(fn).bind(0.1, 0.9)
-    except TypeError:
-        return Result(False, f"✗ {name}: expected a function {signature} taking 2 arguments.")
-    except ValueError:
-        pass
+    name = "ema_to_torch"
+    problem = preamble(fn, "ema_to_torch(alpha, beta)", (0.1, 0.9))
+    if problem is not None:
+        return problem
     rng = np.random.default_rng(0)
     for case in range(1, 11):
         alpha, beta = float(rng.uniform(0.01, 0.3)), float(rng.uniform(0.5, 0.95))
@@ -419,14 +327,9 @@ def _check_ema_to_torch(fn) -> Result:
         A = (Q * rng.uniform(0.5, 3.0, size=d)) @ Q.T
         b, theta0 = rng.normal(size=d), rng.normal(size=d)
         want = _ema_path(alpha, beta, A, b, theta0, 15)
-        try:
-            out = fn(alpha, beta)
-        except NotImplementedError:
-            return Result(False, f"… {name}: not attempted yet — replace the "
-                                 "`raise NotImplementedError` with your code.")
-        except Exception as err:  # the reader's bug, reported, not raised
-            return Result(False, f"✗ {name}: your function raised {type(err).__name__}: {err}",
-                          case)
+        out, problem = call(fn, (alpha, beta), name=name, case=case)
+        if problem is not None:
+            return problem
         kwargs = _as_kwargs(out)
         if kwargs is None:
             return Result(False, f"✗ {name}: return a dict of torch.optim.SGD arguments, e.g. "
@@ -476,8 +379,7 @@ def check_largest_stable_lr(fn, *, verbose: bool = True) -> Result:
         return float(e.max() if which == "max" else e.min())
 
     return check_function(
-        fn, _largest_stable_lr, _case_largest, name="largest_stable_lr",
-        signature="largest_stable_lr(hessian, gamma, nesterov)",
+        fn, _largest_stable_lr, _case_largest, signature="largest_stable_lr(hessian, gamma, nesterov)",
         mistakes=[
             Mistake(lambda H, g, nest: edge(g, nest) / lam(H, "min"),
                     "the steepest direction breaks first: divide by the *largest* eigenvalue of "

@@ -11,7 +11,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from . import Mistake, Result, check_function
+from .engine import Mistake, Result, check_function
 
 __all__ = ["check_block_forward", "check_bottleneck_params", "check_drop_block",
            "check_resnet_params", "check_shortcut_a"]
@@ -62,8 +62,7 @@ def check_block_forward(fn, *, verbose: bool = True) -> Result:
         return torch.no_grad()(f)
 
     return check_function(
-        fn, _block_forward, _case_block, name="block_forward",
-        signature="block_forward(x, conv1, bn1, conv2, bn2)",
+        fn, _block_forward, _case_block, signature="block_forward(x, conv1, bn1, conv2, bn2)",
         mistakes=[
             Mistake(mistake(lambda x, c1, b1, c2, b2: F.relu(_residual(x, c1, b1, c2, b2)) + x),
                     "you applied the last ReLU before adding the shortcut: the block adds x to "
@@ -125,8 +124,7 @@ def check_shortcut_a(fn, *, verbose: bool = True) -> Result:
     """``shortcut_a(x, out_channels, stride)``: the parameter-free option-A shortcut of He et
     al. (2015) for x of shape (N, C, H, W); returns (N, out_channels, ⌈H/stride⌉, ⌈W/stride⌉)."""
     return check_function(
-        fn, _shortcut_a, _case_shortcut, name="shortcut_a",
-        signature="shortcut_a(x, out_channels, stride)",
+        fn, _shortcut_a, _case_shortcut, signature="shortcut_a(x, out_channels, stride)",
         mistakes=[
             Mistake(_pad_end,
                     "you appended all the zero channels after the input's channels. That is "
@@ -179,8 +177,7 @@ def check_resnet_params(fn, *, verbose: bool = True) -> Result:
         return full(n, w, k) - 2 * w - n * (4 * w + 8 * w + 16 * w)
 
     return check_function(
-        fn, full, _case_params, name="resnet_params",
-        signature="resnet_params(n, width, num_classes)",
+        fn, full, _case_params, signature="resnet_params(n, width, num_classes)",
         mistakes=[
             Mistake(no_bn,
                     "the batch-norm parameters are missing: every BN layer has a scale γ and a "
@@ -241,8 +238,7 @@ def check_bottleneck_params(fn, *, verbose: bool = True) -> Result:
         return c * e * w + 2 * e * w if c != e * w else 0
 
     return check_function(
-        fn, full, _case_bottleneck, name="bottleneck_params",
-        signature="bottleneck_params(in_channels, width, expansion)",
+        fn, full, _case_bottleneck, signature="bottleneck_params(in_channels, width, expansion)",
         mistakes=[
             Mistake(lambda c, w, e: full(c, w, e) - 2 * (2 * w + e * w)
                     - (2 * e * w if c != e * w else 0),
@@ -362,8 +358,7 @@ def check_drop_block(fn, *, verbose: bool = True) -> Result:
     except ValueError:
         pass
     result = check_function(
-        _run_drop(fn), _run_drop(_drop_block), _case_drop, name="drop_block",
-        signature="drop_block(model, stage, index)",
+        _run_drop(fn), _run_drop(_drop_block), _case_drop, signature="drop_block(model, stage, index)",
         mistakes=[
             Mistake(_run_drop(_drop_in_place),
                     "your new model is right, but the original model changed too: copy it "

@@ -7,7 +7,7 @@ import inspect
 import numpy as np
 
 from ..linear import softmax_cross_entropy
-from . import Mistake, Result, _describe, check_function
+from .engine import Mistake, Result, call, check_function, preamble, run_checker
 
 __all__ = [
     "check_expected_sq",
@@ -68,35 +68,22 @@ def _inspect_batches(out, n, batch_size) -> str | None:
 def check_minibatch_indices(fn, *, verbose: bool = True) -> Result:
     """``minibatch_indices(n, batch_size, rng)``: a random permutation of range(n), cut into
     consecutive batches of ``batch_size`` (the last one smaller if need be)."""
-    result = _check_minibatch_indices(fn)
-    if verbose:
-        print(result.message)
-    return result
+    return run_checker(_check_minibatch_indices, fn, name="minibatch_indices", verbose=verbose)
 
 
 def _check_minibatch_indices(fn) -> Result:
     signature = "minibatch_indices(n, batch_size, rng)"
-    if not callable(fn):
-        return _fail(f"expected a function {signature}, got {type(fn).__name__}.")
-    try:
-        inspect.signature(fn).bind(1, 1, None)
-    except TypeError:
-        return _fail(f"expected a function {signature} taking 3 arguments, "
-                     f"got {_describe(fn)}.")
-    except ValueError:
-        pass
+    problem = preamble(fn, signature, (1, 1, None))
+    if problem is not None:
+        return problem
     for case, (n, b) in enumerate(_BATCH_CASES, start=1):
         outs = []
         for seed in (case, case, case + 100):
-            try:
-                out = fn(n, b, np.random.default_rng(seed))
-                outs.append(list(out) if out is not None else None)
-            except NotImplementedError:
-                return Result(False, "… minibatch_indices: not attempted yet — replace the "
-                                     "`raise NotImplementedError` with your code.")
-            except Exception as err:  # the reader's bug, reported, not raised
-                return _fail(f"your function raised {type(err).__name__}: {err}\n"
-                             f"  on input n={n}, batch_size={b}", case)
+            out, problem = call(fn, (n, b, np.random.default_rng(seed)),
+                                name="minibatch_indices", case=case)
+            if problem is not None:
+                return problem
+            outs.append(list(out) if out is not None else None)
         if outs[0] is None:
             return _fail("your function returned None — did you forget `return`?", case)
         hint = _inspect_batches(outs[0], n, b)
@@ -149,8 +136,7 @@ def check_softmax_cross_entropy_grad(fn, *, verbose: bool = True) -> Result:
         return lambda W, X, y: f(W, X, y, _probs(W, X), _one_hot(y, W.shape[1]), len(y))
 
     return check_function(
-        fn, _softmax_grad, _case_softmax, name="softmax_cross_entropy_grad",
-        signature="softmax_cross_entropy_grad(W, X, y)",
+        fn, _softmax_grad, _case_softmax, signature="softmax_cross_entropy_grad(W, X, y)",
         mistakes=[
             Mistake(wrong(lambda W, X, y, P, Y, b: X.T @ (P - Y)),
                     "missing the 1/b: the loss is a mean over the batch, so is its gradient. "
@@ -197,8 +183,7 @@ def check_sgd_epoch(fn, *, verbose: bool = True) -> Result:
         return W - lr * sum(_softmax_grad(W, X[i], y[i]) for i in batches)
 
     return check_function(
-        fn, _sgd_epoch, _case_epoch, name="sgd_epoch",
-        signature="sgd_epoch(W, X, y, batches, lr)",
+        fn, _sgd_epoch, _case_epoch, signature="sgd_epoch(W, X, y, batches, lr)",
         mistakes=[
             Mistake(lambda W, X, y, bs, lr: W - lr * _softmax_grad(W, X, y),
                     "that is one batch-gradient step on all the data; mini-batch SGD makes "
@@ -235,8 +220,7 @@ def check_loss_floor(fn, *, verbose: bool = True) -> Result:
     gap of SGD with a constant step and independently drawn batches of b examples,
     E[J(θ) − J*] ≈ η tr Σ / (4b)."""
     return check_function(
-        fn, _loss_floor, _case_floor, name="loss_floor",
-        signature="loss_floor(lr, tr_sigma, batch_size)",
+        fn, _loss_floor, _case_floor, signature="loss_floor(lr, tr_sigma, batch_size)",
         mistakes=[
             Mistake(lambda lr, s, b: lr * s / (2 * b),
                     "a factor 2 too large: that is tr(HC), with C the covariance of θ − θ*. "
@@ -292,8 +276,7 @@ def check_expected_sq(fn, *, verbose: bool = True) -> Result:
     if callable(fn):
         accepted.__signature__ = _signature(fn)
     return check_function(
-        accepted if callable(fn) else fn, _expected_sq, _case_expected, name="expected_sq",
-        signature="expected_sq(x0, lrs, lam, sigma)",
+        accepted if callable(fn) else fn, _expected_sq, _case_expected, signature="expected_sq(x0, lrs, lam, sigma)",
         mistakes=[
             Mistake(lambda x0, lrs, lam, s: _rec(x0**2, lrs, lambda e: (1 - e * lam),
                                                  lambda e: e**2 * s**2),
@@ -364,8 +347,7 @@ def check_noise_scale(fn, *, verbose: bool = True) -> Result:
     if callable(fn):
         accepted.__signature__ = _signature(fn)
     return check_function(
-        accepted if callable(fn) else fn, _noise_scale, _case_noise, name="noise_scale",
-        signature="noise_scale(G)",
+        accepted if callable(fn) else fn, _noise_scale, _case_noise, signature="noise_scale(G)",
         mistakes=[
             Mistake(lambda G: np.mean(np.sum(G**2, 1)) / np.sum(G.mean(0) ** 2),
                     "subtract the mean gradient first: E‖gᵢ‖² = tr Σ + ‖ḡ‖², so without "

@@ -86,8 +86,7 @@ def check_early_stopping_epoch(fn, *, verbose: bool = True) -> Result:
     training stops — the first epoch that ends ``patience`` epochs in a row without a new best
     validation loss — or ``len(val_losses)`` if that never happens."""
     return check_function(
-        fn, _early_stopping_epoch, _case_losses, name="early_stopping_epoch",
-        signature="early_stopping_epoch(val_losses, patience)",
+        fn, _early_stopping_epoch, _case_losses, signature="early_stopping_epoch(val_losses, patience)",
         mistakes=[
             Mistake(lambda v, p: _early_stopping_epoch(v, p) - 1,
                     "off by one: epochs are counted from 1 (Python's index + 1)."),
@@ -129,8 +128,7 @@ def check_majority_vote_error(fn, *, verbose: bool = True) -> Result:
     (K odd) are wrong, when each is wrong with probability ``error`` independently of the
     others: Σ_{k=(K+1)/2}^{K} C(K, k) e^k (1 − e)^(K−k)."""
     return check_function(
-        fn, _majority_vote_error, _case_vote, name="majority_vote_error",
-        signature="majority_vote_error(error, K)",
+        fn, _majority_vote_error, _case_vote, signature="majority_vote_error(error, K)",
         mistakes=[
             Mistake(lambda e, K: 1 - _majority_vote_error(e, K),
                     "that is the probability that the majority is *right*; the question asks "
@@ -183,7 +181,7 @@ def check_test_images_needed(fn, *, verbose: bool = True) -> Result:
                     lambda d, q, z=2.0: math.ceil(_images_needed_mcnemar(d, q, z))]
     return check_function(
         _accepting(fn, _images_needed, alternatives), _images_needed, _case_images,
-        name="test_images_needed", signature="test_images_needed(d, q, z=2.0)",
+        signature="test_images_needed(d, q, z=2.0)",
         mistakes=[
             Mistake(lambda d, q, z=2.0: z**2 * q * (1 - q) / d**2,
                     "q(1 − q) is the variance of a 0/1 variable; the per-image difference "
@@ -230,8 +228,7 @@ def check_lr_scaling_exponent(fn, *, verbose: bool = True) -> Result:
     slope of log(lr) against log(b) over all points (any base of the logarithm gives the
     same slope)."""
     return check_function(
-        fn, _scaling_exponent, _case_scaling, name="lr_scaling_exponent",
-        signature="lr_scaling_exponent(batch_sizes, lrs)",
+        fn, _scaling_exponent, _case_scaling, signature="lr_scaling_exponent(batch_sizes, lrs)",
         mistakes=[
             Mistake(lambda b, lr: _slope(b, lr),
                     "fit on log–log axes: a power law lr = c·b^α is a straight line of slope α "
@@ -283,7 +280,7 @@ def check_goyal_lr(fn, *, verbose: bool = True) -> Result:
     ``warmup_steps − 1`` is accepted too."""
     return check_function(
         _accepting(fn, _goyal_lr, [_goyal_lr_last_step]), _goyal_lr, _case_goyal,
-        name="goyal_lr", signature="goyal_lr(step, base_lr, k, warmup_steps)",
+        signature="goyal_lr(step, base_lr, k, warmup_steps)",
         mistakes=[
             Mistake(lambda t, lr, k, w: lr * (1 + (k - 1) * t / w),
                     "after the warm-up the rate stays at k·η; yours keeps climbing."),

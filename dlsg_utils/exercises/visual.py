@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import Mistake, Result, check_function
+from .engine import Mistake, Result, check_function
 
 __all__ = ["check_arrival_step", "check_escape_steps", "check_momentum_growth",
            "check_sgd_escape_steps"]
@@ -41,8 +41,7 @@ def _first(mask):
 def check_escape_steps(fn, *, verbose: bool = True) -> Result:
     """``escape_steps(path, threshold)``: the first step t with |y_t| > threshold, or −1."""
     return check_function(
-        fn, _escape_steps, _case_escape, name="escape_steps",
-        signature="escape_steps(path, threshold)",
+        fn, _escape_steps, _case_escape, signature="escape_steps(path, threshold)",
         mistakes=[
             Mistake(lambda p, th: _first(np.abs(p[:, 1]) > th) + 1
                     if _first(np.abs(p[:, 1]) > th) >= 0 else -1,
@@ -87,8 +86,7 @@ def check_sgd_escape_steps(fn, *, verbose: bool = True) -> Result:
     Since y_t = y0 (1 + 2η)^t, t = ⌊log(threshold/|y0|) / log(1 + 2η)⌋ + 1 (or the same
     count from a loop)."""
     return check_function(
-        fn, _sgd_escape_steps, _case_sgd_escape, name="sgd_escape_steps",
-        signature="sgd_escape_steps(y0, lr, threshold)", rtol=0, atol=0.5,
+        fn, _sgd_escape_steps, _case_sgd_escape, signature="sgd_escape_steps(y0, lr, threshold)", rtol=0, atol=0.5,
         mistakes=[
             Mistake(lambda y, lr, th: int(np.ceil(np.log(th / abs(y)) / (2 * lr))),
                     "log(1 + 2η) ≈ 2η only for small η: count the steps with the exact factor "
@@ -128,8 +126,7 @@ def check_momentum_growth(fn, *, verbose: bool = True) -> Result:
     when momentum (v ← γv + η∇f, θ ← θ − v) runs on f = x² − y² away from y = 0. From
     y_t = (1 + γ + 2η) y_{t−1} − γ y_{t−2}: the largest root of z² − (1 + γ + 2η) z + γ."""
     return check_function(
-        fn, _momentum_growth, _case_growth, name="momentum_growth",
-        signature="momentum_growth(lr, gamma)",
+        fn, _momentum_growth, _case_growth, signature="momentum_growth(lr, gamma)",
         mistakes=[
             Mistake(lambda lr, g: 1 + 2 * lr,
                     "that is plain gradient descent's factor 1 + 2η; momentum adds γ times the "
@@ -172,8 +169,7 @@ def check_arrival_step(fn, *, verbose: bool = True) -> Result:
     """``arrival_step(losses, f_min, tol)``: the first step t (an index into ``losses``, the
     loss f(θ_t) at every step, t = 0 the start) with f(θ_t) − f* < tol, or −1 if never."""
     return check_function(
-        fn, _arrival_step, _case_arrival, name="arrival_step",
-        signature="arrival_step(losses, f_min, tol)",
+        fn, _arrival_step, _case_arrival, signature="arrival_step(losses, f_min, tol)",
         mistakes=[
             Mistake(lambda v, f, tol: _first(np.asarray(v) < tol),
                     "measure the gap to the minimum, f(θ_t) − f*: here f* is not 0."),

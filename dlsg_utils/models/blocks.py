@@ -37,7 +37,7 @@ class Subsampling(nn.Module):
 class SparseConv2d(nn.Conv2d):
     """A convolution whose input-output channel pairs follow a fixed connection ``table``
     (shape in_channels x out_channels); unconnected weights are held at zero and are not
-    counted as parameters by :func:`count_connections` / ``trainable_parameters``."""
+    counted as parameters by :func:`~dlsg_utils.models.count_connections` / ``trainable_parameters``."""
 
     def __init__(self, table: np.ndarray, kernel_size: int):
         table = np.asarray(table, dtype=bool)

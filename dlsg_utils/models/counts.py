@@ -179,7 +179,7 @@ def count_connections(model: nn.Module, input_shape) -> dict[str, int]:
 
 def feature_layers(model: nn.Module, input_shape) -> list[tuple[str, nn.Module, tuple]]:
     """(name, module, output shape) of each convolution, pooling and fully connected layer
-    in forward order -- the layers :func:`draw_architecture` draws."""
+    in forward order -- the layers :func:`~dlsg_utils.plot.draw_architecture` draws."""
     kinds = (nn.Conv2d, nn.Linear, nn.MaxPool2d, nn.AvgPool2d, Subsampling, RBFOutput,
              nn.AdaptiveAvgPool2d)
     found: list[tuple[str, nn.Module, tuple]] = []

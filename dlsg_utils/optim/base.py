@@ -1,4 +1,4 @@
-"""The optimizer interface shared by every method, its argument checks, and :func:`run`.
+"""The optimizer interface shared by every method, its argument checks, and :func:`~dlsg_utils.optim.run`.
 
 An optimizer updates a float NumPy array (or a list of them) in place::
 

@@ -2,7 +2,7 @@
 (chapter 5) and any matplotlib ``FuncAnimation`` (chapters 8-9).
 
 ``Animation.to_jshtml()`` embeds every frame as an image, so the player works in the static HTML
-book without a kernel; :func:`animation_html` makes it work offline, describes it for screen
+book without a kernel; :func:`~dlsg_utils.plot.animation_html` makes it work offline, describes it for screen
 readers and keeps a still frame for the PDF edition.
 """
 

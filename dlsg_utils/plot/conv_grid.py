@@ -6,13 +6,13 @@ sliding over it, a cyan output filling up) follow the animations of Dumoulin & V
 to convolution arithmetic for deep learning* (github.com/vdumoulin/conv_arithmetic, MIT
 licence); the drawing code is our own.
 
-- :func:`conv_layout`: where the input cells sit on the (padded) grid and where each kernel
+- :func:`~dlsg_utils.plot.conv_layout`: where the input cells sit on the (padded) grid and where each kernel
   window lies, for a convolution or for the transposed convolution drawn, as in the guide, as a
   stride-1 convolution over the input with s - 1 zeros inserted between its cells.
-- :func:`conv_figure`: one picture (kernel at output position ``step``).
-- :func:`conv_animation`: a FuncAnimation over the output positions, for
+- :func:`~dlsg_utils.plot.conv_figure`: one picture (kernel at output position ``step``).
+- :func:`~dlsg_utils.plot.conv_animation`: a FuncAnimation over the output positions, for
   :func:`dlsg_utils.plot.animation_html`.
-- :func:`conv_description`: what such an animation shows, in words (its alt text).
+- :func:`~dlsg_utils.plot.conv_description`: what such an animation shows, in words (its alt text).
 
 The ipywidgets calculator that redraws these pictures is :func:`dlsg_utils.widgets.conv_calculator`."""
 

@@ -66,7 +66,8 @@ def test_the_api_reference_documents_every_public_name_with_its_source():
     import inspect
 
     page = (HTML / "api.html").read_text(errors="ignore")
-    modules = re.findall(r"\.\. automodule:: ([\w.]+)", (HTML.parents[1] / "api.md").read_text())
+    # modules documented with :members: (the others are listed for their docstring and link target)
+    modules = re.findall(r"\.\. automodule:: ([\w.]+)\n   :members:", (HTML.parents[1] / "api.md").read_text())
     missing = []
     for name in modules:
         module = importlib.import_module(name)
