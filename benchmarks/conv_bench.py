@@ -31,6 +31,7 @@ import torch
 import torch.nn.functional as F
 
 from dlsg_utils.conv import (
+    ConvCache,
     conv2d_backward,
     conv2d_backward_naive,
     conv2d_einsum,
@@ -153,11 +154,12 @@ def backward_rows(x, w, b, repeats: int, naive_repeats: int) -> list[Row]:
 
     ref = [g.numpy() for g in torch_grads(TORCH64)]
     rows = []
+    cache = ConvCache(x, w, **HYPER)
     ours = [(NAIVE, conv2d_backward_naive, naive_repeats, 0),
             ("im2col + GEMM + col2im", conv2d_backward, repeats, 1)]  # fmt: skip
     for name, fn, reps, warm in ours:
-        ms, faults = time_ms(lambda fn=fn: fn(dout, x, w, **HYPER), reps, warm)
-        rows.append(Row(name, ms, faults, _max_diff(fn(dout, x, w, **HYPER), ref)))
+        ms, faults = time_ms(lambda fn=fn: fn(dout, cache), reps, warm)
+        rows.append(Row(name, ms, faults, _max_diff(fn(dout, cache), ref)))
     for name in graphs:
         ms, faults = time_ms(lambda name=name: torch_grads(name), repeats)
         grads = [g.double().numpy() for g in torch_grads(name)]
@@ -179,7 +181,7 @@ def main(argv: list[str] | None = None) -> int:
     # and the allocator's state), so that the order of the rows below does not matter.
     for fn in (conv2d_im2col, conv2d_einsum, conv2d_fft):
         fn(x, w, b, **HYPER)
-    conv2d_backward(np.ones((100, 25, 16, 16)), x, w, **HYPER)
+    conv2d_backward(np.ones((100, 25, 16, 16)), ConvCache(x, w, **HYPER))
     xt, wt, bt = (torch.tensor(a, requires_grad=True) for a in (x, w, b))
     F.conv2d(xt, wt, bt, **HYPER).sum().backward()
 

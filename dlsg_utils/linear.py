@@ -14,7 +14,7 @@ import numpy as np
 
 from .checks import check_labels, check_real
 
-__all__ = ["accuracy", "softmax", "softmax_cross_entropy"]
+__all__ = ["accuracy", "softmax", "softmax_cross_entropy", "softmax_loss"]
 
 
 def softmax(Z: np.ndarray) -> np.ndarray:
@@ -24,6 +24,29 @@ def softmax(Z: np.ndarray) -> np.ndarray:
         raise ValueError(f"Z must hold scores along its last axis, got a scalar {Z!r}")
     E = np.exp(Z - Z.max(axis=-1, keepdims=True))
     return E / E.sum(axis=-1, keepdims=True)
+
+
+def softmax_loss(scores: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
+    """Mean softmax cross-entropy of ``scores: (N, K)`` for labels ``y: (N,)`` in [0, K), and its
+    gradient with respect to the scores: the package's one cross-entropy.
+
+    L = −(1/N) Σ_n log p[n, y_n] with p = softmax(scores), computed as a log-softmax (each row's
+    maximum subtracted first, which changes nothing but avoids overflow and log 0);
+    ∂L/∂scores = (P − Y) / N. :func:`softmax_cross_entropy` (chapter 2) and
+    :class:`~dlsg_utils.conv.TinyConvNet` (chapter 10) both use it.
+    """
+    scores = np.asarray(scores)
+    if scores.ndim != 2:
+        raise ValueError(f"scores must be (N, K), got shape {scores.shape}")
+    y = check_labels("y", y, scores.shape[1])
+    if y.shape != (scores.shape[0],):
+        raise ValueError(f"y must be (N,) = ({scores.shape[0]},), got shape {y.shape}")
+    rows = np.arange(len(y))
+    shifted = scores - scores.max(axis=1, keepdims=True)
+    log_p = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    dscores = np.exp(log_p)
+    dscores[rows, y] -= 1.0  # P − Y
+    return float(-log_p[rows, y].mean()), dscores / len(y)
 
 
 def _check_inputs(W, X, y) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -49,12 +72,8 @@ def softmax_cross_entropy(
     """
     W, X, y = _check_inputs(W, X, y)
     weight_decay = check_real("weight_decay", weight_decay, min=0)
-    b = len(y)
-    P = softmax(X @ W)
-    rows = np.arange(b)
-    loss = -np.mean(np.log(np.maximum(P[rows, y], np.finfo(P.dtype).tiny)))
-    P[rows, y] -= 1.0  # P − Y, in place
-    grad = X.T @ P / b
+    loss, dscores = softmax_loss(X @ W, y)  # dscores = (P − Y) / b
+    grad = X.T @ dscores
     if weight_decay:
         loss = loss + 0.5 * weight_decay * np.sum(W * W)
         grad = grad + weight_decay * W

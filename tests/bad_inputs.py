@@ -65,7 +65,6 @@ def _cases() -> list[Case]:
         conv,
         data,
         functions,
-        layers,
         linear,
         models,
         optim,
@@ -166,7 +165,9 @@ def _cases() -> list[Case]:
         Case("conv_kernel_bigger_than_input", lambda: conv.conv2d_im2col(
             np.zeros((1, 1, 2, 2)), w4), "kernel|k|input"),
         Case("conv_backward_dout_wrong_shape", lambda: conv.conv2d_backward(
-            np.zeros((1, 1, 2, 2)), x4, w4), "dout"),
+            np.zeros((1, 1, 2, 2)), conv.conv2d_forward(x4, w4)[1]), "dout"),
+        Case("conv_backward_cache_not_a_cache", lambda: conv.conv2d_backward(
+            np.zeros((1, 1, 3, 3)), x4), "cache"),
         Case("im2col_zero_kernel", lambda: conv.im2col(x4, 0, 3), "kh|kernel"),
         Case("col2im_wrong_cols", lambda: conv.col2im(np.zeros((5, 5)), (1, 1, 5, 5), 3, 3),
              "cols"),
@@ -198,21 +199,21 @@ def _cases() -> list[Case]:
         Case("volume_animation_zero_frames", lambda: plot.volume_animation(
             np.zeros((3, 5, 5)), np.zeros((1, 3, 3, 3)), max_frames=0), "max_frames"),
         # NumPy ConvNet layers
-        Case("tiny_convnet_zero_filters", lambda: layers.TinyConvNet(num_filters=0),
+        Case("tiny_convnet_zero_filters", lambda: conv.TinyConvNet(num_filters=0),
              "num_filters"),
-        Case("tiny_convnet_zero_classes", lambda: layers.TinyConvNet(num_classes=0),
+        Case("tiny_convnet_zero_classes", lambda: conv.TinyConvNet(num_classes=0),
              "num_classes"),
-        Case("softmax_loss_label_out_of_range", lambda: layers.softmax_loss(
+        Case("softmax_loss_label_out_of_range", lambda: linear.softmax_loss(
             np.zeros((2, 3)), np.array([0, 3])), "y|label"),
-        Case("softmax_loss_negative_label", lambda: layers.softmax_loss(
+        Case("softmax_loss_negative_label", lambda: linear.softmax_loss(
             np.zeros((2, 3)), np.array([0, -1])), "y|label"),
-        Case("affine_forward_shape_mismatch", lambda: layers.affine_forward(
+        Case("affine_forward_shape_mismatch", lambda: conv.affine_forward(
             np.zeros((2, 3)), np.zeros((4, 2)), np.zeros(2)), "x|w|shape"),
-        Case("sgd_step_missing_grad", lambda: layers.sgd_step({"w": np.zeros(2)}, {}, 0.1),
+        Case("sgd_step_missing_grad", lambda: conv.sgd_step({"w": np.zeros(2)}, {}, 0.1),
              "grads|w"),
-        Case("sgd_step_negative_lr", lambda: layers.sgd_step({"w": np.zeros(2)},
+        Case("sgd_step_negative_lr", lambda: conv.sgd_step({"w": np.zeros(2)},
                                                              {"w": np.zeros(2)}, -0.1), "lr"),
-        Case("conv_forward_zero_stride", lambda: layers.conv_forward(x4, w4, np.zeros(1), 0),
+        Case("conv_forward_zero_stride", lambda: conv.conv2d_forward(x4, w4, np.zeros(1), 0),
              "stride"),
         # data
         Case("mnist_bad_split", lambda: data.load_mnist("validation"), "split"),

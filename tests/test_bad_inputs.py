@@ -21,6 +21,6 @@ def test_bad_call_is_rejected_with_an_error_that_names_the_argument(case):
 def test_the_table_covers_every_public_module():
     covered = [set(c.call.__code__.co_names) | set(c.call.__code__.co_freevars) for c in CASES]
     names = set().union(*covered)
-    for module in ("linear", "optim", "functions", "conv", "layers", "data",
+    for module in ("linear", "optim", "functions", "conv", "data",
                    "models", "schedules", "stats", "train", "visualize", "plot", "widgets"):
         assert module in names, module

@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dlsg_utils.conv import (
+    ConvCache,
     avg_pool2d,
     avg_pool2d_backward,
     col2im,
@@ -15,14 +16,15 @@ from dlsg_utils.conv import (
     conv2d_backward_naive,
     conv2d_einsum,
     conv2d_fft,
+    conv2d_forward,
     conv2d_im2col,
     conv2d_naive,
     im2col,
     max_pool2d,
     max_pool2d_backward,
     numerical_gradient,
-    relu,
     relu_backward,
+    relu_forward,
 )
 
 FORWARDS = [conv2d_naive, conv2d_im2col, conv2d_einsum, conv2d_fft]
@@ -156,7 +158,7 @@ def test_backward_equals_torch_autograd_in_float64(backward, case, seed):
     out = F.conv2d(xt, wt, bt, **hyper)
     dout = np.random.default_rng(seed).normal(size=out.shape)
     out.backward(torch.tensor(dout))
-    dx, dw, db = backward(dout, x, w, **hyper)
+    dx, dw, db = backward(dout, ConvCache(x, w, **hyper))
     np.testing.assert_allclose(dx, xt.grad.numpy(), rtol=0, atol=1e-10)
     np.testing.assert_allclose(dw, wt.grad.numpy(), rtol=0, atol=1e-10)
     np.testing.assert_allclose(db, bt.grad.numpy(), rtol=0, atol=1e-10)
@@ -172,7 +174,7 @@ def test_backward_passes_numerical_gradient_check(dilation):
     def loss(x_, w_, b_):  # L = Σ dout · conv(x, w, b), so ∂L/∂out = dout
         return np.sum(dout * conv2d_naive(x_, w_, b_, **hyper))
 
-    dx, dw, db = conv2d_backward(dout, x, w, **hyper)
+    dx, dw, db = conv2d_backward(dout, conv2d_forward(x, w, b, **hyper)[1])
     np.testing.assert_allclose(
         dx, numerical_gradient(lambda v: loss(v, w, b), x), rtol=1e-6, atol=1e-8
     )
@@ -200,7 +202,7 @@ def test_functions_do_not_modify_their_inputs():
     for conv in FORWARDS:
         conv(x, w, b, stride=2, padding=1)
     for backward in BACKWARDS:
-        backward(dout, x, w, stride=2, padding=1)
+        backward(dout, ConvCache(x, w, stride=2, padding=1))
     for a, c in zip((x, w, b, dout), copies, strict=True):
         np.testing.assert_array_equal(a, c)
 
@@ -256,8 +258,8 @@ def test_relu_forward_and_backward_equal_torch():
     x = np.array([[-2.0, -0.0, 0.0, 0.5, 3.0]])
     xt = _t(x, grad=True)
     torch.relu(xt).backward(torch.ones_like(xt))
-    np.testing.assert_array_equal(relu(x), torch.relu(xt).detach().numpy())
-    np.testing.assert_array_equal(relu_backward(np.ones_like(x), x), xt.grad.numpy())
+    np.testing.assert_array_equal(relu_forward(x)[0], torch.relu(xt).detach().numpy())
+    np.testing.assert_array_equal(relu_backward(np.ones_like(x), relu_forward(x)[1]), xt.grad.numpy())
 
 
 _X, _W = np.zeros((1, 3, 4, 4)), np.zeros((2, 3, 3, 3))
@@ -303,7 +305,7 @@ def test_backward_rejects_dout_of_the_wrong_shape(backward):
         match=r"dout must have the output's shape .* = \(1, 2, 2, 2\), "
         r"got \(1, 2, 3, 3\)",
     ):
-        backward(np.zeros((1, 2, 3, 3)), _X, _W)
+        backward(np.zeros((1, 2, 3, 3)), ConvCache(_X, _W))
 
 
 def test_im2col_col2im_and_pooling_reject_bad_arguments():

@@ -6,7 +6,13 @@ import torch
 import torch.nn.functional as F
 from checker_harness import checker_tests
 
-from dlsg_utils.conv import conv2d_backward, max_pool2d, max_pool2d_backward, relu_backward
+from dlsg_utils.conv import (
+    ConvCache,
+    conv2d_backward,
+    max_pool2d,
+    max_pool2d_backward,
+    relu_backward,
+)
 from dlsg_utils.exercises.conv_layer import (
     check_conv_bias_grad,
     check_conv_input_grad,
@@ -19,7 +25,7 @@ T = torch.from_numpy
 
 
 def _package_dw(x, dout, k, s, p):
-    return conv2d_backward(dout, x, np.zeros((dout.shape[1], x.shape[1], k, k)), s, p)[1]
+    return conv2d_backward(dout, ConvCache(x, np.zeros((dout.shape[1], x.shape[1], k, k)), s, p))[1]
 
 
 def _torch_dw(x, dout, k, s, p):
@@ -64,7 +70,7 @@ def _overwriting_pool(dout, x, k, s):
 
 
 def _package_dx(dout, w, x_shape, s, p):
-    return conv2d_backward(dout, np.zeros(x_shape), w, s, p)[0]
+    return conv2d_backward(dout, ConvCache(np.zeros(x_shape), w, s, p))[0]
 
 
 def _torch_dx(dout, w, x_shape, s, p):
@@ -151,9 +157,9 @@ CASES = {
 
 
 def test_package_and_torch_backward_passes_are_accepted_by_the_checkers():
-    assert check_conv_bias_grad(lambda d: conv2d_backward(
-        d, np.zeros((d.shape[0], 1, d.shape[2] + 2, d.shape[3] + 2)),
-        np.zeros((d.shape[1], 1, 3, 3)))[2], verbose=False)
+    assert check_conv_bias_grad(lambda d: conv2d_backward(d, ConvCache(
+        np.zeros((d.shape[0], 1, d.shape[2] + 2, d.shape[3] + 2)),
+        np.zeros((d.shape[1], 1, 3, 3))))[2], verbose=False)
     assert check_conv_weight_grad(_package_dw, verbose=False)
     assert check_conv_weight_grad(_torch_dw, verbose=False)
     assert check_relu_grad(relu_backward, verbose=False)

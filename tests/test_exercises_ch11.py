@@ -141,10 +141,10 @@ CASES = {
     ),
     check_receptive_field: (
         receptive_field,
-        [(lambda layers: 1 + sum(k - 1 for k, _ in layers), "as if every stride were 1"),
-         (_own_stride_rf, "own stride does not widen"),
+        [(lambda layers: 1 + sum(k - 1 for k, _ in layers), "you ignored the strides"),
+         (_own_stride_rf, "a layer's own stride spaces its *outputs*"),
          (lambda layers: sum(k * math.prod(s for _, s in layers[:i])
-                            for i, (k, _) in enumerate(layers)), "off by one"),
+                            for i, (k, _) in enumerate(layers)), "neighbouring windows overlap"),
          (lambda layers: math.prod(k for k, _ in layers), "windows do not multiply")],
     ),
     check_shift_digits: (

@@ -10,15 +10,14 @@ from torch import nn
 
 from dlsg_utils.exercises.alexnet import (
     _case_cost,
-    _case_rf,
     _conv_cost,
-    _receptive_field,
     check_activation_grads,
     check_conv_layer_cost,
     check_inverted_dropout,
     check_predict_with_mirror,
     check_receptive_field,
 )
+from dlsg_utils.exercises.receptive import _case_rf, _receptive_field
 from dlsg_utils.models import AlexNet, count_parameters, summary
 
 

@@ -20,7 +20,7 @@ from collections.abc import Callable
 import numpy as np
 
 from ..checks import check_callable, check_real
-from .arithmetic import IntOrPair
+from .forward import ConvCache
 from .im2col import _as_float, _check_conv, _pad, col2im, im2col
 
 __all__ = ["conv2d_backward", "conv2d_backward_naive", "numerical_gradient"]
@@ -36,20 +36,24 @@ def _check_dout(dout, x: np.ndarray, w: np.ndarray, g) -> np.ndarray:
     return dout.astype(np.result_type(dout, x), copy=False)
 
 
-def conv2d_backward_naive(
-    dout: np.ndarray,
-    x: np.ndarray,
-    w: np.ndarray,
-    stride: IntOrPair = 1,
-    padding: IntOrPair = 0,
-    dilation: IntOrPair = 1,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _unpack(cache) -> tuple:
+    """The forward pass's ``(x, w, stride, padding, dilation)`` from a cache, checked."""
+    if isinstance(cache, tuple) and not isinstance(cache, ConvCache) and 2 <= len(cache) <= 5:
+        cache = ConvCache(*cache)  # (x, w[, stride[, padding[, dilation]]]) written by hand
+    if not isinstance(cache, ConvCache):
+        raise TypeError("cache must be what conv2d_forward returned (a ConvCache, or a tuple "
+                        f"(x, w, stride, padding, dilation)), got {type(cache).__name__}")
+    return _check_conv(cache.x, cache.w, None, cache.stride, cache.padding, cache.dilation)
+
+
+def conv2d_backward_naive(dout: np.ndarray, cache: ConvCache) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Gradients ``(dx: (N, C, H, W), dw: (F, C, KH, KW), db: (F,))`` with the forward's loops.
 
     Each output value out[n, f, y, z] was window · w[f] + b[f], so it sends dout[n, f, y, z]·w[f]
     back to its window of x̃, dout[n, f, y, z]·window to w[f] and dout[n, f, y, z] to b[f].
+    ``cache`` is the second value :func:`~dlsg_utils.conv.conv2d_forward` returns.
     """
-    x, w, _, g = _check_conv(x, w, None, stride, padding, dilation)
+    x, w, _, g = _unpack(cache)
     dout = _check_dout(dout, x, w, g)
     (KH, KW), (sh, sw), (ph, pw), (dh, dw), (OH, OW) = g
     xp = _pad(x, g.padding)
@@ -69,21 +73,14 @@ def conv2d_backward_naive(
     return dxp[:, :, ph : ph + H, pw : pw + W].copy(), dw_, db
 
 
-def conv2d_backward(
-    dout: np.ndarray,
-    x: np.ndarray,
-    w: np.ndarray,
-    stride: IntOrPair = 1,
-    padding: IntOrPair = 0,
-    dilation: IntOrPair = 1,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def conv2d_backward(dout: np.ndarray, cache: ConvCache) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Gradients ``(dx: (N, C, H, W), dw: (F, C, KH, KW), db: (F,))`` with two matrix products.
 
     db = Σ_{n,y,z} dout,  dW_row = dY_row · X_colᵀ,  dx = col2im(W_rowᵀ · dY_row), where
-    ``dY_row: (F, N·OH·OW)`` is dout with the filter axis first. The arguments are those of the
-    forward pass (the bias does not enter the gradients).
+    ``dY_row: (F, N·OH·OW)`` is dout with the filter axis first. ``cache`` is the second value
+    :func:`~dlsg_utils.conv.conv2d_forward` returns (the forward's x, w and hyper-parameters).
     """
-    x, w, _, g = _check_conv(x, w, None, stride, padding, dilation)
+    x, w, _, g = _unpack(cache)
     dout = _check_dout(dout, x, w, g)
     F = w.shape[0]
     db = dout.sum(axis=(0, 2, 3))

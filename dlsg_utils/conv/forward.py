@@ -8,9 +8,15 @@ with ``x: (N, C, H, W)``, ``w: (F, C, KH, KW)``, ``b: (F,)`` or None, x̃ = x ze
 each side, stride s and dilation d (ints for both axes, or ``(h, w)`` pairs), and the result
 ``out: (N, F, OH, OW)``, OH = ⌊(H + 2p_h − d_h(KH − 1) − 1)/s_h⌋ + 1 (likewise OW).
 Integer inputs are computed in float64; float32 inputs stay float32.
+
+As a layer, the convolution follows the convention of every layer in :mod:`dlsg_utils.conv`:
+:func:`conv2d_forward` returns ``(out, cache)`` and ``conv2d_backward(dout, cache)`` the
+gradients.
 """
 
 from __future__ import annotations
+
+from typing import NamedTuple
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
@@ -18,7 +24,18 @@ from numpy.lib.stride_tricks import sliding_window_view
 from .arithmetic import IntOrPair
 from .im2col import _check_conv, _pad, im2col
 
-__all__ = ["conv2d_einsum", "conv2d_fft", "conv2d_im2col", "conv2d_naive"]
+__all__ = ["ConvCache", "conv2d_einsum", "conv2d_fft", "conv2d_forward", "conv2d_im2col", "conv2d_naive"]
+
+
+class ConvCache(NamedTuple):
+    """What a convolution's backward pass needs from its forward pass: the input ``x``, the
+    filters ``w`` and the hyper-parameters (the bias does not enter the gradients)."""
+
+    x: np.ndarray
+    w: np.ndarray
+    stride: IntOrPair = 1
+    padding: IntOrPair = 0
+    dilation: IntOrPair = 1
 
 
 def conv2d_naive(
@@ -130,3 +147,21 @@ def conv2d_fft(
     full = np.fft.irfft2(np.einsum("nchw,fchw->nfhw", X, K), s=size)  # (N, F, Hp, Wp)
     out = full[:, :, span[0] - 1 :: sh, span[1] - 1 :: sw][:, :, :OH, :OW]
     return (out + b[None, :, None, None]).astype(x.dtype, copy=False)
+
+
+def conv2d_forward(
+    x: np.ndarray,
+    w: np.ndarray,
+    b: np.ndarray | None = None,
+    stride: IntOrPair = 1,
+    padding: IntOrPair = 0,
+    dilation: IntOrPair = 1,
+) -> tuple[np.ndarray, ConvCache]:
+    """The convolution as a layer: ``(out, cache)``.
+
+    ``out`` is :func:`conv2d_im2col`'s ``(N, F, OH, OW)``; ``cache`` (a :class:`ConvCache`) is
+    what :func:`~dlsg_utils.conv.conv2d_backward` takes with the upstream gradient:
+    ``dx, dw, db = conv2d_backward(dout, cache)``.
+    """
+    out = conv2d_im2col(x, w, b, stride, padding, dilation)
+    return out, ConvCache(np.asarray(x), np.asarray(w), stride, padding, dilation)

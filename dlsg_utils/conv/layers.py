@@ -20,8 +20,8 @@ __all__ = [
     "avg_pool2d_backward",
     "max_pool2d",
     "max_pool2d_backward",
-    "relu",
     "relu_backward",
+    "relu_forward",
 ]
 
 
@@ -103,14 +103,17 @@ def avg_pool2d_backward(dout: np.ndarray, cache: PoolCache) -> np.ndarray:
     return np.ascontiguousarray(_fold(parts, cache.x_shape[2:], cache.geometry))
 
 
-def relu(x: np.ndarray) -> np.ndarray:
-    """ReLU, element-wise: max(0, x), any shape."""
-    return np.maximum(np.asarray(x), 0)
+def relu_forward(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """ReLU, element-wise, any shape: ``(max(0, x), cache)``; the cache is ``x`` itself."""
+    x = np.asarray(x)
+    return np.maximum(x, 0), x
 
 
-def relu_backward(dout: np.ndarray, x: np.ndarray) -> np.ndarray:
-    """dx of ReLU: dout where x > 0, else 0 (the subgradient 0 is used at x = 0, like PyTorch)."""
-    dout, x = np.asarray(dout), np.asarray(x)
+def relu_backward(dout: np.ndarray, cache: np.ndarray) -> np.ndarray:
+    """dx of ReLU: dout where x > 0, else 0 (the subgradient 0 is used at x = 0, like PyTorch).
+
+    ``cache`` is the forward's input x (what :func:`relu_forward` returns as its cache)."""
+    dout, x = np.asarray(dout), np.asarray(cache)
     if dout.shape != x.shape:
         raise ValueError(f"dout and x must have the same shape, got {dout.shape} and {x.shape}")
     return np.where(x > 0, dout, 0)

@@ -13,6 +13,7 @@ from torch import nn
 
 from .engine import Mistake, Result, check_function, preamble
 from .lenet_measures import check_paired_z, check_shift_digits  # exercises 6 and 7
+from .receptive import check_receptive_field  # exercise 5, shared with chapter 12
 
 __all__ = ["check_build_lenet", "check_conv_counts", "check_lenet_sizes", "check_paired_z",
            "check_receptive_field", "check_shift_digits", "check_sparse_conv_counts"]
@@ -276,65 +277,6 @@ def check_build_lenet(fn, *, verbose: bool = True) -> Result:
                     "no softmax at the end: F.cross_entropy (what fit uses) applies log-softmax "
                     "itself and expects raw scores (logits); a softmax in the model would be "
                     "applied twice."),
-        ],
-        verbose=verbose,
-    )
-
-
-# --- exercise 5: the receptive field of a stack of layers --------------------------------------
-
-def _receptive_field(layers):
-    """Side of the input region one unit of the last layer sees, for ``layers`` = [(kernel,
-    stride), ...] from the input up: r = 1 + sum_l (k_l - 1) * prod_{m<l} s_m."""
-    r, jump = 1, 1
-    for k, s in layers:
-        r += (int(k) - 1) * jump
-        jump *= int(s)
-    return r
-
-
-def _case_rf(rng):
-    n = int(rng.integers(2, 7))
-    return ([(int(rng.choice([1, 2, 3, 5, 7])), int(rng.integers(1, 4))) for _ in range(n)],)
-
-
-def check_receptive_field(fn, *, verbose: bool = True) -> Result:
-    """``receptive_field(layers)`` -> the side of the receptive field on the input of one unit
-    of the last layer, for ``layers`` = [(kernel_size, stride), ...] listed from the input up
-    (convolutions and poolings alike; padding does not change it)."""
-    def no_strides(layers):
-        return 1 + sum(k - 1 for k, _ in layers)
-
-    def own_stride(layers):
-        r, jump = 1, 1
-        for k, s in layers:
-            jump *= s
-            r += (k - 1) * jump
-        return r
-
-    def no_minus_one(layers):
-        r, jump = 0, 1
-        for k, s in layers:
-            r += k * jump
-            jump *= s
-        return r
-
-    return check_function(
-        fn, _receptive_field, _case_rf, signature="receptive_field(layers)",
-        mistakes=[
-            Mistake(no_strides,
-                    "you added k − 1 per layer as if every stride were 1: after a stride-s "
-                    "layer, neighbouring units of the next layer are s input pixels apart, so "
-                    "each extra row of a later window adds the product of the strides below it."),
-            Mistake(own_stride,
-                    "a layer's own stride does not widen its own window: multiply its k − 1 by "
-                    "the strides of the layers *below* it only, then update the product."),
-            Mistake(no_minus_one,
-                    "off by one: one unit sees 1 pixel, and each layer adds (k − 1) · jump to "
-                    "that, not k · jump."),
-            Mistake(lambda layers: math.prod(k for k, _ in layers),
-                    "windows do not multiply: stacking a 5×5 on a 5×5 convolution sees 9×9, "
-                    "not 25×25."),
         ],
         verbose=verbose,
     )

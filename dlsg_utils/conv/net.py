@@ -1,13 +1,14 @@
-"""NumPy layers for a whole (tiny) ConvNet, forward and backward side by side, cs231n style.
+"""A whole (tiny) ConvNet in NumPy, forward and backward side by side, cs231n style (chapter 10).
 
-Each ``*_forward`` returns ``(out, cache)``; the matching ``*_backward(dout, cache)`` returns the
-gradients of a scalar loss with respect to the forward's inputs. Shapes are written out; the
-convolution, pooling and ReLU themselves come from :mod:`dlsg_utils.conv`.
+Every layer follows the convention of :mod:`dlsg_utils.conv`: a forward function returns
+``(out, cache)`` and its backward takes ``(dout, cache)`` and returns the gradients of a scalar
+loss with respect to the forward's inputs. The convolution, ReLU and max-pooling are the
+package's own (:func:`~dlsg_utils.conv.conv2d_forward`, :func:`~dlsg_utils.conv.relu_forward`,
+:func:`~dlsg_utils.conv.max_pool2d`), the loss is :func:`dlsg_utils.linear.softmax_loss`; this
+module adds
 
-- ``affine_forward/backward``: a fully connected layer, ``out = x.reshape(N, D) @ w + b``.
-- ``conv_forward/backward``, ``relu_forward/backward``, ``max_pool_forward/backward``: wrappers
-  around :mod:`dlsg_utils.conv` with the ``(out, cache)`` convention.
-- ``softmax_loss``: mean softmax cross-entropy and its gradient with respect to the scores.
+- :func:`affine_forward` / :func:`affine_backward`: a fully connected layer,
+  ``out = x.reshape(N, D) @ w + b``;
 - :class:`TinyConvNet`: conv → ReLU → max-pool → affine → softmax, with ``loss(X, y)`` returning
   the loss and the gradient of every parameter; :func:`torch_twin` builds the same network in
   torch with the same weights; :func:`sgd_step` updates a parameter dict in place.
@@ -15,37 +16,17 @@ convolution, pooling and ReLU themselves come from :mod:`dlsg_utils.conv`.
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 import torch
 
-from .checks import check_int, check_real
-from .conv import (
-    conv2d_backward,
-    conv2d_im2col,
-    conv_output_size,
-    max_pool2d,
-    max_pool2d_backward,
-    pool_output_size,
-    relu,
-    relu_backward,
-)
+from ..checks import check_int, check_real
+from ..linear import softmax_loss
+from .arithmetic import conv_output_size, pool_output_size
+from .backward import conv2d_backward
+from .forward import conv2d_forward
+from .layers import max_pool2d, max_pool2d_backward, relu_backward, relu_forward
 
-__all__ = [
-    "TinyConvNet",
-    "affine_backward",
-    "affine_forward",
-    "conv_backward",
-    "conv_forward",
-    "max_pool_backward",
-    "max_pool_forward",
-    "relu_backward_cached",
-    "relu_forward",
-    "sgd_step",
-    "softmax_loss",
-    "torch_twin",
-]
+__all__ = ["TinyConvNet", "affine_backward", "affine_forward", "sgd_step", "torch_twin"]
 
 
 # --- fully connected ----------------------------------------------------------------------------
@@ -74,63 +55,6 @@ def affine_backward(dout: np.ndarray, cache: tuple) -> tuple[np.ndarray, np.ndar
     dx = (dout @ w.T).reshape(x.shape)
     dw = x.reshape(x.shape[0], -1).T @ dout
     return dx, dw, dout.sum(axis=0)
-
-
-# --- convolution, ReLU and pooling with the (out, cache) convention ------------------------------
-
-def conv_forward(x, w, b, stride=1, padding=0) -> tuple[np.ndarray, tuple]:
-    """Convolution (cross-correlation) ``x: (N, C, H, W)``, ``w: (F, C, KH, KW)``, ``b: (F,)``
-    → ``out: (N, F, OH, OW)``, computed with im2col (:func:`dlsg_utils.conv.conv2d_im2col`)."""
-    return conv2d_im2col(x, w, b, stride, padding), (x, w, stride, padding)
-
-
-def conv_backward(dout, cache) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``(dx, dw, db)`` of :func:`conv_forward`: db = Σ_{n,y,z} dout, dW_row = dY_row X_colᵀ,
-    dx = col2im(W_rowᵀ dY_row) (:func:`dlsg_utils.conv.conv2d_backward`)."""
-    x, w, stride, padding = cache
-    return conv2d_backward(dout, x, w, stride, padding)
-
-
-def relu_forward(x) -> tuple[np.ndarray, np.ndarray]:
-    """``max(0, x)``, any shape; the cache is x."""
-    return relu(x), np.asarray(x)
-
-
-def relu_backward_cached(dout, cache) -> np.ndarray:
-    """``dout`` where x > 0, else 0 (the cache is the forward's x)."""
-    return relu_backward(dout, cache)
-
-
-def max_pool_forward(x, k=2, s=None) -> tuple[np.ndarray, Any]:
-    """Max pooling ``(N, C, H, W)`` → ``(N, C, OH, OW)``, window k, stride s (default k)."""
-    return max_pool2d(x, k, s)
-
-
-def max_pool_backward(dout, cache) -> np.ndarray:
-    """dx of max pooling: each dout goes to the argmax of its window."""
-    return max_pool2d_backward(dout, cache)
-
-
-# --- loss ------------------------------------------------------------------------------------------
-
-def softmax_loss(scores: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
-    """Mean softmax cross-entropy of ``scores: (N, K)`` for labels ``y: (N,)`` in [0, K).
-
-    L = −(1/N) Σ_n log p[n, y_n] with p = softmax(scores) (computed after subtracting each row's
-    maximum, which changes nothing but avoids overflow); ∂L/∂scores = (p − onehot(y)) / N.
-    """
-    scores, y = np.asarray(scores), np.asarray(y)
-    if scores.ndim != 2 or y.shape != (scores.shape[0],):
-        raise ValueError(f"need scores (N, K) and y (N,), got {scores.shape} and {y.shape}")
-    if y.size and (y.min() < 0 or y.max() >= scores.shape[1]):
-        raise ValueError(f"labels must lie in [0, {scores.shape[1]}), got {y.min()}..{y.max()}")
-    N = scores.shape[0]
-    shifted = scores - scores.max(axis=1, keepdims=True)
-    log_p = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
-    loss = -log_p[np.arange(N), y].mean()
-    dscores = np.exp(log_p)
-    dscores[np.arange(N), y] -= 1
-    return float(loss), dscores / N
 
 
 # --- a tiny ConvNet ------------------------------------------------------------------------------
@@ -166,9 +90,9 @@ class TinyConvNet:
 
     def _forward(self, X):
         p = self.params
-        a1, c1 = conv_forward(X, p["W1"], p["b1"], 1, self.padding)  # (N, F, OH, OW)
+        a1, c1 = conv2d_forward(X, p["W1"], p["b1"], 1, self.padding)  # (N, F, OH, OW)
         h1, c2 = relu_forward(a1)
-        h2, c3 = max_pool_forward(h1, self.pool)  # (N, F, PH, PW)
+        h2, c3 = max_pool2d(h1, self.pool)  # (N, F, PH, PW)
         s, c4 = affine_forward(h2, p["W2"], p["b2"])  # (N, K)
         return s, (c1, c2, c3, c4)
 
@@ -177,16 +101,16 @@ class TinyConvNet:
         s, (c1, c2, c3, c4) = self._forward(X)
         loss, ds = softmax_loss(s, y)
         dh2, dW2, db2 = affine_backward(ds, c4)
-        dh1 = max_pool_backward(dh2, c3)
-        da1 = relu_backward_cached(dh1, c2)
-        _, dW1, db1 = conv_backward(da1, c1)
+        dh1 = max_pool2d_backward(dh2, c3)
+        da1 = relu_backward(dh1, c2)
+        _, dW1, db1 = conv2d_backward(da1, c1)
         return loss, {"W1": dW1, "b1": db1, "W2": dW2, "b2": db2}
 
     def layer_shapes(self, X: np.ndarray) -> list[tuple[str, tuple[int, ...]]]:
         """``(layer name, output shape)`` for each layer on the batch ``X``."""
         p = self.params
-        a1, _ = conv_forward(X, p["W1"], p["b1"], 1, self.padding)
-        h2, _ = max_pool_forward(relu(a1), self.pool)
+        a1, _ = conv2d_forward(X, p["W1"], p["b1"], 1, self.padding)
+        h2, _ = max_pool2d(relu_forward(a1)[0], self.pool)
         s, _ = affine_forward(h2, p["W2"], p["b2"])
         return [("input", X.shape), ("conv", a1.shape), ("relu", a1.shape),
                 ("max-pool", h2.shape), ("affine (scores)", s.shape)]

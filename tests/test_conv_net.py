@@ -1,25 +1,27 @@
-"""dlsg_utils.layers: the NumPy ConvNet layers against numerical gradients and torch (float64)."""
+"""dlsg_utils.conv.net (the NumPy ConvNet), the (out, cache) layer convention and the package's
+softmax loss, against numerical gradients and torch (float64)."""
 
 import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
 
-from dlsg_utils.conv import numerical_gradient
-from dlsg_utils.layers import (
+from dlsg_utils.conv import (
+    ConvCache,
     TinyConvNet,
     affine_backward,
     affine_forward,
-    conv_backward,
-    conv_forward,
-    max_pool_backward,
-    max_pool_forward,
-    relu_backward_cached,
+    conv2d_backward,
+    conv2d_forward,
+    max_pool2d,
+    max_pool2d_backward,
+    numerical_gradient,
+    relu_backward,
     relu_forward,
     sgd_step,
-    softmax_loss,
     torch_twin,
 )
+from dlsg_utils.linear import softmax_cross_entropy, softmax_loss
 
 
 def rel_error(a, b):
@@ -54,22 +56,36 @@ def test_softmax_loss_is_stable_for_huge_scores():
     assert loss == pytest.approx(500.0)
 
 
-def test_wrappers_have_matching_backward_passes():
+def test_every_layer_pairs_a_forward_returning_out_and_cache_with_a_backward_taking_them():
     rng = np.random.default_rng(2)
     x, w, b = rng.normal(size=(2, 2, 6, 6)), rng.normal(size=(3, 2, 3, 3)), rng.normal(size=3)
-    out, cache = conv_forward(x, w, b, 1, 1)
-    assert out.shape == (2, 3, 6, 6)
+    out, cache = conv2d_forward(x, w, b, 1, 1)
+    assert out.shape == (2, 3, 6, 6) and isinstance(cache, ConvCache)
     dout = rng.normal(size=out.shape)
-    dx, dw, db = conv_backward(dout, cache)
+    dx, dw, db = conv2d_backward(dout, cache)
     # The loss is linear in w, so central differences have no truncation error at any h; a
     # large h keeps the rounding error (about eps·|f|/h) far below the tolerance.
-    numeric = numerical_gradient(lambda v: np.sum(conv_forward(x, v, b, 1, 1)[0] * dout), w, h=1e-3)
+    numeric = numerical_gradient(lambda v: np.sum(conv2d_forward(x, v, b, 1, 1)[0] * dout), w, h=1e-3)
     assert rel_error(dw, numeric) < 1e-8
+    # a cache written by hand, (x, w, stride, padding), gives the same gradients
+    for mine, theirs in zip(conv2d_backward(dout, (x, w, 1, 1)), (dx, dw, db), strict=True):
+        np.testing.assert_array_equal(mine, theirs)
     h, c = relu_forward(out)
-    assert np.array_equal(relu_backward_cached(dout, c), np.where(out > 0, dout, 0))
-    p, c = max_pool_forward(out, 2)
+    assert np.array_equal(h, np.maximum(out, 0))
+    assert np.array_equal(relu_backward(dout, c), np.where(out > 0, dout, 0))
+    p, c = max_pool2d(out, 2)
     assert p.shape == (2, 3, 3, 3)
-    assert max_pool_backward(np.ones_like(p), c).sum() == p.size
+    assert max_pool2d_backward(np.ones_like(p), c).sum() == p.size
+
+
+def test_softmax_regression_uses_the_one_softmax_loss():
+    """softmax_cross_entropy(W, X, y) is softmax_loss(X W, y) with the gradient Xᵀ dscores."""
+    rng = np.random.default_rng(5)
+    W, X, y = rng.normal(size=(4, 3)), rng.normal(size=(7, 4)), rng.integers(0, 3, 7)
+    loss, grad = softmax_cross_entropy(W, X, y)
+    ref_loss, dscores = softmax_loss(X @ W, y)
+    assert loss == ref_loss
+    np.testing.assert_allclose(grad, X.T @ dscores, rtol=0, atol=1e-15)
 
 
 def _small_net():
@@ -138,7 +154,9 @@ def test_bad_inputs_raise_value_error_naming_the_shapes():
         affine_forward(np.zeros((2, 4)), np.zeros((5, 3)), np.zeros(3))
     with pytest.raises(ValueError, match="dout must have shape"):
         affine_backward(np.zeros((2, 4)), (np.zeros((2, 5)), np.zeros((5, 3))))
-    with pytest.raises(ValueError, match="labels must lie"):
+    with pytest.raises(ValueError, match=r"y must hold class labels in \[0, 3\)"):
         softmax_loss(np.zeros((2, 3)), np.array([0, 3]))
-    with pytest.raises(ValueError, match="need scores"):
+    with pytest.raises(ValueError, match=r"y must be \(N,\) = \(2,\)"):
         softmax_loss(np.zeros((2, 3)), np.array([0]))
+    with pytest.raises(TypeError, match="cache must be what conv2d_forward returned"):
+        conv2d_backward(np.zeros((1, 1, 2, 2)), np.zeros((1, 1, 4, 4)))
