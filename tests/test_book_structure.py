@@ -199,3 +199,34 @@ def test_references_bib_parses_and_has_no_key_twice():
     keys = re.findall(r"^@\w+\{([^,]+),", text, flags=re.M)
     assert len(keys) == len(set(keys)), sorted(k for k in keys if keys.count(k) > 1)
     assert len(parse_file(str(ROOT / "references.bib")).entries) == len(keys)
+
+
+def _package_modules_imported(cells) -> set[str]:
+    """The ``dlsg_utils.<module>`` a chapter's code imports from (the exercise checkers aside)."""
+    import ast
+
+    found = set()
+    for cell in cells:
+        if cell["cell_type"] != "code":
+            continue
+        try:
+            tree = ast.parse("".join(cell["source"]))
+        except SyntaxError:
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("dlsg_utils."):
+                module = ".".join(node.module.split(".")[:2])
+                if module != "dlsg_utils.exercises":
+                    found.add(module)
+    return found
+
+
+@pytest.mark.parametrize("nb", CHAPTERS, ids=lambda p: p.stem)
+def test_chapter_links_to_the_reference_of_every_package_module_it_imports(nb):
+    """One hop from a chapter to the code it runs: a {py:mod} link per module it imports."""
+    cells = json.loads(nb.read_text())["cells"]
+    prose = "".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
+    linked = set(re.findall(r"\{py:mod\}`~?(dlsg_utils\.\w+)`", prose))
+    imported = _package_modules_imported(cells)
+    assert imported, "a chapter calls the package"
+    assert sorted(imported - linked) == []

@@ -133,3 +133,18 @@ def test_the_api_reference_names_every_module_of_the_package():
         modules.add(".".join(parts))
     assert sorted(modules - listed) == []
     assert sorted(listed - modules) == []
+
+
+def test_every_equation_a_docstring_cites_is_labelled_in_a_chapter():
+    """The docstrings' ``:eq:`` links (one hop from code to formula) all have a target."""
+    labelled = set()
+    for nb in (ROOT / "chapters").glob("*.ipynb"):
+        for cell in json.loads(nb.read_text())["cells"]:
+            if cell["cell_type"] == "markdown":
+                labelled |= set(re.findall(r"\$\$ \((eq-[\w-]+)\)", "".join(cell["source"])))
+    cited = {}
+    for path in PACKAGE.rglob("*.py"):
+        for label in re.findall(r":eq:`(eq-[\w-]+)`", path.read_text()):
+            cited.setdefault(label, path.name)
+    assert len(cited) >= 30
+    assert {label: f for label, f in cited.items() if label not in labelled} == {}

@@ -54,7 +54,10 @@ def _pair(value, name: str, minimum: int = 1) -> tuple[int, int]:
 
 
 def dilated_kernel_size(k: int, d: int = 1) -> int:
-    """Input positions spanned by a kernel of size ``k`` with dilation ``d``: k + (k−1)(d−1)."""
+    """Input positions spanned by a kernel of size ``k`` with dilation ``d``: k + (k−1)(d−1).
+
+    The book: :eq:`eq-ch09-dilated-kernel`, chapter 9.
+    """
     k, d = _int(k, "kernel size"), _int(d, "dilation")
     return k + (k - 1) * (d - 1)
 
@@ -65,6 +68,8 @@ def conv_output_size(i: int, k: int, s: int = 1, p: int = 0, d: int = 1) -> int:
     Special cases (unit stride): no padding o = i − k + 1, half padding (k = 2n + 1, p = n)
     o = i, full padding (p = k − 1) o = i + k − 1. Raises ValueError when the dilated kernel is
     larger than the padded input (PyTorch refuses these too).
+
+    The book: :eq:`eq-ch09-output-size`, chapter 9.
     """
     i, s = _int(i, "input size"), _int(s, "stride")
     p = _int(p, "padding", minimum=0)
@@ -98,6 +103,8 @@ def conv_transpose_output_size(
     same ``o``, and ``output_padding`` (< max(s, d), as PyTorch requires) picks one of them (see
     :func:`transpose_output_padding`). Raises ValueError when o' < 1 (PyTorch returns an
     empty tensor for o' = 0 and raises for o' < 0).
+
+    The book: :eq:`eq-ch09-transposed-size`, chapter 9.
     """
     i, k = _int(i, "input size"), _int(k, "kernel size")
     s, d = _int(s, "stride"), _int(d, "dilation")
@@ -137,6 +144,8 @@ def receptive_field(layers: Sequence[tuple[int, ...]]) -> int:
         r_l = r_{l−1} + (k̂_l − 1) j_{l−1},    j_l = j_{l−1} s_l,    k̂ = k + (k − 1)(d − 1).
 
     Three 3x3 stride-1 layers see 7x7; an empty list gives 1 (a pixel sees itself).
+
+    The book: :eq:`eq-ch09-receptive-field`, chapter 9.
     """
     r, jump = 1, 1
     for n, layer in enumerate(layers):

@@ -52,6 +52,8 @@ def conv2d_backward_naive(dout: np.ndarray, cache: ConvCache) -> tuple[np.ndarra
     Each output value out[n, f, y, z] was window · w[f] + b[f], so it sends dout[n, f, y, z]·w[f]
     back to its window of x̃, dout[n, f, y, z]·window to w[f] and dout[n, f, y, z] to b[f].
     ``cache`` is the second value :func:`~dlsg_utils.conv.conv2d_forward` returns.
+
+    The book: :eq:`eq-ch10-db`, :eq:`eq-ch10-dw` and :eq:`eq-ch10-dx`, chapter 10.
     """
     x, w, _, g = _unpack(cache)
     dout = _check_dout(dout, x, w, g)
@@ -79,6 +81,8 @@ def conv2d_backward(dout: np.ndarray, cache: ConvCache) -> tuple[np.ndarray, np.
     db = Σ_{n,y,z} dout,  dW_row = dY_row · X_colᵀ,  dx = col2im(W_rowᵀ · dY_row), where
     ``dY_row: (F, N·OH·OW)`` is dout with the filter axis first. ``cache`` is the second value
     :func:`~dlsg_utils.conv.conv2d_forward` returns (the forward's x, w and hyper-parameters).
+
+    The book: :eq:`eq-ch10-db`, :eq:`eq-ch10-dw` and :eq:`eq-ch10-dx`, chapter 10.
     """
     x, w, _, g = _unpack(cache)
     dout = _check_dout(dout, x, w, g)

@@ -10,7 +10,7 @@ each side, stride s and dilation d (ints for both axes, or ``(h, w)`` pairs), an
 Integer inputs are computed in float64; float32 inputs stay float32.
 
 As a layer, the convolution follows the convention of every layer in :mod:`dlsg_utils.conv`:
-:func:`conv2d_forward` returns ``(out, cache)`` and ``conv2d_backward(dout, cache)`` the
+:func:`~dlsg_utils.conv.conv2d_forward` returns ``(out, cache)`` and ``conv2d_backward(dout, cache)`` the
 gradients.
 """
 
@@ -50,6 +50,8 @@ def conv2d_naive(
 
     Each output is the sum of one window of the padded input times one filter, plus its bias.
     Slow (a Python loop per output value) but easy to check against the formula.
+
+    The book: :eq:`eq-ch10-conv-forward`, chapter 10 (and the cross-correlation of chapter 8).
     """
     x, w, b, g = _check_conv(x, w, b, stride, padding, dilation)
     (KH, KW), (sh, sw), _, (dh, dw), (OH, OW) = g
@@ -82,6 +84,8 @@ def conv2d_im2col(
     product, plus ``b`` on every column, is ``(F, N·OH·OW)``: ``(N, F, OH, OW)`` once the image
     axis is moved to the front. The copy costs memory (each pixel appears in up to KH·KW
     columns) but the product runs in the BLAS library at full speed.
+
+    The book: :eq:`eq-ch10-conv-forward`, chapter 10; im2col is chapter 8.
     """
     x, w, b, g = _check_conv(x, w, b, stride, padding, dilation)
     N, F = x.shape[0], w.shape[0]
@@ -162,6 +166,8 @@ def conv2d_forward(
     ``out`` is :func:`conv2d_im2col`'s ``(N, F, OH, OW)``; ``cache`` (a :class:`ConvCache`) is
     what :func:`~dlsg_utils.conv.conv2d_backward` takes with the upstream gradient:
     ``dx, dw, db = conv2d_backward(dout, cache)``.
+
+    The book: :eq:`eq-ch10-conv-forward`, chapter 10.
     """
     out = conv2d_im2col(x, w, b, stride, padding, dilation)
     return out, ConvCache(np.asarray(x), np.asarray(w), stride, padding, dilation)

@@ -7,11 +7,11 @@ package's own (:func:`~dlsg_utils.conv.conv2d_forward`, :func:`~dlsg_utils.conv.
 :func:`~dlsg_utils.conv.max_pool2d`), the loss is :func:`dlsg_utils.linear.softmax_loss`; this
 module adds
 
-- :func:`affine_forward` / :func:`affine_backward`: a fully connected layer,
+- :func:`~dlsg_utils.conv.affine_forward` / :func:`~dlsg_utils.conv.affine_backward`: a fully connected layer,
   ``out = x.reshape(N, D) @ w + b``;
-- :class:`TinyConvNet`: conv → ReLU → max-pool → affine → softmax, with ``loss(X, y)`` returning
-  the loss and the gradient of every parameter; :func:`torch_twin` builds the same network in
-  torch with the same weights; :func:`sgd_step` updates a parameter dict in place.
+- :class:`~dlsg_utils.conv.TinyConvNet`: conv → ReLU → max-pool → affine → softmax, with ``loss(X, y)`` returning
+  the loss and the gradient of every parameter; :func:`~dlsg_utils.conv.torch_twin` builds the same network in
+  torch with the same weights; :func:`~dlsg_utils.conv.sgd_step` updates a parameter dict in place.
 """
 
 from __future__ import annotations

@@ -21,6 +21,8 @@ def _paper_lrn() -> nn.LocalResponseNorm:
 
     torch divides alpha by n (``b = a / (k + alpha/n * sum a^2)^beta``), the paper does not, so
     the paper's alpha = 1e-4 is torch's ``alpha = 5e-4``.
+
+    The book: :eq:`eq-ch12-lrn`, chapter 12.
     """
     return nn.LocalResponseNorm(5, alpha=5 * 1e-4, beta=0.75, k=2.0)
 
@@ -43,6 +45,8 @@ class AlexNet(nn.Module):
     0.5 on the inputs of the two hidden fully connected layers of 4,096 units (torchvision's
     placement; the paper says only that dropout is used "in the first two fully-connected
     layers").
+
+    The book: local response normalisation is :eq:`eq-ch12-lrn`, chapter 12.
     """
 
     def __init__(self, num_classes: int = 1000, variant: str = "single", dropout: float = 0.5):

@@ -35,6 +35,8 @@ class BasicBlock(nn.Module):
     ``shortcut``: "A" (identity; where the shape changes, subsample and zero-pad channels),
     "B" (identity; where the shape changes, a 1x1 convolution with batch norm) or None (a plain
     block: relu(F(x))).
+
+    The book: :eq:`eq-ch13-basic-block`, chapter 13.
     """
 
     def __init__(self, in_channels: int, out_channels: int, stride: int = 1,
@@ -81,6 +83,8 @@ class PreActBlock(nn.Module):
 
     Same shape in and out (``channels``, stride 1): the unit of chapter 13's identity-mapping
     check. ``shortcut=False`` gives the plain unit x_{l+1} = F(x_l) with the same layers.
+
+    The book: :eq:`eq-ch13-unrolled`, chapter 13.
     """
 
     def __init__(self, channels: int, shortcut: bool = True):

@@ -123,6 +123,8 @@ class GradientNoise:
 
     ``eta`` is η (the paper tries 0.01, 0.3 and 1.0), ``gamma`` is γ (0.55 in the paper).
     ``seed`` fixes the noise; without it the noise comes from torch's global generator.
+
+    The book: :eq:`eq-ch06-gradient-noise`, chapter 6.
     """
 
     def __init__(self, eta: float, gamma: float = 0.55, seed: int | None = None):

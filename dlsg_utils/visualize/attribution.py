@@ -36,6 +36,8 @@ def saliency_map(model: nn.Module, x: torch.Tensor, target=None) -> torch.Tensor
 
     Returns (H, W) for one image, (N, H, W) for a batch; a CPU float tensor. The model is run in
     eval mode on its own device, and its parameter gradients are left untouched.
+
+    The book: :eq:`eq-ch14-saliency`, chapter 14.
     """
     x = torch.as_tensor(x)
     if x.ndim not in (3, 4):
@@ -155,6 +157,8 @@ def class_model(model: nn.Module, target, shape: Sequence[int], *, steps: int = 
     ``shape``: (C, H, W) of one input image. Returns ``(images, scores)``: images (C, H, W) for
     an int target or (K, C, H, W) for K targets, on the CPU; scores: the target score(s) before
     every step and after the last one, a float tensor of shape (steps + 1,) or (steps + 1, K).
+
+    The book: :eq:`eq-ch14-class-model`, chapter 14.
     """
     if len(tuple(shape)) != 3:
         raise ValueError(f"shape must be (C, H, W), got {tuple(shape)!r}")
