@@ -283,3 +283,39 @@ def test_ema_checker_reports_stubs_signatures_and_non_answers_without_raising():
 
 def test_largest_stable_lr_checker_accepts_a_bisection_on_the_spectral_radius():
     assert check_largest_stable_lr(largest_by_scan, verbose=False)
+
+
+def test_reference_noise_floor_equals_the_stationary_covariance_of_the_packages_iteration_matrix():
+    """E[x²] of the reference is C[0, 0] of C = M C Mᵀ + η²σ² uuᵀ, u = (−1, 1), with M the
+    package's dlsg_utils.optim.theory.iteration_matrix, on 200 of the checker's random cases."""
+    from dlsg_utils.exercises.momentum import _case_noise_floor, _momentum_noise_floor
+    from dlsg_utils.optim.theory import iteration_matrix
+
+    rng = np.random.default_rng(7)
+    for _ in range(200):
+        lr, g, lam, s2 = _case_noise_floor(rng)
+        M = iteration_matrix(lr, g, lam)
+        Q = s2 * lr**2 * np.outer([-1.0, 1.0], [-1.0, 1.0])
+        C = np.linalg.solve(np.eye(4) - np.kron(M, M), Q.ravel()).reshape(2, 2)
+        assert _momentum_noise_floor(lr, g, lam, s2) == pytest.approx(C[0, 0], rel=1e-9)
+
+
+def test_reference_momentum_and_nesterov_steps_match_the_slides_formulas():
+    """The references call the package's Momentum and Nesterov; on 40 random cases each they
+    equal v ← γv + η∇J(θ [− γv]), θ ← θ − v written out."""
+    from dlsg_utils.exercises.momentum import (
+        _case_momentum,
+        _case_nesterov,
+        _momentum_step,
+        _nesterov_step,
+    )
+
+    rng = np.random.default_rng(8)
+    for _ in range(40):
+        case = _case_momentum(rng)
+        np.testing.assert_allclose(np.array(_momentum_step(*case)), np.array(momentum(*case)),
+                                   rtol=1e-13, atol=1e-15)
+        t, v, f, lr, gm = _case_nesterov(rng)
+        want_v = gm * v + lr * f(t - gm * v)
+        np.testing.assert_allclose(np.array(_nesterov_step(t, v, f, lr, gm)),
+                                   np.array((t - want_v, want_v)), rtol=1e-13, atol=1e-15)

@@ -187,3 +187,43 @@ def test_early_stopping_reference_matches_the_training_loop():
         stopper = EarlyStopping(patience=patience)
         stopped = next((e for e, v in enumerate(losses, 1) if stopper.update(v)), len(losses))
         assert stopped == _early_stopping_epoch(losses, patience)
+
+
+def test_reference_images_needed_inverts_stats_paired_difference_exactly():
+    """On two identical seeds with n_ab images only A gets right and n_ba only B gets right,
+    dlsg_utils.stats.paired_difference gives z with se² = (q − d²)/(n − 1) (sample variance of
+    the per-image differences); the reference's n = z²(q − d²)/d² for that z is then n − 1,
+    exactly. Checked on 200 random tables (the package's d and q, the reference's formula)."""
+    from dlsg_utils.exercises.tips import _images_needed
+    from dlsg_utils.stats import paired_difference
+
+    rng = np.random.default_rng(11)
+    for _ in range(200):
+        n = int(rng.integers(20, 3000))
+        n_ab, n_ba = (int(c) for c in rng.multinomial(int(rng.integers(1, n)), [0.6, 0.4]))
+        if n_ab == n_ba:
+            continue  # d = 0: no number of images resolves it
+        a, b = np.zeros(n), np.zeros(n)
+        a[:n_ab] = 1
+        b[n_ab:n_ab + n_ba] = 1
+        both = int(rng.integers(0, n - n_ab - n_ba + 1))  # images both get right
+        a[n - both:], b[n - both:] = 1, 1
+        diff = paired_difference(np.stack([a, a]), np.stack([b, b]))
+        d, q = (n_ab - n_ba) / n, (n_ab + n_ba) / n
+        assert diff.mean == pytest.approx(d, abs=1e-15)
+        assert _images_needed(diff.mean, q, diff.z) == pytest.approx(n - 1, rel=1e-9)
+
+
+def test_reference_goyal_lr_equals_the_packages_warmup_schedule():
+    """Goyal et al.'s ramp from η to kη over w steps is dlsg_utils.schedules' "warmup" (torch's
+    LinearLR) with lr = kη and start_factor = 1/k, at every step of 2w + 10, for 24 settings."""
+    from dlsg_utils.exercises.tips import _goyal_lr
+    from dlsg_utils.schedules import lr_curve
+
+    for k in (2, 4, 8, 32):
+        for warmup in (1, 5, 17, 64, 100, 499):
+            base = 0.1 / k
+            curve = lr_curve("warmup", 2 * warmup + 10, lr=k * base, warmup=warmup,
+                             start_factor=1 / k)
+            want = [_goyal_lr(t, base, k, warmup) for t in range(len(curve))]
+            np.testing.assert_allclose(curve, want, rtol=1e-9, atol=0)

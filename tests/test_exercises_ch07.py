@@ -132,3 +132,30 @@ def test_vgg_reference_gives_the_papers_vgg16_and_vgg19_sizes():
     e = [64, 64, "M", 128, 128, "M"] + [256] * 4 + ["M"] + [512] * 4 + ["M"] + [512] * 4 + ["M"]
     assert _vgg_parameters(d, 224, 4096, 1000) == _vgg(d, 224, 4096, 1000) == 138_357_544
     assert round(_vgg_parameters(e, 224, 4096, 1000) / 1e6) == 144
+
+
+def _torch_vgg(config, image_size, hidden, n_classes):
+    layers, channels = [], 3
+    for v in config:
+        if v == "M":
+            layers.append(torch.nn.MaxPool2d(2, 2))
+        else:
+            layers += [torch.nn.Conv2d(channels, v, 3, padding=1), torch.nn.ReLU()]
+            channels = v
+    features = torch.nn.Sequential(*layers)
+    flat = features(torch.zeros(1, 3, image_size, image_size)).numel()  # what reaches the fc
+    return torch.nn.Sequential(features, torch.nn.Flatten(), torch.nn.Linear(flat, hidden),
+                               torch.nn.ReLU(), torch.nn.Linear(hidden, hidden), torch.nn.ReLU(),
+                               torch.nn.Linear(hidden, n_classes))
+
+
+def test_reference_vgg_parameters_equal_count_parameters_of_the_torch_network_on_checker_cases():
+    """The closed-form count is dlsg_utils.models.count_parameters of the VGG built in torch,
+    on 40 of the checker's random configurations (exact integers)."""
+    from dlsg_utils.exercises.history import _case_vgg, _vgg_parameters
+    from dlsg_utils.models import count_parameters
+
+    rng = np.random.default_rng(10)
+    for _ in range(40):
+        case = _case_vgg(rng)
+        assert _vgg_parameters(*case) == count_parameters(_torch_vgg(*case)), case

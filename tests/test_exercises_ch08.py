@@ -113,3 +113,18 @@ def test_n_connections_reference_counts_the_nonzeros_of_the_padded_layers_matrix
 
     for H, W, k in [(8, 8, 3), (28, 28, 3), (5, 11, 5), (7, 9, 7), (9, 9, 9)]:
         assert _n_connections(H, W, k) == _probe_connections(H, W, k)
+
+
+def test_reference_conv_matrix_times_an_image_equals_package_conv2d_im2col_on_the_checker_cases():
+    """M @ image.ravel() is the package's convolution (im2col, a different implementation from
+    the naive loops behind the conv2d_single reference), on 60 of the checker's random cases."""
+    from dlsg_utils.conv import conv2d_im2col
+    from dlsg_utils.exercises.convolution import _case_matrix, _conv_matrix
+
+    rng = np.random.default_rng(9)
+    for _ in range(60):
+        kernel, H, W = _case_matrix(rng)
+        image = rng.normal(size=(H, W))
+        want = conv2d_im2col(image[None, None], kernel[None, None])[0, 0]
+        np.testing.assert_allclose(_conv_matrix(kernel, H, W) @ image.ravel(), want.ravel(),
+                                   rtol=1e-12, atol=1e-12)

@@ -3,6 +3,7 @@
 import math
 
 import numpy as np
+import pytest
 import torch
 import torch.nn.functional as F
 from checker_harness import checker_tests
@@ -312,3 +313,64 @@ def test_paired_z_is_zero_for_identical_classifiers_and_its_null_spread_is_one()
         a2[flip] = rng.random(60) < 0.5
         zs.append(paired_z(a2, b))
     assert abs(np.mean(zs)) < 0.15 and 0.85 < np.std(zs) < 1.15
+
+
+def test_reference_conv_counts_equal_count_parameters_and_count_connections_on_checker_cases():
+    """(parameters, connections) of the reference are dlsg_utils.models.count_parameters and
+    count_connections of the torch layer, on 40 of the checker's random layers (exact)."""
+    from dlsg_utils.exercises.lenet import _case_conv, _conv_counts
+
+    rng = np.random.default_rng(12)
+    for _ in range(40):
+        c_in, c_out, k, o = _case_conv(rng)
+        conv = nn.Sequential(nn.Conv2d(c_in, c_out, k))
+        counted = (count_parameters(conv), count_connections(conv, (c_in, o + k - 1, o + k - 1))["total"])
+        assert _conv_counts(c_in, c_out, k, o) == counted, (c_in, c_out, k, o)
+
+
+def test_reference_sparse_counts_equal_the_packages_sparse_conv2d_on_checker_tables():
+    """The reference's count for a connection table is SparseConv2d's trainable_parameters and
+    count_connections, on 40 of the checker's random tables (exact)."""
+    from dlsg_utils.exercises.lenet import _case_table, _sparse_conv_counts
+    from dlsg_utils.models.blocks import SparseConv2d
+
+    rng = np.random.default_rng(13)
+    for _ in range(40):
+        table, k, o = _case_table(rng)
+        layer = SparseConv2d(table, k)
+        side = o + k - 1
+        counted = (layer.trainable_parameters(),
+                   count_connections(nn.Sequential(layer), (table.shape[0], side, side))["total"])
+        assert _sparse_conv_counts(table, k, o) == counted
+
+
+def test_mistake_models_start_from_the_packages_lenet():
+    """The mistakes of build_lenet are _reference_lenet with one change; without a change it
+    must be the checker's reference, the package's modern LeNet5, on the checker's cases."""
+    from dlsg_utils.exercises.lenet import _case_build, _package_lenet, _reference_lenet, _via
+
+    rng = np.random.default_rng(0)
+    for _ in range(4):
+        c, k = _case_build(rng)
+        ours, package = _via(_reference_lenet)(c, k), _via(_package_lenet)(c, k)
+        assert ours[:2] == package[:2]
+        np.testing.assert_allclose(ours[2], package[2], rtol=1e-12, atol=1e-12)
+
+
+def test_reference_paired_z_and_stats_paired_difference_differ_only_by_their_variance():
+    """McNemar's z (variance under 'no difference': q) and dlsg_utils.stats.paired_difference's z
+    (sample variance of the per-image differences, (q − d²)·n/(n − 1)) obey
+    n / z_McNemar² − (n − 1) / z_paired² = 1 exactly; checked on 100 of the checker's cases."""
+    from dlsg_utils.exercises.lenet_measures import _case_paired, _paired_z
+    from dlsg_utils.stats import paired_difference
+
+    rng = np.random.default_rng(14)
+    checked = 0
+    for _ in range(100):
+        a, b = _case_paired(rng)
+        if a.sum() == b.sum():
+            continue  # d = 0: both z are 0
+        z_pkg = paired_difference(np.stack([a, a]), np.stack([b, b])).z
+        assert len(a) / _paired_z(a, b) ** 2 - (len(a) - 1) / z_pkg**2 == pytest.approx(1.0, rel=1e-9)
+        checked += 1
+    assert checked > 90

@@ -211,3 +211,19 @@ def test_torch_dropout_is_inverted_dropout():
     assert torch.allclose(out[kept], x[kept] / 0.7)
     assert abs(kept.float().mean().item() - 0.7) < 0.02
     assert torch.equal(nn.Dropout(0.3).eval()(x), x)
+
+
+def test_reference_activation_grads_equal_relu_backward_and_torch_autograd_of_tanh():
+    """ReLU'(x) of the reference is the package's relu_backward of a gradient of ones (0 at the
+    kink), tanh'(x) is torch's autograd, on 40 of the checker's cases with exact zeros."""
+    from dlsg_utils.conv import relu_backward, relu_forward
+    from dlsg_utils.exercises.alexnet import _act_grads, _case_act
+
+    rng = np.random.default_rng(15)
+    for _ in range(40):
+        (x,) = _case_act(rng)
+        relu, tanh = _act_grads(x)
+        np.testing.assert_array_equal(relu, relu_backward(np.ones_like(x), relu_forward(x)[1]))
+        t = torch.tensor(x, requires_grad=True)
+        torch.tanh(t).sum().backward()
+        np.testing.assert_allclose(tanh, t.grad.numpy(), rtol=1e-12, atol=1e-15)

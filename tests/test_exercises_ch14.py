@@ -186,3 +186,34 @@ def test_package_occlusion_map_passes_the_checker_in_float32_tolerance():
         signature="occlusion(model, x, target, patch, stride)", rtol=1e-4, atol=1e-6,
         verbose=False)
     assert result, result.message
+
+
+def test_reference_rf_size_and_jump_equal_the_packages_receptive_field_and_stride_product():
+    """Size and jump of the (size, jump, start) reference are conv.receptive_field of the (k, s)
+    pairs and the product of the strides, on 60 of the checker's random stacks."""
+    from dlsg_utils.conv import receptive_field
+    from dlsg_utils.exercises.interpret import _case_rf, _reference_rf
+
+    rng = np.random.default_rng(16)
+    for _ in range(60):
+        (layers,) = _case_rf(rng)
+        size, jump, _ = _reference_rf(layers)
+        assert size == receptive_field([(k, s) for k, s, _ in layers])
+        assert jump == np.prod([s for _, s, _ in layers])
+
+
+def test_reference_linear_ascent_equals_the_packages_class_model_on_a_linear_score():
+    """The closed form is what dlsg_utils.visualize.class_model computes for a linear score
+    S(I) = Σ w·I (a float64 linear layer), from the zero image, on 20 of the checker's cases."""
+    from dlsg_utils.exercises.interpret import _case_linear_ascent, _reference_linear_ascent
+
+    rng = np.random.default_rng(17)
+    for _ in range(20):
+        w, l2, lr, steps = _case_linear_ascent(rng)
+        layer = torch.nn.Linear(w.size, 2, bias=False).double()
+        with torch.no_grad():
+            layer.weight.copy_(torch.from_numpy(np.stack([rng.normal(size=w.size), w.ravel()])))
+        model = torch.nn.Sequential(torch.nn.Flatten(), layer)
+        image, _ = V.class_model(model, 1, w.shape, steps=steps, lr=lr, l2=l2)
+        np.testing.assert_allclose(image.numpy(), _reference_linear_ascent(w, l2, lr, steps),
+                                   rtol=1e-9, atol=1e-12)

@@ -7,13 +7,19 @@ Every update uses the slides' code form, with ε added *after* the square root
 Exercises: 1 one Adagrad step (warm-up); 2 one rprop step, then rprop on Hinton's sequence;
 3 Reddi et al.'s online problem with your own Adam; 4 how wide is a learning-rate window;
 5 one AdamW step, in PyTorch's or in Loshchilov & Hutter's form.
+
+The references of exercises 1, 2, 3 and 5 are the package's own optimizers
+(:class:`~dlsg_utils.optim.Adagrad`, :class:`~dlsg_utils.optim.Rprop`,
+:class:`~dlsg_utils.optim.Adam`, :class:`~dlsg_utils.optim.AdamW`); the mistakes are written out.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from ..optim import Adagrad, Adam, AdamW, Rprop
 from .engine import Mistake, Result, check_function
+from .gradient_descent import _package_step
 
 __all__ = [
     "check_adagrad_step",
@@ -35,8 +41,8 @@ def _eps(rng: np.random.Generator) -> float:
 # --- exercise 1: one Adagrad step ------------------------------------------------------------
 
 def _adagrad_step(theta, G, grad, lr, eps):
-    G = G + grad**2
-    return theta - lr * grad / (np.sqrt(G) + eps), G
+    """One step of the package's :class:`~dlsg_utils.optim.Adagrad` from the sum G."""
+    return _package_step(Adagrad(lr=lr, eps=eps), theta, grad, G=G)
 
 
 def _case_adagrad(rng):
@@ -76,11 +82,12 @@ _ETAS, _STEP_SIZES = (0.5, 1.2), (1e-6, 50.0)
 
 
 def _rprop_step(theta, prev, delta, grad):
-    same = grad * prev
-    delta = np.clip(delta * np.where(same > 0, _ETAS[1], np.where(same < 0, _ETAS[0], 1.0)),
-                    *_STEP_SIZES)
-    grad = np.where(same < 0, 0.0, grad)
-    return theta - np.sign(grad) * delta, grad, delta
+    """One step of the package's :class:`~dlsg_utils.optim.Rprop` (PyTorch's variant) from the
+    stored gradient ``prev`` and step sizes ``delta``; ``t=1``: not the first step, whose Δ
+    would be reset to Δ₀."""
+    rprop = Rprop(etas=_ETAS, step_sizes=_STEP_SIZES)
+    return _package_step(rprop, theta, grad, t=1, prev=prev, delta=delta,
+                         dw=np.zeros_like(theta))[:3]
 
 
 def _rprop_variant(theta, prev, delta, grad, *, etas=_ETAS, clip=True, reset=True,
@@ -153,17 +160,17 @@ def check_rprop_step(fn, *, verbose: bool = True) -> Result:
 # --- exercise 3: Reddi et al.'s online problem with your own Adam ----------------------------
 
 def _reddi_adam(beta2, steps, *, project=True, decay_lr=True, correct=True, phase=1, big=1010.0):
-    x, m, v = 1.0, 0.0, 0.0
+    """The package's :class:`~dlsg_utils.optim.Adam` on Reddi et al.'s problem (the keywords
+    model the mistakes)."""
+    adam = Adam(lr=0.5, beta1=0.9, beta2=beta2, eps=1e-8, bias_correction=correct)
+    x = np.ones(1)
     for t in range(1, steps + 1):
-        g = big if t % 101 == phase else -10.0
-        lr = 0.5 / np.sqrt(t) if decay_lr else 0.5
-        m = 0.9 * m + 0.1 * g
-        v = beta2 * v + (1 - beta2) * g * g
-        m_hat, v_hat = (m / (1 - 0.9**t), v / (1 - beta2**t)) if correct else (m, v)
-        x -= lr * m_hat / (np.sqrt(v_hat) + 1e-8)
+        adam.lr = 0.5 / np.sqrt(t) if decay_lr else 0.5
+        g = np.array([big if t % 101 == phase else -10.0])
+        adam.step(x, lambda _, g=g: g)
         if project:
-            x = min(1.0, max(-1.0, x))
-    return float(x)
+            np.clip(x, -1.0, 1.0, out=x)
+    return float(x[0])
 
 
 def _case_reddi(rng):
@@ -272,16 +279,16 @@ def _adam_direction(m, v, t):
 
 
 def _adamw_step(theta, m, v, grad, t, lr, weight_decay):
-    """PyTorch's AdamW: θ ← θ(1 − lr·λ) − lr·m̂/(√v̂ + ε)."""
-    m, v = _adam_moments(m, v, grad)
-    theta = theta * (1 - lr * weight_decay) - lr * _adam_direction(m, v, t)
-    return theta, m, v
+    """PyTorch's AdamW, θ ← θ(1 − lr·λ) − lr·m̂/(√v̂ + ε): step t of the package's
+    :class:`~dlsg_utils.optim.AdamW`."""
+    opt = AdamW(lr=lr, beta1=_B1, beta2=_B2, eps=_EPS, weight_decay=weight_decay)
+    return _package_step(opt, theta, grad, t=t - 1, m=m, v=v)
 
 
 def _adamw_paper_step(theta, m, v, grad, t, lr, weight_decay):
-    """Loshchilov & Hutter, Algorithm 2, with η_t = 1: θ ← θ − (α·m̂/(√v̂ + ε) + λθ)."""
-    m, v = _adam_moments(m, v, grad)
-    return theta - (lr * _adam_direction(m, v, t) + weight_decay * theta), m, v
+    """Loshchilov & Hutter, Algorithm 2, with η_t = 1: θ ← θ − (α·m̂/(√v̂ + ε) + λθ), which is
+    the package's (PyTorch's) AdamW with weight decay λ/α: θ(1 − α·λ/α) = θ − λθ."""
+    return _adamw_step(theta, m, v, grad, t, lr, weight_decay / lr)
 
 
 def _adam_l2_step(theta, m, v, grad, t, lr, weight_decay):

@@ -8,7 +8,9 @@ import functools
 
 import numpy as np
 
+from ..conv.arithmetic import conv_output_size
 from ..nets import eval_mode
+from ..train import predict
 from .arithmetic import _distinct_case
 from .engine import Mistake, Result, check_function
 from .receptive import check_receptive_field
@@ -20,7 +22,7 @@ __all__ = ["check_activation_grads", "check_conv_layer_cost", "check_inverted_dr
 # --- exercise 1: output size, parameters and MACs of a convolution layer ----------------------
 
 def _out(i, k, s, p):
-    return (i + 2 * p - k) // s + 1
+    return conv_output_size(i, k, s, p)
 
 
 def _conv_cost(i, c_in, c_out, k, stride, padding, groups):
@@ -227,9 +229,9 @@ def _torch():
 
 
 def _eval_probs(net, X):
-    torch = _torch()
-    with eval_mode(net), torch.no_grad():
-        return torch.softmax(net(X), dim=1)
+    """softmax(net(X)) in eval mode without gradients: the package's
+    :func:`~dlsg_utils.train.predict`, then the softmax."""
+    return predict(net, X).softmax(dim=1)
 
 
 def _predict_with_mirror(net, X):

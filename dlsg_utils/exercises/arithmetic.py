@@ -12,6 +12,7 @@ import math
 
 import numpy as np
 
+from ..conv.arithmetic import conv_output_size, receptive_field
 from .engine import Mistake, Result, check_function, cycle_cases
 
 __all__ = ["check_conv_macs", "check_conv_output_size", "check_input_sizes",
@@ -45,8 +46,9 @@ def _key(answer):
 # --- exercise 1: output size with dilation -----------------------------------------------------
 
 def _conv_output_size(i, k, s, p, d):
-    """o = ⌊(i + 2p − d(k − 1) − 1)/s⌋ + 1."""
-    return (i + 2 * p - d * (k - 1) - 1) // s + 1
+    """o = ⌊(i + 2p − d(k − 1) − 1)/s⌋ + 1: the package's
+    :func:`~dlsg_utils.conv.conv_output_size`."""
+    return conv_output_size(i, k, s, p, d)
 
 
 _SIZE_MISTAKES = [
@@ -204,14 +206,13 @@ def check_input_sizes(fn, *, verbose: bool = True) -> Result:
 
 # --- exercise 4: the multiply-adds of a conv layer ---------------------------------------------
 
+def _out(n, k, s, p):
+    return conv_output_size(n, k, s, p)
+
+
 def _conv_macs(h, w, c_in, c_out, k, s, p):
     """OH · OW · c_out output values, each a dot product of c_in · k² products."""
-    oh, ow = (h + 2 * p - k) // s + 1, (w + 2 * p - k) // s + 1
-    return oh * ow * c_out * c_in * k * k
-
-
-def _out(n, k, s, p):
-    return (n + 2 * p - k) // s + 1
+    return _out(h, k, s, p) * _out(w, k, s, p) * c_out * c_in * k * k
 
 
 _MACS_MISTAKES = [
@@ -270,8 +271,9 @@ def check_conv_macs(fn, *, verbose: bool = True) -> Result:
 # --- exercise 5: receptive field of a strided stack --------------------------------------------
 
 def _receptive_field_of_stack(n_layers, k, s):
-    """r = 1 + (k − 1)(1 + s + … + s^(n−1)): layer l widens the view by (k − 1) · s^(l−1)."""
-    return 1 + (k - 1) * sum(s**j for j in range(n_layers))
+    """r = 1 + (k − 1)(1 + s + … + s^(n−1)): layer l widens the view by (k − 1) · s^(l−1); the
+    package's :func:`~dlsg_utils.conv.receptive_field` of n identical layers."""
+    return receptive_field([(k, s)] * n_layers)
 
 
 _RF_MISTAKES = [

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..conv import conv2d_naive
 from .engine import Mistake, Result, check_function
 
 __all__ = ["check_conv1d", "check_conv2d_single", "check_conv_matrix", "check_n_connections"]
@@ -52,14 +53,10 @@ def check_conv1d(fn, *, verbose: bool = True) -> Result:
 # --- exercise 2: one-channel valid cross-correlation ------------------------------------------
 
 def _xcorr2d(image, kernel):
-    """Valid cross-correlation: out[y, z] = Σ_i Σ_j image[y + i, z + j] · kernel[i, j]."""
-    H, W = image.shape
-    kh, kw = kernel.shape
-    out = np.empty((H - kh + 1, W - kw + 1))
-    for y in range(out.shape[0]):
-        for z in range(out.shape[1]):
-            out[y, z] = np.sum(image[y : y + kh, z : z + kw] * kernel)
-    return out
+    """Valid cross-correlation: out[y, z] = Σ_i Σ_j image[y + i, z + j] · kernel[i, j], the
+    package's :func:`~dlsg_utils.conv.conv2d_naive` for one image, one channel, one filter."""
+    image, kernel = np.asarray(image, dtype=float), np.asarray(kernel, dtype=float)
+    return conv2d_naive(image[None, None], kernel[None, None])[0, 0]
 
 
 def _case_conv2d(rng):

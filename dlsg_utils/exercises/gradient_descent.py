@@ -1,9 +1,18 @@
-"""Checkers for chapter 1, "Gradient descent"."""
+"""Checkers for chapter 1, "Gradient descent".
+
+Where an exercise asks for something the package computes, the reference is the package's own
+code: the update of :class:`~dlsg_utils.optim.SGD` (exercises 1 and 3, through
+:func:`_package_step` and :func:`~dlsg_utils.optim.run`) and the stability edge of
+:mod:`dlsg_utils.optim.theory`. The closed forms the reader derives are checked against the
+package in ``tests/test_exercises_ch01.py``.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 
+from ..optim import SGD, run
+from ..optim.theory import stability_edge
 from .engine import Mistake, Result, check_function
 
 __all__ = [
@@ -19,8 +28,22 @@ __all__ = [
 
 # --- exercise 1: one step --------------------------------------------------------------------
 
+def _package_step(opt, theta, grad, *, t=0, **state):
+    """One step of the package optimizer ``opt`` from ``theta``: the new θ, then the new state
+    arrays in the order of ``opt.state_names``. ``grad`` is the gradient (an array) or a function
+    θ -> ∇J(θ); ``state`` gives the state arrays by name and ``t`` the steps already taken (the
+    step made is step t + 1), so one step of any update rule can be asked for from any point.
+    The exercises of chapters 1 to 4 use it to make the package's update their reference."""
+    theta = np.array(theta, dtype=float)
+    opt.state = {name: [np.array(state[name], dtype=float)] for name in opt.state_names}
+    opt.t = t
+    opt.step(theta, grad if callable(grad) else (lambda _: grad))
+    return (theta, *(opt.state[name][0] for name in opt.state_names))
+
+
 def _gd_step(theta, grad, lr):
-    return theta - lr * grad
+    """θ − η∇J: one step of the package's :class:`~dlsg_utils.optim.SGD`."""
+    return _package_step(SGD(lr=lr), theta, grad)[0]
 
 
 def _case_step(rng):
@@ -79,10 +102,10 @@ def check_lstsq_gradient(fn, *, verbose: bool = True) -> Result:
 # --- exercise 4: the whole loop ----------------------------------------------------------------
 
 def _gradient_descent(grad_fn, theta0, lr, num_steps):
-    path = [np.array(theta0, dtype=float)]
-    for _ in range(num_steps):
-        path.append(path[-1] - lr * grad_fn(path[-1]))
-    return np.array(path)
+    """The path θ₀, θ₁, …: the package's :func:`~dlsg_utils.optim.run` of
+    :class:`~dlsg_utils.optim.SGD` (the package checks lr ≥ 0, so a mistake that climbs the
+    gradient is modelled by negating the gradient instead)."""
+    return run(SGD(lr=lr), grad_fn, theta0, num_steps)
 
 
 def _case_loop(rng):
@@ -103,7 +126,7 @@ def check_gradient_descent(fn, *, verbose: bool = True) -> Result:
                     "off by one: the path should start with θ₀, so it has num_steps + 1 rows."),
             Mistake(lambda g, t0, lr, n: _gradient_descent(g, t0, lr, n - 1),
                     "off by one: you took num_steps − 1 steps."),
-            Mistake(lambda g, t0, lr, n: _gradient_descent(g, t0, -lr, n),
+            Mistake(lambda g, t0, lr, n: _gradient_descent(lambda th: -g(th), t0, lr, n),
                     "wrong sign: each step must go against the gradient."),
             Mistake(lambda g, t0, lr, n: _gradient_descent(g, t0, lr, n)[-1],
                     "return the whole path (one row per step), not only the last point."),
@@ -232,7 +255,8 @@ def check_saddle_escape_steps(fn, *, verbose: bool = True) -> Result:
 # --- going further: the stability edge at a minimum of a non-quadratic function -----------------
 
 def _local_max_stable_lr(d2J, theta_star):
-    return 2.0 / d2J(theta_star)
+    """The package's stability edge of gradient descent, ηλ < 2, with λ = J''(θ*)."""
+    return stability_edge(0.0) / d2J(theta_star)
 
 
 def _case_local(rng):

@@ -11,6 +11,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from ..conv.arithmetic import conv_output_size, pool_output_size
+from ..models import LeNet5
 from .engine import Mistake, Result, check_function, preamble
 from .lenet_measures import check_paired_z, check_shift_digits  # exercises 6 and 7
 from .receptive import check_receptive_field  # exercise 5, shared with chapter 12
@@ -69,19 +71,24 @@ def check_conv_counts(fn, *, verbose: bool = True) -> Result:
 
 def _lenet_sizes(n, padding):
     """Side of the maps after C1 (5×5 conv, zero padding ``padding``), S2 (2×2 pooling, stride
-    2), C3 (5×5 conv), S4 (2×2 pooling) and C5 (5×5 conv) for an n × n input."""
-    c1 = n + 2 * padding - 4
-    s2 = c1 // 2
-    c3 = s2 - 4
-    s4 = c3 // 2
-    return [c1, s2, c3, s4, s4 - 4]
+    2), C3 (5×5 conv), S4 (2×2 pooling) and C5 (5×5 conv) for an n × n input, from the
+    package's :func:`~dlsg_utils.conv.conv_output_size` and
+    :func:`~dlsg_utils.conv.pool_output_size` (a ValueError when a layer does not fit)."""
+    c1 = conv_output_size(n, 5, 1, padding)
+    s2 = pool_output_size(c1, 2)
+    c3 = conv_output_size(s2, 5)
+    s4 = pool_output_size(c3, 2)
+    return [c1, s2, c3, s4, conv_output_size(s4, 5)]
 
 
 def _case_sizes(rng):
     while True:  # inputs for which C5 still has at least one pixel: n + 2p >= 32
         n, padding = int(rng.integers(24, 80)), int(rng.integers(0, 4))
-        if _lenet_sizes(n, padding)[-1] >= 1:
-            return n, padding
+        try:
+            _lenet_sizes(n, padding)
+        except ValueError:  # a layer does not fit: C5 would have no pixel left
+            continue
+        return n, padding
 
 
 def _sizes_with(conv, pool, pad_every=False):
@@ -236,6 +243,11 @@ def _via(builder):
     return lambda c, k: _fingerprint(builder(c, k), c)
 
 
+def _package_lenet(in_channels, num_classes):
+    """The reference: the package's modern :class:`~dlsg_utils.models.LeNet5`."""
+    return LeNet5("modern", num_classes=num_classes, in_channels=in_channels)
+
+
 def check_build_lenet(fn, *, verbose: bool = True) -> Result:
     """``build_lenet(in_channels, num_classes)`` -> the modern LeNet-5 as an ``nn.Module``
     (an ``nn.Sequential`` is simplest) for (N, in_channels, 28, 28) inputs: conv 5×5 (6,
@@ -254,7 +266,7 @@ def check_build_lenet(fn, *, verbose: bool = True) -> Result:
     else:
         user = fn
     return check_function(
-        user, _via(_reference_lenet), _case_build, name="build_lenet", signature=_SIGNATURE,
+        user, _via(_package_lenet), _case_build, name="build_lenet", signature=_SIGNATURE,
         n_cases=4,
         mistakes=[
             Mistake(_via(lambda c, k: _reference_lenet(c, k, pad=0, flat=16 * 4 * 4)),

@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..optim import Momentum, Nesterov
 from ..optim.theory import iteration_matrix, spectral_radius, stability_edge
 from .engine import Mistake, Result, call, check_function, preamble, run_checker
+from .gradient_descent import _package_step
 
 __all__ = [
     "check_ema_to_torch",
@@ -38,8 +40,8 @@ _V_SIGN_HINT = ("θ is right but v has the opposite sign. In the slides' form v 
 # --- exercise 1: one momentum step -----------------------------------------------------------
 
 def _momentum_step(theta, v, grad, lr, gamma):
-    v = gamma * v + lr * grad
-    return theta - v, v
+    """One step of the package's :class:`~dlsg_utils.optim.Momentum` from velocity v."""
+    return _package_step(Momentum(lr=lr, gamma=gamma), theta, grad, v=v)
 
 
 def _case_momentum(rng):
@@ -82,8 +84,8 @@ def check_momentum_step(fn, *, verbose: bool = True) -> Result:
 # --- exercise 2: one Nesterov step -----------------------------------------------------------
 
 def _nesterov_step(theta, v, grad_fn, lr, gamma):
-    v = gamma * v + lr * grad_fn(theta - gamma * v)
-    return theta - v, v
+    """One step of the package's :class:`~dlsg_utils.optim.Nesterov` from velocity v."""
+    return _package_step(Nesterov(lr=lr, gamma=gamma), theta, grad_fn, v=v)
 
 
 def _case_nesterov(rng):
@@ -354,9 +356,8 @@ def _check_ema_to_torch(fn) -> Result:
 # --- going further: the largest stable learning rate on a whole quadratic -----------------------
 
 def _largest_stable_lr(hessian, gamma, nesterov):
-    L = float(np.linalg.eigvalsh(hessian).max())
-    edge = _nesterov_edge(gamma) if nesterov else 2.0 + 2.0 * gamma
-    return edge / L
+    """The package's stability edge of ηL, divided by L, the largest eigenvalue."""
+    return stability_edge(gamma, nesterov) / float(np.linalg.eigvalsh(hessian).max())
 
 
 def _case_largest(rng):
@@ -372,7 +373,7 @@ def check_largest_stable_lr(fn, *, verbose: bool = True) -> Result:
     a minimum with this Hessian: (2 + 2γ)/L or (2 + 2γ)/((1 + 2γ)L), L its largest eigenvalue.
     A numerical answer within 0.1 % is accepted."""
     def edge(g, nest):
-        return _nesterov_edge(g) if nest else 2.0 + 2.0 * g
+        return stability_edge(g, nest)
 
     def lam(H, which):
         e = np.linalg.eigvalsh(H)

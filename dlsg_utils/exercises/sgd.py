@@ -6,8 +6,10 @@ import inspect
 
 import numpy as np
 
-from ..linear import softmax_cross_entropy
+from ..linear import softmax, softmax_cross_entropy
+from ..optim import SGD
 from .engine import Mistake, Result, call, check_function, preamble, run_checker
+from .gradient_descent import _package_step
 
 __all__ = [
     "check_expected_sq",
@@ -20,11 +22,6 @@ __all__ = [
 
 
 # --- exercise 1: shuffled mini-batches of indices ---------------------------------------------
-
-def _minibatch_indices(n, batch_size, rng):
-    order = rng.permutation(n)
-    return [order[i : i + batch_size] for i in range(0, n, batch_size)]
-
 
 _BATCH_CASES = [(10, 3), (12, 4), (50, 50), (7, 10), (1, 1), (23, 1), (100, 7), (64, 16),
                 (1000, 50), (101, 25)]
@@ -111,9 +108,7 @@ def _one_hot(y, K):
 
 
 def _probs(W, X):
-    Z = X @ W
-    E = np.exp(Z - Z.max(axis=1, keepdims=True))
-    return E / E.sum(axis=1, keepdims=True)
+    return softmax(X @ W)
 
 
 def _column_softmax(Z):
@@ -122,6 +117,7 @@ def _column_softmax(Z):
 
 
 def _softmax_grad(W, X, y):
+    """The package's gradient of softmax regression, Xᵀ(P − Y)/b."""
     return softmax_cross_entropy(W, X, y)[1]
 
 
@@ -160,10 +156,12 @@ def check_softmax_cross_entropy_grad(fn, *, verbose: bool = True) -> Result:
 
 # --- exercise 3: one epoch of mini-batch SGD --------------------------------------------------
 
-def _sgd_epoch(W, X, y, batches, lr):
-    W = np.array(W, dtype=float)
+def _sgd_epoch(W, X, y, batches, lr, *, sign=1.0):
+    """One step of the package's :class:`~dlsg_utils.optim.SGD` per batch (``sign=-1`` models
+    the mistake of climbing the gradient)."""
+    W, opt = np.array(W, dtype=float), SGD(lr=lr)
     for idx in batches:
-        W = W - lr * _softmax_grad(W, X[idx], y[idx])
+        W = _package_step(opt, W, lambda w, idx=idx: sign * _softmax_grad(w, X[idx], y[idx]))[0]
     return W
 
 
@@ -191,7 +189,7 @@ def check_sgd_epoch(fn, *, verbose: bool = True) -> Result:
             Mistake(frozen,
                     "you computed every batch's gradient at the starting W: update W after "
                     "each batch and take the next gradient at the new W."),
-            Mistake(lambda W, X, y, bs, lr: _sgd_epoch(W, X, y, bs, -lr),
+            Mistake(lambda W, X, y, bs, lr: _sgd_epoch(W, X, y, bs, lr, sign=-1.0),
                     "wrong sign: each update goes against the gradient."),
             Mistake(lambda W, X, y, bs, lr: _sgd_epoch(W, X, y, bs[:-1], lr),
                     "off by one: the last batch was skipped."),

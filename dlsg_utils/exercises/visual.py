@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..optim.theory import spectral_radius
 from .engine import Mistake, Result, check_function
 
 __all__ = ["check_arrival_step", "check_escape_steps", "check_momentum_growth",
@@ -112,9 +113,9 @@ def check_sgd_escape_steps(fn, *, verbose: bool = True) -> Result:
 # --- exercise 3: how fast does momentum leave the saddle? --------------------------------------
 
 def _momentum_growth(lr, gamma):
-    """The largest root of z² − (1 + γ + 2η) z + γ = 0: y_t grows like z^t."""
-    b = 1 + gamma + 2 * lr
-    return float((b + np.sqrt(b * b - 4 * gamma)) / 2)
+    """The largest root of z² − (1 + γ + 2η) z + γ = 0: y_t grows like z^t. It is the package's
+    spectral radius of momentum's iteration matrix for the curvature λ = −2 of f along y."""
+    return float(spectral_radius(lr, gamma, -2.0))
 
 
 def _case_growth(rng):
