@@ -41,7 +41,7 @@ book: $(STAMP) $(WIDGETS_JS)
 # The PDF edition: Jupyter Book's LaTeX builder with XeLaTeX (Debian's TeX Live packages, as
 # .ci/run installs them). Executions come from the same cache as `make book`. The PDF is copied
 # next to the HTML pages, which link to it.
-TEX_PACKAGES := texlive-xetex texlive-latex-recommended texlive-latex-extra texlive-fonts-recommended fonts-freefont-otf latexmk xindy
+TEX_PACKAGES := texlive-xetex texlive-latex-recommended texlive-latex-extra texlive-fonts-recommended fonts-freefont-otf fonts-dejavu-core latexmk xindy
 print-tex-packages:
 	@echo $(TEX_PACKAGES)
 

@@ -51,7 +51,7 @@ fuses multiply-adds on some CPUs); there the lab stays within what Python's own 
 rounding-sized noise is added. The rate readout on
 a quadratic is chapter 3's: predicted, the largest spectral radius over the Hessian's
 eigenvalues λ of [[1 − ηλ, −γd], [ηλ, γd]] (d = 1, or 1 − ηλ for Nesterov; γ = 0 for SGD);
-measured, exp of the slope of log ‖θₜ − θ*‖ fitted over the second half of the run.
+measured, exp of the slope of log ‖θ_t − θ*‖ fitted over the second half of the run.
 
 ``window.dlsgConv.outputSize({n, k, s, p, d, transposed, output_padding})`` returns
 :func:`dlsg_utils.conv.conv_output_size` (or :func:`~dlsg_utils.conv.conv_transpose_output_size`)

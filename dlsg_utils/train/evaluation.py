@@ -99,7 +99,7 @@ def ensemble_predict(
     labels: bool = False,
     device: torch.device | str | None = None,
 ) -> torch.Tensor:
-    """Average the softmax probabilities of several models: (1/K) Σₖ softmax(fₖ(X)).
+    """Average the softmax probabilities of several models: (1/K) Σ_k softmax(f_k(X)).
 
     Returns probabilities ``(N, C)`` on the CPU, or the labels ``(N,)`` of the largest averaged
     probability if ``labels``.
