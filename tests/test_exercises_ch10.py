@@ -57,6 +57,18 @@ def _torch_pool(dout, x, k, s):
     return t.grad
 
 
+def _every_tied_maximum(dout, x, k, s):
+    """A reader's mask `window == window.max()` with `+=`: right without ties, but a window whose
+    maximum appears twice sends its gradient twice."""
+    dx = np.zeros_like(x)
+    for y in range(dout.shape[2]):
+        for z in range(dout.shape[3]):
+            win = x[:, :, s * y : s * y + k, s * z : s * z + k]
+            dx[:, :, s * y : s * y + k, s * z : s * z + k] += (
+                (win == win.max(axis=(2, 3), keepdims=True)) * dout[:, :, y, z, None, None])
+    return dx
+
+
 def _overwriting_pool(dout, x, k, s):
     """A reader's loops with `=` where overlapping windows need `+=`."""
     dx = np.zeros_like(x)
@@ -136,7 +148,8 @@ CASES = {
                      (s * z, x.shape[3] - s * z - k)))
              for y in range(d.shape[2]) for z in range(d.shape[3])), "*average* pooling"),
          (lambda d, x, k, s: -_package_pool(-d, -x, k, s), "minimum"),
-         (lambda d, x, k, s: _package_pool(np.ones_like(d), x, k, s), "mask of the maxima only")],
+         (lambda d, x, k, s: _package_pool(np.ones_like(d), x, k, s), "mask of the maxima only"),
+         (_every_tied_maximum, "share its maximum")],
     ),
     check_conv_input_grad: (
         _torch_dx,

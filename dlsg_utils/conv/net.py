@@ -63,8 +63,9 @@ class TinyConvNet:
     """conv (F filters k×k, stride 1, padding p) → ReLU → max-pool (pool×pool) → affine → softmax.
 
     Parameters (a dict ``params``): ``W1: (F, C, k, k)``, ``b1: (F,)``, ``W2: (F·PH·PW, K)``,
-    ``b2: (K,)``, with PH×PW the pooled map size. Weights start from N(0, 1/fan_in) (He-like,
-    scaled for the layer's fan-in), biases at zero, from ``seed``; float64 by default.
+    ``b2: (K,)``, with PH×PW the pooled map size. W1 starts from N(0, 2/fan_in) (He et al.'s
+    scale for a layer followed by a ReLU, fan_in = C·k·k), W2 from N(0, 1/D), biases at zero,
+    all from ``seed``; float64 by default.
     """
 
     def __init__(self, input_shape=(1, 28, 28), num_filters=4, kernel=5, padding=0, pool=2,

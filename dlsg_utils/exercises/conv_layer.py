@@ -58,7 +58,7 @@ def check_conv_bias_grad(fn, *, verbose: bool = True) -> Result:
     )
 
 
-# --- exercise 2: the weight gradient, any stride and padding ------------------------------------
+# --- exercise 3: the weight gradient, any stride and padding ------------------------------------
 
 def _weight_grad(x, dout, k, stride, padding):
     """dw[f, c, i, j] = Σ_{n,y,z} dout[n, f, y, z] · x̃[n, c, s·y + i, s·z + j], x̃ = x padded."""
@@ -125,7 +125,7 @@ def check_conv_weight_grad(fn, *, verbose: bool = True) -> Result:
     )
 
 
-# --- exercise 3: ReLU backward ------------------------------------------------------------------
+# --- exercise 2: ReLU backward ------------------------------------------------------------------
 
 def _relu_grad(dout, x):
     return np.where(x > 0, dout, 0.0)
@@ -205,6 +205,23 @@ def _case_pool(rng, k=None, stride=None):
     return rng.normal(size=(N, C, OH, OW)), x, k, s
 
 
+def _tied_pool(rng):
+    """Small integers: most windows hold their maximum twice or more (MNIST's flat background
+    does too). The gradient goes to the first maximum in row-major order, as in PyTorch."""
+    dout, x, k, s = _case_pool(rng)
+    return dout, rng.integers(0, 3, size=x.shape).astype(float), k, s
+
+
+def _all_maxima(dout, x, k, stride):
+    """A reader's mask ``window == window.max()``: every tied maximum gets the whole dout."""
+    dx = np.zeros_like(x, dtype=float)
+    for y, z in itertools.product(range(dout.shape[2]), range(dout.shape[3])):
+        rows, cols = slice(stride * y, stride * y + k), slice(stride * z, stride * z + k)
+        win = x[:, :, rows, cols]
+        dx[:, :, rows, cols] += (win == win.max(axis=(2, 3), keepdims=True)) * dout[:, :, y, z, None, None]
+    return dx
+
+
 def _plain_pool(rng):
     k = int(rng.integers(2, 4))
     return _case_pool(rng, k=k, stride=k)  # non-overlapping windows, as in LeNet and VGG
@@ -214,8 +231,14 @@ def check_maxpool_backward(fn, *, verbose: bool = True) -> Result:
     """``maxpool_backward(dout, x, k, stride)``: ∂L/∂x of k × k max pooling with stride
     ``stride`` (no padding), ``x: (N, C, H, W)``, ``dout: (N, C, OH, OW)``."""
     return check_function(
-        fn, _maxpool_backward, cycle_cases(_case_pool, _plain_pool), signature="maxpool_backward(dout, x, k, stride)",
+        fn, _maxpool_backward, cycle_cases(_case_pool, _plain_pool, _tied_pool),
+        signature="maxpool_backward(dout, x, k, stride)",
         mistakes=[
+            Mistake(_all_maxima,
+                    "ties: when several inputs of a window share its maximum, only one of them "
+                    "produced the output; send the window's dout to the first maximum in "
+                    "row-major order (as PyTorch and the package do), not to every tied input, "
+                    "which multiplies the gradient."),
             Mistake(lambda d, x, k, s: _pool_route(d, x, k, s, add=False),
                     "where windows overlap, one input can be the maximum of several windows: "
                     "it must receive the *sum* of their gradients (+=), not only the last one "
