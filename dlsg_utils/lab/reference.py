@@ -61,12 +61,17 @@ def ravine(kappa: float = 100.0, angle: float = 0.0) -> Surface:
                      start=(x0 * c - y0 * s, x0 * s + y0 * c))
 
 
-def _surface_name(name: object) -> str:
+def _canonical(what: str, name: object, known: tuple[str, ...]) -> str:
+    """The entry of ``known`` that ``name`` spells in any case, else a ValueError naming ``what``."""
     if isinstance(name, str):
-        for known in LAB_SURFACES:
-            if known.lower() == name.lower():
-                return known
-    raise ValueError(f"surface must be one of {', '.join(LAB_SURFACES)}; got {name!r}")
+        for k in known:
+            if k.lower() == name.lower():
+                return k
+    raise ValueError(f"{what} must be one of {', '.join(known)}; got {name!r}")
+
+
+def _surface_name(name: object) -> str:
+    return _canonical("surface", name, LAB_SURFACES)
 
 
 def lab_surface(surface: str | Mapping = "Beale", *, kappa: float = 100.0,
@@ -86,11 +91,7 @@ def lab_surface(surface: str | Mapping = "Beale", *, kappa: float = 100.0,
 
 
 def _optimizer_name(name: object) -> str:
-    if isinstance(name, str):
-        for known in OPTIMIZERS:
-            if known.lower() == name.lower():
-                return known
-    raise ValueError(f"optimizer must be one of {', '.join(OPTIMIZERS)}; got {name!r}")
+    return _canonical("optimizer", name, tuple(OPTIMIZERS))
 
 
 def _params(name: str) -> list[str]:
