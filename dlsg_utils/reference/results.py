@@ -1,0 +1,66 @@
+"""Reading finished reference runs: their logs, and their networks re-evaluated."""
+
+from __future__ import annotations
+
+import csv
+import math
+from pathlib import Path
+
+import torch
+
+from ..nets import eval_mode
+from .store import LOG, STEPS, run_dir, verify
+
+__all__ = ["epochs_to", "read_log", "read_steps", "test_accuracy"]
+
+
+def _read(path: Path) -> dict[str, list[float]]:
+    with open(path, newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    if not rows:
+        return {}
+    return {k: [float(r[k]) if r[k] not in ("", None) else math.nan for r in rows]
+            for k in rows[0]}
+
+
+def read_log(name: str, root: Path | None = None) -> dict[str, list[float]]:
+    """The per-epoch log of run ``name`` (checked against its manifest) as columns: epoch, lr,
+    train_loss, train_err (while training, on augmented mini-batches), test_loss, test_err,
+    train_eval_loss/err (all training images in eval mode, where measured), seconds."""
+    verify(name, root)
+    return _read(run_dir(name, root) / LOG)
+
+
+def read_steps(name: str, root: Path | None = None) -> dict[str, list[float]]:
+    """The fine log of run ``name``: step, epoch (fractional), lr, and the running loss and
+    error of the mini-batches since the previous point (about ten points an epoch)."""
+    verify(name, root)
+    return _read(run_dir(name, root) / STEPS)
+
+
+def epochs_to(errors, epochs, threshold: float) -> float:
+    """The first epoch at which the error curve falls below ``threshold``, interpolated linearly
+    between the two points that straddle it (``nan`` if it never does)."""
+    prev_e, prev_v = 0.0, None
+    for e, v in zip(epochs, errors, strict=True):
+        if v < threshold:
+            if prev_v is None or prev_v == v:
+                return float(e)
+            return prev_e + (prev_v - threshold) / (prev_v - v) * (e - prev_e)
+        prev_e, prev_v = float(e), float(v)
+    return math.nan
+
+
+@torch.no_grad()
+def test_accuracy(model: torch.nn.Module, X: torch.Tensor, y: torch.Tensor,
+                  batch: int = 1000) -> tuple[float, torch.Tensor]:
+    """Accuracy of ``model`` on [0, 1] images ``X`` with labels ``y``, and the per-image
+    correctness (bool), evaluated in eval mode in batches."""
+    dev = next(model.parameters()).device
+    right = []
+    with eval_mode(model):
+        for i in range(0, len(y), batch):
+            out = model(X[i:i + batch].to(dev).contiguous(memory_format=torch.channels_last))
+            right.append(out.argmax(1).cpu() == y[i:i + batch])
+    right = torch.cat(right)
+    return float(right.float().mean()), right
