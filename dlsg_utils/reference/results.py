@@ -9,9 +9,9 @@ from pathlib import Path
 import torch
 
 from ..nets import eval_mode
-from .store import LOG, STEPS, run_dir, verify
+from .store import LOG, MANIFEST, STEPS, run_dir, verify
 
-__all__ = ["epochs_to", "read_log", "read_steps", "test_accuracy"]
+__all__ = ["choose_lr", "epochs_to", "read_log", "read_steps", "test_accuracy"]
 
 
 def _read(path: Path) -> dict[str, list[float]]:
@@ -64,3 +64,39 @@ def test_accuracy(model: torch.nn.Module, X: torch.Tensor, y: torch.Tensor,
             right.append(out.argmax(1).cpu() == y[i:i + batch])
     right = torch.cat(right)
     return float(right.float().mean()), right
+
+
+def choose_lr(pattern: str, root: Path | None = None) -> tuple[float, dict[str, float]]:
+    """The learning rate of the pilot runs matching ``pattern`` that trained fastest: the lowest
+    training error in the pilots' last epoch (ties go to the larger rate), and every pilot's
+    error by rate (``nan`` for a run that diverged).
+
+    Every pilot must have finished. A best rate at either end of the grid is an error: the grid
+    must be extended until the fastest rate has a slower or diverging neighbour on each side.
+    """
+    import fnmatch
+    import json
+
+    from .specs import RUNS
+
+    names = [n for n in RUNS if fnmatch.fnmatchcase(n, pattern)]
+    if not names:
+        raise ValueError(f"no pilot runs match {pattern!r}")
+    folder = Path(root) if root is not None else None
+    table = {}
+    for name in names:
+        path = run_dir(name, folder) / MANIFEST if folder is None else folder / name / MANIFEST
+        if not path.is_file():
+            raise RuntimeError(f"pilot {name} has not finished: train it first "
+                               f"(python -m dlsg_utils.reference run {pattern!r})")
+        r = json.loads(path.read_text())["result"]
+        table[RUNS[name].lr] = math.nan if r["diverged"] else float(r["train_err"])
+    rates = sorted(table)
+    finite = [lr for lr in rates if not math.isnan(table[lr])]
+    if not finite:
+        raise RuntimeError(f"every pilot of {pattern!r} diverged: extend the grid downwards")
+    best = min(finite, key=lambda lr: (table[lr], -lr))
+    if best == rates[0] or best == rates[-1]:
+        raise RuntimeError(f"the fastest pilot rate {best:g} sits at the edge of the grid "
+                           f"{rates}: extend the grid")
+    return best, {f"{lr:g}": table[lr] for lr in rates}

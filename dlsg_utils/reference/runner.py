@@ -14,14 +14,13 @@ import torch.nn.functional as F
 
 from ..data.augment import RandomCropFlip
 from .data import Images
-from .nets import build
+from .nets import build, shrink
 from .specs import RunSpec
 from .store import CHECKPOINT, LOG, STEPS, WEIGHTS, session_info, write_manifest
 
 __all__ = ["channel_stats", "evaluate_uint8", "train_run"]
 
-LOG_FIELDS = ("epoch", "lr", "train_loss", "train_err", "test_loss", "test_err",
-              "train_eval_loss", "train_eval_err", "seconds")
+LOG_FIELDS = ("epoch", "lr", "train_loss", "train_err", "test_loss", "test_err", "seconds")
 STEP_FIELDS = ("step", "epoch", "lr", "loss", "err")
 POINTS_PER_EPOCH = 10  # the fine log: the running loss and error about ten times an epoch
 
@@ -111,17 +110,25 @@ def train_run(spec: RunSpec, root: Path, train: Images, test: Images, *,
 
     dev = dlsg_utils.device()
     data = train.first(spec.n_train)
+    if spec.downsample > 1:
+        data, test = (Images(shrink(d.X, spec.downsample), d.y, d.archive, d.sha256)
+                      for d in (data, test))
+    lr, lr_table = spec.lr, None
+    if spec.lr_from is not None:
+        from .results import choose_lr
+
+        lr, lr_table = choose_lr(spec.lr_from, root)
     torch.manual_seed(spec.seed)
     model = build(spec.model, spec.model_kw)
     model[0].set(*channel_stats(data.X))
     model = model.to(dev, memory_format=torch.channels_last)
-    opt = torch.optim.SGD(model.parameters(), lr=spec.lr, momentum=spec.momentum,
+    opt = torch.optim.SGD(model.parameters(), lr=lr, momentum=spec.momentum,
                           nesterov=spec.nesterov, weight_decay=spec.weight_decay)
     n, b = len(data), spec.batch_size
     steps = math.ceil(n / b)
     sched = _scheduler(spec, opt, spec.epochs * steps)
     gen = torch.Generator().manual_seed(spec.seed)
-    augment = RandomCropFlip(4, True, generator=gen) if spec.augment else None
+    augment = RandomCropFlip(4 // spec.downsample, True, generator=gen) if spec.augment else None
     log_every = max(1, steps // POINTS_PER_EPOCH)
 
     state = {"epoch": 0, "log": [], "steps": [], "sessions": [], "diverged": False}
@@ -188,8 +195,6 @@ def train_run(spec: RunSpec, root: Path, train: Images, test: Images, *,
                "train_err": int(tot_wrong) / n}
         if not state["diverged"]:
             row["test_loss"], row["test_err"] = evaluate_uint8(model, test)
-            if spec.eval_train:
-                row["train_eval_loss"], row["train_eval_err"] = evaluate_uint8(model, data)
         row["seconds"] = round(time.perf_counter() - start, 2)
         state["log"].append(row)
         state["epoch"] = epoch
@@ -215,7 +220,11 @@ def train_run(spec: RunSpec, root: Path, train: Images, test: Images, *,
               "stopped_early": state.get("stopped_early"),
               "train_err": last["train_err"], "test_err": last.get("test_err"),
               "test_acc": None if "test_err" not in last else 1 - last["test_err"],
-              "n_test": len(test), "n_train": n}
+              "n_test": len(test), "n_train": n, "lr": lr}
+    if lr_table is not None:
+        result["lr_pilots"] = lr_table
+    if spec.eval_train and "test_err" in last:
+        result["train_eval_loss"], result["train_eval_err"] = evaluate_uint8(model, data)
     write_manifest(run_dir, spec, state["sessions"], state["log"], result, command,
                    {"train": {"archive": data.archive, "sha256": data.sha256, "n": n},
                     "test": {"archive": test.archive, "sha256": test.sha256, "n": len(test)}})

@@ -40,9 +40,12 @@ class RunSpec:
     ``"constant"``. ``augment`` turns on the pad-4 crop and mirror flip of
     :class:`dlsg_utils.data.RandomCropFlip`. ``stop_train_err``, if set, ends the run after the
     first epoch whose training error (the fraction of its mini-batch examples misclassified
-    while training) is below it. ``eval_train`` also measures, after every epoch, the error on
-    all the training images without augmentation, in eval mode (what the degradation figures
-    need).
+    while training) is below it. ``eval_train`` also measures, when the run ends, the error on
+    all its training images without augmentation, in eval mode (the degradation experiment's
+    training error at convergence). ``downsample`` shrinks every image that many times on each
+    side (:func:`~dlsg_utils.reference.nets.shrink`; the crop pads 4 / ``downsample`` pixels).
+    ``lr_from``, a pattern of run names, takes the learning rate from those finished pilot runs
+    (:func:`~dlsg_utils.reference.results.choose_lr`) instead of ``lr``.
     """
 
     name: str
@@ -63,6 +66,8 @@ class RunSpec:
     n_train: int | None = None
     stop_train_err: float | None = None
     eval_train: bool = False
+    downsample: int = 1
+    lr_from: str | None = None
     description: str = ""
 
     def __post_init__(self):
@@ -91,12 +96,81 @@ def _r1() -> list[RunSpec]:
                     "epochs, batch 128 (He et al.: 0.1 stepped down over ~164 epochs, 1e-4)")]
 
 
+def _r2() -> list[RunSpec]:
+    out = []
+    for act in ("relu", "tanh"):
+        kw = {"activation": act, "widths": (32, 32, 64), "init": "gauss"}
+        for lr in PILOT_LRS:
+            out.append(RunSpec(
+                name=f"r2-pilot-{act}-lr{lr:g}", experiment="R2", model="four_layer",
+                model_kw=kw, seed=0, epochs=PILOT_EPOCHS, lr=lr,
+                description=f"R2 pilot: the four-layer {act} network at lr {lr:g} for "
+                            f"{PILOT_EPOCHS} epochs (the learning rate that trains fastest "
+                            "is then used for every seed)"))
+        for seed in (1, 2, 3):
+            out.append(RunSpec(
+                name=f"r2-{act}-s{seed}", experiment="R2", model="four_layer", model_kw=kw,
+                seed=seed, epochs=60, lr=0.0, lr_from=f"r2-pilot-{act}-lr*",
+                stop_train_err=0.25,
+                description=f"Krizhevsky et al.'s Figure 1: the four-layer {act} network "
+                            "(32-32-64 filters of 5x5, weights N(0, 0.01^2)), SGD momentum "
+                            "0.9 at its pilots' fastest rate, no regularisation, until 25% "
+                            "training error (at most 60 epochs)"))
+    return out
+
+
+PILOT_LRS = (0.0025, 0.005, 0.01, 0.02, 0.04, 0.08, 0.16)
+PILOT_EPOCHS = 3
+
+
+def _r3() -> list[RunSpec]:
+    out = []
+    for seed in (0, 1, 2):
+        for depth in (8, 32):
+            for kind in ("plain", "resnet"):
+                out.append(RunSpec(
+                    name=f"r3-{kind}{depth}-s{seed}", experiment="R3", model=kind,
+                    model_kw={"depth": depth}, seed=seed, epochs=30, lr=0.1, momentum=0.9,
+                    weight_decay=1e-4, schedule="cosine", augment=True, n_train=10_000,
+                    downsample=2, eval_train=True,
+                    description=f"Degradation: {kind}-{depth} (width 16) on the first 10,000 "
+                                "training images shrunk to 16x16, crop + flip, SGD 0.1 "
+                                "momentum 0.9, weight decay 1e-4 (He et al.'s), cosine to 0 "
+                                "over 30 epochs"))
+    return out
+
+
+def _r4() -> list[RunSpec]:
+    out = []
+    for seed in (0, 1):
+        for dropout, augment, cell in ((0.0, False, "none"), (0.5, False, "dropout"),
+                                       (0.0, True, "augment"), (0.5, True, "both")):
+            out.append(RunSpec(
+                name=f"r4-{cell}-s{seed}", experiment="R4", model="mini_alexnet",
+                model_kw={"dropout": dropout}, seed=seed, epochs=30, lr=0.02, nesterov=True,
+                schedule="onecycle", schedule_kw={"pct_start": 0.2}, augment=augment,
+                n_train=10_000, eval_train=True,
+                description=f"Dropout x augmentation ({cell}): MiniAlexNet (32-64-96-96-64, "
+                            "256 hidden units, He init) on the first 10,000 training images, "
+                            "SGD Nesterov 0.9, one-cycle to 0.02 over 30 epochs, no weight "
+                            "decay"))
+    return out
+
+
+def _r5() -> list[RunSpec]:
+    return [RunSpec(
+        name="r5-ch14-net", experiment="R5", model="ch14", seed=0, epochs=30, lr=0.05,
+        weight_decay=5e-4, schedule="onecycle", schedule_kw={"pct_start": 0.2}, augment=True,
+        description="Chapter 14's network on all 50,000 training images: crop + flip, SGD "
+                    "momentum 0.9, weight decay 5e-4, one-cycle to 0.05 over 30 epochs")]
+
+
 RUNS: dict[str, RunSpec] = {}
 """Every reference run by name."""
 EXPERIMENTS: dict[str, list[str]] = {}
 """Experiment id (``"R1"`` ...) -> the names of its runs."""
 
-for _spec in _r1():
+for _spec in _r1() + _r5() + _r3() + _r2() + _r4():
     RUNS[_spec.name] = _spec
     EXPERIMENTS.setdefault(_spec.experiment, []).append(_spec.name)
 
