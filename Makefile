@@ -11,7 +11,7 @@ STAMP := $(VENV)/.installed
 TEST_ENV := DLSG_SMOKE=1 DLSG_OFFLINE=1 MPLBACKEND=Agg OMP_NUM_THREADS=1 PYDEVD_DISABLE_FILE_VALIDATION=1
 JOBS ?= 2
 
-.PHONY: print-tex-packages test-latest test-oldest book pdf test lint unit notebooks browser bench clean lab
+.PHONY: print-tex-packages test-latest test-oldest book pdf test lint unit notebooks browser bench clean lab reference
 
 # A .venv without the stamp was interrupted while it was being built: start it again rather
 # than trust it. A stamp older than the requirements means "update in place".
@@ -105,6 +105,18 @@ test-latest:
 
 test-oldest:
 	$(call variant_test,.venv-oldest,-c tests/oldest-constraints.txt)
+
+# The reference runs of Part II (see README): trains every named run that has not finished and
+# continues interrupted ones, then rewrites the package's checksum index. Needs the full CIFAR-10
+# JPEG copy: DLSG_CIFAR10=/path/to/folder (default: ../shared/data/cifar10 if it exists).
+REF ?= all
+REF_JOBS ?= 1
+REF_THREADS ?= 2
+DLSG_CIFAR10 ?= $(wildcard $(abspath ../shared/data/cifar10))
+reference: $(STAMP)
+	DLSG_CIFAR10="$(DLSG_CIFAR10)" $(BIN)/python -m dlsg_utils.reference run $(REF) \
+		--jobs $(REF_JOBS) --threads $(REF_THREADS)
+	$(BIN)/python -m dlsg_utils.reference index
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks

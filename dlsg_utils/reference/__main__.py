@@ -40,7 +40,7 @@ def _status(spec, root: Path) -> str:
 
 def _run(args) -> int:
     from .data import cifar10_uint8
-    from .runner import train_run
+    from .runner import train_reference_run
 
     root = Path(args.root)
     todo = [s for s in runs(*args.names) if not (root / s.name / store.MANIFEST).is_file()]
@@ -70,7 +70,7 @@ def _run(args) -> int:
     train, test = cifar10_uint8("train", args.data), cifar10_uint8("test", args.data)
     for spec in todo:
         cmd = "python -m dlsg_utils.reference run " + spec.name
-        train_run(spec, root, train, test, threads=args.threads, progress=not args.no_progress,
+        train_reference_run(spec, root, train, test, threads=args.threads, progress=not args.no_progress,
                   max_epochs=args.max_epochs, command=cmd)
         print(f"{spec.name}: {_status(spec, root)}", flush=True)
     return 0

@@ -11,7 +11,7 @@ import torch
 from ..nets import eval_mode
 from .store import LOG, MANIFEST, STEPS, run_dir, verify
 
-__all__ = ["choose_lr", "epochs_to", "read_log", "read_steps", "test_accuracy"]
+__all__ = ["choose_lr", "epochs_to", "read_log", "read_steps", "accuracy"]
 
 
 def _read(path: Path) -> dict[str, list[float]]:
@@ -52,7 +52,7 @@ def epochs_to(errors, epochs, threshold: float) -> float:
 
 
 @torch.no_grad()
-def test_accuracy(model: torch.nn.Module, X: torch.Tensor, y: torch.Tensor,
+def accuracy(model: torch.nn.Module, X: torch.Tensor, y: torch.Tensor,
                   batch: int = 1000) -> tuple[float, torch.Tensor]:
     """Accuracy of ``model`` on [0, 1] images ``X`` with labels ``y``, and the per-image
     correctness (bool), evaluated in eval mode in batches."""

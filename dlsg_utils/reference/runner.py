@@ -18,7 +18,7 @@ from .nets import build, shrink
 from .specs import RunSpec
 from .store import CHECKPOINT, LOG, STEPS, WEIGHTS, session_info, write_manifest
 
-__all__ = ["channel_stats", "evaluate_uint8", "train_run"]
+__all__ = ["channel_stats", "evaluate_uint8", "train_reference_run"]
 
 LOG_FIELDS = ("epoch", "lr", "train_loss", "train_err", "test_loss", "test_err", "seconds")
 STEP_FIELDS = ("step", "epoch", "lr", "loss", "err")
@@ -88,7 +88,7 @@ def _write_csv(path: Path, fields, rows) -> None:
             w.writerow({k: (f"{v:.6g}" if isinstance(v, float) else v) for k, v in row.items()})
 
 
-def train_run(spec: RunSpec, root: Path, train: Images, test: Images, *,
+def train_reference_run(spec: RunSpec, root: Path, train: Images, test: Images, *,
               threads: int | None = None, progress: bool = True,
               max_epochs: int | None = None, command: str = "") -> Path:
     """Train ``spec`` into ``root/<name>/`` and return that folder.

@@ -1,8 +1,8 @@
 """The reference runs: every experiment Part II trains once at a scale that shows the effect.
 
-Each run is a :class:`RunSpec`: a model, a seed, the data, and a recipe, named so that a
+Each run is a :class:`~dlsg_utils.reference.RunSpec`: a model, a seed, the data, and a recipe, named so that a
 chapter, a test and the command line (``python -m dlsg_utils.reference run NAME``) all mean
-the same run. :data:`RUNS` holds them by name; :func:`runs` selects by name or experiment.
+the same run. :data:`~dlsg_utils.reference.RUNS` holds them by name; :func:`~dlsg_utils.reference.runs` selects by name or experiment.
 
 The experiments (the issue that asked for them calls them R1-R5):
 
@@ -43,9 +43,9 @@ class RunSpec:
     while training) is below it. ``eval_train`` also measures, when the run ends, the error on
     all its training images without augmentation, in eval mode (the degradation experiment's
     training error at convergence). ``downsample`` shrinks every image that many times on each
-    side (:func:`~dlsg_utils.reference.nets.shrink`; the crop pads 4 / ``downsample`` pixels).
+    side (:func:`~dlsg_utils.reference.shrink`; the crop pads 4 / ``downsample`` pixels).
     ``lr_from``, a pattern of run names, takes the learning rate from those finished pilot runs
-    (:func:`~dlsg_utils.reference.results.choose_lr`) instead of ``lr``.
+    (:func:`~dlsg_utils.reference.choose_lr`) instead of ``lr``.
     """
 
     name: str
@@ -177,7 +177,7 @@ for _spec in _r1() + _r5() + _r3() + _r2() + _r4():
 
 def runs(*selectors: str) -> list[RunSpec]:
     """The runs named by ``selectors``: run names, experiment ids (``"R1"``), shell-style
-    patterns (``"r3-*"``) or ``"all"``; in :data:`RUNS` order, each once."""
+    patterns (``"r3-*"``) or ``"all"``; in :data:`~dlsg_utils.reference.RUNS` order, each once."""
     import fnmatch
 
     if not selectors:

@@ -6,7 +6,7 @@ command, the commit(s) that trained it, the library versions, the CPU or GPU, th
 the wall time; nothing is read before its checksum matches.
 
 In a clone of the book the folders are in ``reference/runs/`` beside the package. Where only the
-package is installed (Colab), :func:`run_dir` downloads a run's files from the book's
+package is installed (Colab), :func:`~dlsg_utils.reference.run_dir` downloads a run's files from the book's
 repository into the cache and checks each against the sha256 that the package itself carries
 (``index.json``, written by ``python -m dlsg_utils.reference index``).
 """
@@ -32,7 +32,6 @@ FILES = (LOG, STEPS, WEIGHTS)
 BASE_URL = ("https://raw.githubusercontent.com/dlsg/gradient-descent-and-convnets/main/"
             "reference/runs/")
 """Where the shipped runs are served for installs without a clone."""
-INDEX = Path(__file__).with_name("index.json")
 
 
 def runs_root() -> Path:
@@ -102,7 +101,8 @@ def _package_version() -> str:
 
 
 def _index() -> dict:
-    return json.loads(INDEX.read_text()) if INDEX.is_file() else {}
+    index = Path(__file__).with_name("index.json")
+    return json.loads(index.read_text()) if index.is_file() else {}
 
 
 def _sha_check(sha: str):
@@ -112,8 +112,10 @@ def _sha_check(sha: str):
     return check
 
 
-def _download(name: str, base_url: str = BASE_URL) -> Path:
+def _download(name: str, base_url: str | None = None) -> Path:
     from ..data.download import RemoteFile, cache_dir, download_file
+
+    base_url = base_url or BASE_URL
 
     known = _index().get(name)
     if known is None:
@@ -130,7 +132,7 @@ def _download(name: str, base_url: str = BASE_URL) -> Path:
 
 
 def run_dir(name: str, root: Path | None = None) -> Path:
-    """The folder of the finished run ``name``: in ``root`` (default :func:`runs_root`), else
+    """The folder of the finished run ``name``: in ``root`` (default :func:`~dlsg_utils.reference.runs_root`), else
     downloaded and verified into the cache (installs without a clone)."""
     folder = Path(root or runs_root()) / name
     if (folder / MANIFEST).is_file():
@@ -180,6 +182,7 @@ def write_index(root: Path | None = None) -> dict:
     for folder in sorted(p for p in root.iterdir() if (p / MANIFEST).is_file()):
         m = verify(folder.name, root)
         index[folder.name] = {**m["files"], MANIFEST: sha256_file(folder / MANIFEST)}
-    INDEX.write_text(json.dumps(index, indent=1, sort_keys=True) + "\n")
-    print(f"{INDEX}: {len(index)} runs", file=sys.stderr)
+    target = Path(__file__).with_name("index.json")
+    target.write_text(json.dumps(index, indent=1, sort_keys=True) + "\n")
+    print(f"{target}: {len(index)} runs", file=sys.stderr)
     return index
