@@ -86,8 +86,8 @@ lab: $(STAMP)
 # pyproject.toml allows (test-oldest, pinned in tests/oldest-constraints.txt). Each installs
 # the book's tools from requirements.txt, the package and its dependencies, then runs the unit
 # tests and every chapter in smoke mode.
-RUNTIME_DEPS := numpy|torch|matplotlib|ipywidgets|tqdm|torchinfo|pillow
-COLAB_SET := numpy matplotlib ipywidgets tqdm torchinfo ipython pillow
+RUNTIME_DEPS := numpy|torch|matplotlib|ipywidgets|tqdm|torchinfo|pillow|scipy
+COLAB_SET := numpy matplotlib ipywidgets tqdm torchinfo ipython pillow scipy
 define variant_test
 	rm -rf $(1) && $(PYTHON) -m venv $(1)
 	$(1)/bin/python -m pip install --quiet --upgrade pip

@@ -27,7 +27,8 @@ import numpy as np
 
 from .checks import check_int, check_real
 
-__all__ = ["Difference", "accuracy_se", "mean_sd", "paired_difference"]
+__all__ = ["Difference", "Interval", "accuracy_se", "holm", "mean_interval", "mean_sd",
+           "paired_difference", "paired_interval", "ratio_interval", "verdict", "welch_interval"]
 
 
 def accuracy_se(p: float, n: int) -> float:
@@ -111,3 +112,147 @@ def paired_difference(correct_a, correct_b) -> Difference:
                       se_seeds=float(per_seed.std(ddof=1) / math.sqrt(seeds)),
                       se_test=float(per_item.std(ddof=1) / math.sqrt(items)),
                       seeds=seeds, items=items)
+
+
+# --------------------------------------------------------------------------------------------
+# Confidence intervals with the right degrees of freedom, and verdicts worded from them
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Interval:
+    """An estimate with its confidence interval [low, high], the degrees of freedom of the t
+    distribution behind it, its two-sided p-value against ``null`` (0 for a difference, 1 for a
+    ratio) and the confidence level."""
+
+    estimate: float
+    low: float
+    high: float
+    df: float
+    p: float
+    confidence: float = 0.95
+    null: float = 0.0
+
+    def excludes_null(self) -> bool:
+        """True when the interval lies wholly on one side of ``null``: the effect is real at
+        this confidence."""
+        return self.low > self.null or self.high < self.null
+
+    def bound(self) -> float:
+        """The largest departure from ``null`` the interval allows (in either direction; for a
+        ratio, the larger of high and 1/low)."""
+        if self.null == 1.0:
+            return max(self.high, 1 / self.low if self.low > 0 else math.inf)
+        return max(abs(self.low - self.null), abs(self.high - self.null))
+
+    def __str__(self) -> str:
+        pct = f"{100 * self.confidence:g}%"
+        return f"{self.estimate:.4g} ({pct} CI {self.low:.4g} to {self.high:.4g}, df {self.df:.3g})"
+
+
+def _values(name: str, values, least: int = 2) -> np.ndarray:
+    try:
+        x = np.asarray(values, dtype=float).ravel()
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be a sequence of numbers, got {type(values).__name__}") \
+            from None
+    if x.size < least:
+        raise ValueError(f"{name} needs at least {least} values, got {x.size}")
+    if not np.all(np.isfinite(x)):
+        raise ValueError(f"{name} must hold finite numbers, got {x.tolist()}")
+    return x
+
+
+def _t_interval(estimate: float, se: float, df: float, confidence: float,
+                null: float = 0.0) -> Interval:
+    from scipy import stats as st
+
+    check_real("confidence", confidence, min=0, max=1, min_open=True, max_open=True)
+    if se == 0:
+        p = 1.0 if estimate == null else 0.0
+        return Interval(estimate, estimate, estimate, df, p, confidence, null)
+    q = float(st.t.ppf(0.5 + confidence / 2, df))
+    p = float(2 * st.t.sf(abs(estimate - null) / se, df))
+    return Interval(estimate, estimate - q * se, estimate + q * se, df, p, confidence, null)
+
+
+def mean_interval(values, confidence: float = 0.95) -> Interval:
+    """The mean of ``values`` (one per seed, say) with its t interval on n − 1 degrees of
+    freedom: mean ± t_{n−1} · sd / sqrt(n)."""
+    x = _values("values", values)
+    return _t_interval(float(x.mean()), float(x.std(ddof=1) / math.sqrt(x.size)), x.size - 1,
+                       confidence)
+
+
+def paired_interval(a, b, confidence: float = 0.95) -> Interval:
+    """Mean of a − b over pairs (the same seed for both methods) with its t interval on
+    n − 1 degrees of freedom."""
+    x, y = _values("a", a), _values("b", b)
+    if x.size != y.size:
+        raise ValueError(f"a and b must pair up, got {x.size} and {y.size} values")
+    return mean_interval(x - y, confidence)
+
+
+def welch_interval(a, b, confidence: float = 0.95) -> Interval:
+    """mean(a) − mean(b) for independent samples, with Welch's t interval (unequal variances;
+    Welch-Satterthwaite degrees of freedom)."""
+    x, y = _values("a", a), _values("b", b)
+    va, vb = x.var(ddof=1) / x.size, y.var(ddof=1) / y.size
+    se = math.sqrt(va + vb)
+    df = ((va + vb) ** 2 / (va ** 2 / (x.size - 1) + vb ** 2 / (y.size - 1))
+          if se > 0 else float(x.size + y.size - 2))
+    return _t_interval(float(x.mean() - y.mean()), se, df, confidence)
+
+
+def ratio_interval(a, b, confidence: float = 0.95) -> Interval:
+    """The ratio of the geometric means of positive ``a`` and ``b`` with a Welch interval
+    computed on their logarithms and mapped back (so it is never negative): "a takes r times as
+    long as b". ``null`` is 1."""
+    x, y = _values("a", a), _values("b", b)
+    if np.any(x <= 0) or np.any(y <= 0):
+        raise ValueError("a ratio interval needs positive values")
+    d = welch_interval(np.log(x), np.log(y), confidence)
+    return Interval(math.exp(d.estimate), math.exp(d.low), math.exp(d.high), d.df, d.p,
+                    confidence, 1.0)
+
+
+def holm(pvalues) -> list[float]:
+    """Holm's step-down adjustment of ``pvalues`` for the comparisons a page makes together:
+    the i-th smallest p is multiplied by (m − i + 1), made non-decreasing, capped at 1. A
+    comparison is significant at level α when its adjusted p is below α."""
+    p = _values("pvalues", pvalues, least=1)
+    m = p.size
+    order = np.argsort(p)
+    adjusted = np.empty(m)
+    running = 0.0
+    for rank, i in enumerate(order):
+        running = max(running, min(1.0, (m - rank) * p[i]))
+        adjusted[i] = running
+    return adjusted.tolist()
+
+
+def verdict(interval: Interval, *, higher: str = "higher", lower: str = "lower",
+            fmt: str = "{:.1f}", scale: float = 1.0, unit: str = "",
+            adjusted_p: float | None = None, alpha: float = 0.05) -> str:
+    """One sentence-part worded from ``interval``: "higher by 3.1 (95% CI 1.2 to 5.0)" when the
+    interval excludes the null (and, with ``adjusted_p``, the Holm-adjusted p is below
+    ``alpha``), else "not distinguishable: the data rule out a difference larger than 4.2".
+    ``scale`` multiplies the numbers (100 for percentage points), ``unit`` follows them; for
+    a ratio (null 1) the numbers are ratios ("×")."""
+    ratio = interval.null == 1.0
+    pct = f"{100 * interval.confidence:g}%"
+
+    def num(v):
+        return (fmt.format(v) + "×") if ratio else fmt.format(scale * v) + unit
+
+    real = interval.excludes_null() and (adjusted_p is None or adjusted_p < alpha)
+    ci = f"{pct} CI {num(interval.low)} to {num(interval.high)}"
+    if real:
+        up = interval.estimate > interval.null
+        size = num(interval.estimate) if ratio else num(abs(interval.estimate))
+        return f"{higher if up else lower} ({size}; {ci})"
+    if ratio:
+        return (f"not distinguishable ({num(interval.estimate)}; {ci}): the data rule out a "
+                f"factor above {num(interval.bound())}")
+    return (f"not distinguishable ({num(interval.estimate)}; {ci}): the data rule out a "
+            f"difference larger than {num(interval.bound())}")

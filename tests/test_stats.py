@@ -90,3 +90,81 @@ def test_z_is_infinite_for_a_difference_without_noise():
 def test_paired_difference_rejects_bad_arrays(a, b, match):
     with pytest.raises(ValueError, match=match):
         paired_difference(a, b)
+
+
+# ---- confidence intervals, Holm, verdicts ----------------------------------------------------
+
+def test_mean_interval_uses_t_with_n_minus_1_degrees_of_freedom():
+    from dlsg_utils.stats import mean_interval
+
+    x = [1.0, 2.0, 3.0, 4.0, 5.0]
+    ci = mean_interval(x)
+    half = 2.7764451051977987 * np.std(x, ddof=1) / np.sqrt(5)  # t(0.975, 4), a table value
+    assert ci.df == 4 and ci.estimate == 3.0
+    assert (ci.low, ci.high) == pytest.approx((3 - half, 3 + half), rel=1e-12)
+
+
+def test_95_percent_intervals_from_three_seeds_cover_the_truth_95_percent_of_the_time():
+    from dlsg_utils.stats import mean_interval
+
+    rng = np.random.default_rng(0)
+    covered = [mean_interval(rng.normal(1.0, 2.0, 3)) for _ in range(4000)]
+    rate = np.mean([c.low <= 1.0 <= c.high for c in covered])
+    assert abs(rate - 0.95) < 4 * np.sqrt(0.05 * 0.95 / 4000)
+    # the two-standard-error rule with 3 seeds covers far less: that is why it is not used
+    rule = np.mean([abs(c.estimate - 1.0) <= 2 * (c.high - c.estimate) / 4.302652729749464
+                    for c in covered])
+    assert rule < 0.85
+
+
+def test_welch_interval_matches_scipys_welch_test_and_the_satterthwaite_df():
+    from scipy import stats as st
+
+    from dlsg_utils.stats import welch_interval
+
+    a, b = [0.50, 0.52, 0.55], [0.40, 0.47, 0.41, 0.44]
+    ci = welch_interval(a, b)
+    ref = st.ttest_ind(a, b, equal_var=False)
+    assert ci.p == pytest.approx(ref.pvalue, rel=1e-10)
+    va, vb = np.var(a, ddof=1) / 3, np.var(b, ddof=1) / 4
+    assert ci.df == pytest.approx((va + vb) ** 2 / (va ** 2 / 2 + vb ** 2 / 3), rel=1e-12)
+    assert ci.estimate == pytest.approx(np.mean(a) - np.mean(b))
+
+
+def test_paired_interval_is_the_mean_interval_of_the_differences():
+    from dlsg_utils.stats import mean_interval, paired_interval
+
+    a, b = [3.0, 5.0, 4.0], [1.0, 2.0, 2.5]
+    assert paired_interval(a, b) == mean_interval([2.0, 3.0, 1.5])
+    with pytest.raises(ValueError, match="pair up"):
+        paired_interval(a, b[:2])
+
+
+def test_ratio_interval_is_a_geometric_mean_ratio_and_never_negative():
+    from dlsg_utils.stats import ratio_interval
+
+    ci = ratio_interval([12.0, 18.0, 15.0], [2.0, 3.0, 2.5])
+    assert ci.estimate == pytest.approx(6.0) and ci.null == 1.0 and ci.low > 0
+    assert ci.low < 6.0 < ci.high and ci.excludes_null()
+    with pytest.raises(ValueError, match="positive"):
+        ratio_interval([1.0, -1.0], [1.0, 2.0])
+
+
+def test_holm_adjusts_step_down_and_keeps_the_order():
+    from dlsg_utils.stats import holm
+
+    assert holm([0.01, 0.04, 0.03]) == pytest.approx([0.03, 0.06, 0.06])
+    assert holm([0.5]) == [0.5]
+    assert holm([0.4, 0.4, 0.4]) == pytest.approx([1.0, 1.0, 1.0])
+
+
+def test_a_verdict_calls_a_difference_real_only_when_its_interval_excludes_zero():
+    from dlsg_utils.stats import Interval, verdict
+
+    real = Interval(0.03, 0.01, 0.05, 4, 0.01)
+    unclear = Interval(0.01, -0.02, 0.04, 4, 0.4)
+    assert verdict(real, scale=100).startswith("higher (3.0; 95% CI 1.0 to 5.0)")
+    assert verdict(real, scale=100, adjusted_p=0.08).startswith("not distinguishable")
+    assert "rule out a difference larger than 4.0" in verdict(unclear, scale=100)
+    ratio = Interval(1.2, 0.8, 1.7, 3, 0.3, null=1.0)
+    assert "rule out a factor above 1.7×" in verdict(ratio, fmt="{:.1f}")
