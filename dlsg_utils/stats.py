@@ -234,25 +234,31 @@ def holm(pvalues) -> list[float]:
 def verdict(interval: Interval, *, higher: str = "higher", lower: str = "lower",
             fmt: str = "{:.1f}", scale: float = 1.0, unit: str = "",
             adjusted_p: float | None = None, alpha: float = 0.05) -> str:
-    """One sentence-part worded from ``interval``: "higher by 3.1 (95% CI 1.2 to 5.0)" when the
-    interval excludes the null (and, with ``adjusted_p``, the Holm-adjusted p is below
-    ``alpha``), else "not distinguishable: the data rule out a difference larger than 4.2".
-    ``scale`` multiplies the numbers (100 for percentage points), ``unit`` follows them; for
-    a ratio (null 1) the numbers are ratios ("×")."""
+    """A verdict worded from ``interval``, for prose.
+
+    Real (the interval excludes the null and, with ``adjusted_p`` from :func:`holm`, that p is
+    below ``alpha``): "higher by 3.1 points (95% CI 1.2 to 5.0)". Otherwise: "not
+    distinguishable (+1.0 points, 95% CI −2.0 to 4.0): the data rule out a difference larger
+    than 4.0 points". ``scale`` multiplies the numbers (100 for percentage points), ``unit``
+    follows the estimate and the bound. For a ratio (null 1): "higher by a factor of 2.5 (95%
+    CI 1.4 to 4.4)" and "the data rule out a factor above 1.7".
+    """
     ratio = interval.null == 1.0
     pct = f"{100 * interval.confidence:g}%"
 
-    def num(v):
-        return (fmt.format(v) + "×") if ratio else fmt.format(scale * v) + unit
+    def num(v, signed=False):
+        v = v if ratio else scale * v
+        return (fmt.replace("{:", "{:+") if signed else fmt).format(v)
 
     real = interval.excludes_null() and (adjusted_p is None or adjusted_p < alpha)
     ci = f"{pct} CI {num(interval.low)} to {num(interval.high)}"
-    if real:
-        up = interval.estimate > interval.null
-        size = num(interval.estimate) if ratio else num(abs(interval.estimate))
-        return f"{higher if up else lower} ({size}; {ci})"
+    up = interval.estimate > interval.null
     if ratio:
-        return (f"not distinguishable ({num(interval.estimate)}; {ci}): the data rule out a "
-                f"factor above {num(interval.bound())}")
-    return (f"not distinguishable ({num(interval.estimate)}; {ci}): the data rule out a "
-            f"difference larger than {num(interval.bound())}")
+        if real:
+            return f"{higher if up else lower} by a factor of {num(interval.estimate)} ({ci})"
+        return (f"not distinguishable (a factor of {num(interval.estimate)}, {ci}): the data "
+                f"rule out a factor above {num(interval.bound())}")
+    if real:
+        return f"{higher if up else lower} by {num(abs(interval.estimate))}{unit} ({ci})"
+    return (f"not distinguishable ({num(interval.estimate, signed=True)}{unit}, {ci}): the data "
+            f"rule out a difference larger than {num(interval.bound())}{unit}")
