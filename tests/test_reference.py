@@ -258,3 +258,17 @@ def test_a_shipped_run_matches_its_manifest_and_its_network_scores_its_recorded_
     model = load_model(name)
     acc, _ = accuracy(model, shrink(test.X, m["spec"]["downsample"]), test.y)
     assert abs(acc - r["test_acc"]) <= 0.001, "re-evaluated accuracy differs by over 0.1 point"
+
+
+def test_confirm_insists_on_the_recorded_accuracy_on_the_same_images_only(tmp_path):
+    from dlsg_utils.reference import confirm
+
+    train, test = _synthetic()
+    train_reference_run(_tiny(epochs=1), tmp_path, train, test, progress=False)
+    acc = manifest("tiny", tmp_path)["result"]["test_acc"]
+    jpeg = "CIFAR-10, JPEG copy: 10,000 test images (the whole test set)"
+    assert "re-evaluated here" in confirm("tiny", acc, jpeg, tmp_path)
+    with pytest.raises(RuntimeError, match="not the run's weights"):
+        confirm("tiny", acc + 0.002, jpeg, tmp_path)
+    note = confirm("tiny", acc + 0.01, "CIFAR-10 (official archive): 10,000 test images", tmp_path)
+    assert "differ slightly" in note

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from .data import Images, cifar10_uint8
 from .nets import Standardize, build, shrink
-from .results import accuracy, choose_lr, epochs_to, read_log, read_steps
+from .results import accuracy, choose_lr, confirm, epochs_to, read_log, read_steps
 from .runner import channel_stats, evaluate_uint8, train_reference_run
 from .specs import EXPERIMENTS, RUNS, RunSpec, runs
 from .store import load_model, manifest, run_dir, runs_root, verify
 
 __all__ = ["EXPERIMENTS", "RUNS", "Images", "RunSpec", "Standardize", "accuracy", "build",
-           "channel_stats", "choose_lr", "cifar10_uint8", "epochs_to", "evaluate_uint8",
+           "channel_stats", "choose_lr", "cifar10_uint8", "confirm", "epochs_to", "evaluate_uint8",
            "load_model", "manifest", "read_log", "read_steps", "run_dir", "runs", "runs_root",
            "shrink", "train_reference_run", "verify"]

@@ -11,7 +11,7 @@ import torch
 from ..nets import eval_mode
 from .store import LOG, MANIFEST, STEPS, run_dir, verify
 
-__all__ = ["choose_lr", "epochs_to", "read_log", "read_steps", "accuracy"]
+__all__ = ["accuracy", "choose_lr", "confirm", "epochs_to", "read_log", "read_steps"]
 
 
 def _read(path: Path) -> dict[str, list[float]]:
@@ -100,3 +100,25 @@ def choose_lr(pattern: str, root: Path | None = None) -> tuple[float, dict[str, 
         raise RuntimeError(f"the fastest pilot rate {best:g} sits at the edge of the grid "
                            f"{rates}: extend the grid")
     return best, {f"{lr:g}": table[lr] for lr in rates}
+
+
+def confirm(name: str, acc: float, data_name: str, root: Path | None = None,
+            tolerance: float = 0.001) -> str:
+    """Check an accuracy re-evaluated live against the one run ``name`` recorded, and say so.
+
+    The run recorded its accuracy on the 10,000 test images of the JPEG copy of CIFAR-10. When
+    ``data_name`` (a :class:`~dlsg_utils.data.DataSplit`'s ``.name``) says the live images are
+    that copy, the two must agree within ``tolerance`` (0.1 point), else the weights are not the
+    run's: RuntimeError. On other images (the official archive, which a machine with a network
+    downloads) the numbers may differ a little, because the pixels do; the returned sentence
+    says which case this is.
+    """
+    recorded = float(verify(name, root)["result"]["test_acc"])
+    if data_name.startswith("CIFAR-10, JPEG copy"):
+        if abs(acc - recorded) > tolerance:
+            raise RuntimeError(f"{name}: re-evaluated accuracy {acc:.4f}, recorded {recorded:.4f}"
+                               f" on the same images: these are not the run's weights")
+        return (f"{name}: {acc:.2%} re-evaluated here, {recorded:.2%} recorded by the run "
+                f"(the same JPEG test images)")
+    return (f"{name}: {acc:.2%} on {data_name}; the run recorded {recorded:.2%} on the JPEG "
+            f"copy, whose pixels differ slightly")
