@@ -42,7 +42,8 @@ def _dedupe_scripts(app, pagename, templatename, context, doctree):
 
 ROOT = Path(__file__).resolve().parents[1]
 # What a chapter's outputs depend on besides its own cells.
-CACHE_INPUTS = ("dlsg_utils", "data", "requirements.txt", "pyproject.toml", "chapters/matplotlibrc")
+CACHE_INPUTS = ("dlsg_utils", "data", "reference", "requirements.txt", "pyproject.toml",
+                "chapters/matplotlibrc")
 CACHE_ENV = ("DLSG_SMOKE", "DLSG_OFFLINE", "DLSG_CIFAR10", "DLSG_DATA", "CUDA_VISIBLE_DEVICES")
 
 
