@@ -70,8 +70,21 @@ class Difference:
         return self.mean / self.se
 
     def real(self, threshold: float = 2.0) -> bool:
-        """True when the difference exceeds ``threshold`` standard errors."""
+        """True when the difference exceeds ``threshold`` standard errors. Prefer
+        :meth:`interval`: with a handful of seeds two standard errors are far from 95%."""
         return abs(self.z) > threshold
+
+    @property
+    def df(self) -> float:
+        """Welch-Satterthwaite degrees of freedom of ``se``: the seed term has S − 1, the test
+        term n − 1, combined as se⁴ / (se_seeds⁴/(S − 1) + se_test⁴/(n − 1))."""
+        parts = self.se_seeds ** 4 / (self.seeds - 1) + self.se_test ** 4 / (self.items - 1)
+        return self.se ** 4 / parts if parts > 0 else float(self.seeds - 1)
+
+    def interval(self, confidence: float = 0.95) -> Interval:
+        """The difference with its t interval on :attr:`df` degrees of freedom (an
+        :class:`Interval`, ready for :func:`verdict` and :func:`holm`)."""
+        return _t_interval(self.mean, self.se, self.df, confidence)
 
     def __str__(self) -> str:
         return f"{self.mean:+.4f} ± {self.se:.4f} (z = {self.z:+.1f})"

@@ -173,3 +173,14 @@ def test_a_verdict_calls_a_difference_real_only_when_its_interval_excludes_zero(
     assert verdict(ratio).endswith("the data rule out a factor above 1.7")
     fast = Interval(6.0, 3.0, 12.0, 3, 0.01, null=1.0)
     assert verdict(fast) == "higher by a factor of 6.0 (95% CI 3.0 to 12.0)"
+
+
+def test_a_paired_difference_interval_uses_satterthwaite_degrees_of_freedom():
+    d = Difference(mean=0.02, se_seeds=0.01, se_test=0.0, seeds=5, items=1000)
+    assert d.df == pytest.approx(4.0)  # the test term is zero: only the seeds' 4 df remain
+    ci = d.interval()
+    assert ci.high - ci.estimate == pytest.approx(2.7764451051977987 * 0.01)
+    both = Difference(mean=0.02, se_seeds=0.01, se_test=0.01, seeds=5, items=1000)
+    assert 4 < both.df < 999 and both.interval().p < ci.p * 10
+    only_test = Difference(mean=0.02, se_seeds=0.0, se_test=0.01, seeds=5, items=1000)
+    assert only_test.df == pytest.approx(999)
