@@ -250,8 +250,11 @@ def verdict(interval: Interval, *, higher: str = "higher", lower: str = "lower",
     """A verdict worded from ``interval``, for prose.
 
     Real (the interval excludes the null and, with ``adjusted_p`` from :func:`holm`, that p is
-    below ``alpha``): "higher by 3.1 points (95% CI 1.2 to 5.0)". Otherwise: "not
-    distinguishable (+1.0 points, 95% CI −2.0 to 4.0): the data rule out a difference larger
+    below ``alpha``): "higher by 3.1 points (95% CI 1.2 to 5.0)", or "lower by 3.1 points (95%
+    CI 1.2 to 5.0)" (the interval of the size of the drop). An interval that excludes the null
+    but does not survive the correction: "not distinguishable after correcting for the page's
+    comparisons (+3.1 points, 95% CI 1.2 to 5.0, Holm-adjusted p = 0.08)". Otherwise: "not
+    distinguishable (+1.0 points, 95% CI -2.0 to 4.0): the data rule out a difference larger
     than 4.0 points". ``scale`` multiplies the numbers (100 for percentage points), ``unit``
     follows the estimate and the bound. For a ratio (null 1): "higher by a factor of 2.5 (95%
     CI 1.4 to 4.4)" and "the data rule out a factor above 1.7".
@@ -263,15 +266,25 @@ def verdict(interval: Interval, *, higher: str = "higher", lower: str = "lower",
         v = v if ratio else scale * v
         return (fmt.replace("{:", "{:+") if signed else fmt).format(v)
 
-    real = interval.excludes_null() and (adjusted_p is None or adjusted_p < alpha)
-    ci = f"{pct} CI {num(interval.low)} to {num(interval.high)}"
+    excludes = interval.excludes_null()
+    real = excludes and (adjusted_p is None or adjusted_p < alpha)
     up = interval.estimate > interval.null
+    ci = f"{pct} CI {num(interval.low)} to {num(interval.high)}"
     if ratio:
         if real:
             return f"{higher if up else lower} by a factor of {num(interval.estimate)} ({ci})"
+        if excludes:
+            return (f"not distinguishable after correcting for the page's comparisons (a factor "
+                    f"of {num(interval.estimate)}, {ci}, Holm-adjusted p = {adjusted_p:.2g})")
         return (f"not distinguishable (a factor of {num(interval.estimate)}, {ci}): the data "
                 f"rule out a factor above {num(interval.bound())}")
     if real:
-        return f"{higher if up else lower} by {num(abs(interval.estimate))}{unit} ({ci})"
+        lo, hi = (interval.low, interval.high) if up else (-interval.high, -interval.low)
+        return (f"{higher if up else lower} by {num(abs(interval.estimate))}{unit} "
+                f"({pct} CI {num(lo)} to {num(hi)})")
+    if excludes:
+        return (f"not distinguishable after correcting for the page's comparisons "
+                f"({num(interval.estimate, signed=True)}{unit}, {ci}, Holm-adjusted p = "
+                f"{adjusted_p:.2g})")
     return (f"not distinguishable ({num(interval.estimate, signed=True)}{unit}, {ci}): the data "
             f"rule out a difference larger than {num(interval.bound())}{unit}")

@@ -164,8 +164,11 @@ def test_a_verdict_calls_a_difference_real_only_when_its_interval_excludes_zero(
     real = Interval(0.03, 0.01, 0.05, 4, 0.01)
     unclear = Interval(0.01, -0.02, 0.04, 4, 0.4)
     assert verdict(real, scale=100, unit=" points") == "higher by 3.0 points (95% CI 1.0 to 5.0)"
-    assert verdict(Interval(-0.03, -0.05, -0.01, 4, 0.01), scale=100).startswith("lower by 3.0")
-    assert verdict(real, scale=100, adjusted_p=0.08).startswith("not distinguishable (+3.0")
+    assert verdict(Interval(-0.03, -0.05, -0.01, 4, 0.01), scale=100) == \
+        "lower by 3.0 (95% CI 1.0 to 5.0)"  # the interval of the size of the drop
+    assert verdict(real, scale=100, adjusted_p=0.08) == (
+        "not distinguishable after correcting for the page's comparisons (+3.0, 95% CI 1.0 to "
+        "5.0, Holm-adjusted p = 0.08)")
     assert verdict(unclear, scale=100, unit=" points") == (
         "not distinguishable (+1.0 points, 95% CI -2.0 to 4.0): the data rule out a difference "
         "larger than 4.0 points")
