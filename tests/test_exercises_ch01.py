@@ -80,7 +80,8 @@ CASES = {
     ),
     check_saddle_escape_steps: (
         lambda x0, lr, lam, r: int(np.ceil(np.log(r / x0) / np.log(1 + lr * lam))),
-        [(lambda x0, lr, lam, r: np.log(r / x0) / (lr * lam), "only when ηλ is small"),
+        [(lambda x0, lr, lam, r: np.floor(np.log(r / x0) / np.log(1 + lr * lam)), "rounded down"),
+         (lambda x0, lr, lam, r: np.log(r / x0) / (lr * lam), "only when ηλ is small"),
          (lambda x0, lr, lam, r: np.log(r / x0) / np.log(1 - lr * lam), "curvature is negative"),
          (lambda x0, lr, lam, r: np.log10(r / x0) / np.log(1 + lr * lam), "mixed logarithms"),
          (lambda x0, lr, lam, r: np.log(x0 / r) / np.log(1 + lr * lam), "upside down"),
@@ -129,11 +130,33 @@ def test_quartic_checker_accepts_the_exact_loop_and_the_continuous_time_formula(
 
 
 def test_saddle_checker_accepts_the_simulated_count_and_the_real_valued_formula():
+    """The simulated count, and the real-valued t* whose ceiling is the count."""
     assert check_saddle_escape_steps(_saddle_simulated, verbose=False)
     assert check_saddle_escape_steps(
         lambda x0, lr, lam, r: np.log(r / x0) / np.log1p(lr * lam), verbose=False)
     assert check_saddle_escape_steps(  # any logarithm base, used consistently
         lambda x0, lr, lam, r: np.log2(r / x0) / np.log2(1 + lr * lam), verbose=False)
+
+
+def test_saddle_checker_rejects_a_count_rounded_down_and_names_the_mistake():
+    """⌊t*⌋ steps leave |x| below the radius: floor, int() and round() (which rounds down on
+    about half of the cases) are each refused with the hint that names rounding down."""
+    def t_star(x0, lr, lam, r):
+        return np.log(r / x0) / np.log1p(lr * lam)
+
+    for rounded_down in (lambda *a: int(t_star(*a)), lambda *a: int(np.floor(t_star(*a))),
+                         lambda *a: round(t_star(*a))):
+        result = check_saddle_escape_steps(rounded_down, verbose=False)
+        assert not result and "rounded down" in result.message, result.message
+
+
+def test_saddle_checker_accepts_the_count_as_an_int_or_a_float():
+    def t_star(x0, lr, lam, r):
+        return np.log(r / x0) / np.log1p(lr * lam)
+
+    assert check_saddle_escape_steps(lambda *a: int(np.ceil(t_star(*a))), verbose=False)
+    assert check_saddle_escape_steps(lambda *a: float(np.ceil(t_star(*a))), verbose=False)
+    assert check_saddle_escape_steps(lambda *a: np.ceil(t_star(*a)), verbose=False)
 
 
 def test_saddle_checker_rejects_an_answer_two_steps_off():

@@ -99,7 +99,7 @@ def check_lstsq_gradient(fn, *, verbose: bool = True) -> Result:
     )
 
 
-# --- exercise 4: the whole loop ----------------------------------------------------------------
+# --- exercise 3: the whole loop ----------------------------------------------------------------
 
 def _gradient_descent(grad_fn, theta0, lr, num_steps):
     """The path θ₀, θ₁, …: the package's :func:`~dlsg_utils.optim.run` of
@@ -226,13 +226,33 @@ def _case_saddle(rng):
     return float(10 ** rng.uniform(-12, -2.5)), lr, lam, float(rng.uniform(0.05, 1.0))
 
 
+def _steps_count(value) -> float:
+    """The count an answer stands for: an integer as it is, a real-valued t* as ⌈t*⌉ (the
+    first whole step at which x₀(1 + ηλ)^t ≥ radius). The 1e-9 keeps a count that is an integer
+    up to rounding from being pushed to the next one."""
+    return float(np.ceil(float(np.asarray(value, dtype=float)) - 1e-9))
+
+
+def _same_count(got, want) -> bool:
+    try:
+        return _steps_count(got) == _steps_count(want)
+    except (TypeError, ValueError):  # not a single number
+        return False
+
+
 def check_saddle_escape_steps(fn, *, verbose: bool = True) -> Result:
     """``saddle_escape_steps(x0, lr, lam, radius)``: the number of gradient-descent steps until
-    |x| ≥ radius on J = −λx²/2 from 0 < x₀ < radius, ⌈ln(radius/x₀) / ln(1 + ηλ)⌉ (a real-valued
-    answer within one step is accepted)."""
+    |x| ≥ radius on J = −λx²/2 from 0 < x₀ < radius, ⌈ln(radius/x₀) / ln(1 + ηλ)⌉. The
+    real-valued t* = ln(radius/x₀) / ln(1 + ηλ) is accepted as the count ⌈t*⌉ it stands for;
+    an answer rounded down (⌊t*⌋, ``int(t*)``, or ``round(t*)`` when it rounds down) is not:
+    after that many steps |x| is still below the radius."""
     return check_function(
         fn, _saddle_escape_steps, _case_saddle, signature="saddle_escape_steps(x0, lr, lam, radius)",
         mistakes=[
+            Mistake(lambda x0, lr, lam, r: np.floor(np.log(r / x0) / np.log1p(lr * lam)),
+                    "you rounded down (floor, int() or round()): after ⌊t*⌋ steps x₀(1 + ηλ)^t is "
+                    "still *below* the radius. The count is the first whole t with "
+                    "x₀(1 + ηλ)^t ≥ radius, ⌈ln(radius/x₀) / ln(1 + ηλ)⌉: round up."),
             Mistake(lambda x0, lr, lam, r: np.log(r / x0) / (lr * lam),
                     "ln(1 + ηλ) ≈ ηλ only when ηλ is small; each step multiplies x by exactly "
                     "1 + ηλ, so divide by ln(1 + ηλ)."),
@@ -248,7 +268,7 @@ def check_saddle_escape_steps(fn, *, verbose: bool = True) -> Result:
                     "x grows geometrically, by the factor 1 + ηλ per step, not by a fixed amount "
                     "ηλx₀: take logarithms."),
         ],
-        rtol=0.0, atol=1.0, verbose=verbose,
+        compare=_same_count, verbose=verbose,
     )
 
 

@@ -227,8 +227,9 @@ def check_loss_floor(fn, *, verbose: bool = True) -> Result:
                     "the batch size is missing: the mean of b independent example gradients "
                     "has 1/b of their variance, so the floor falls like 1/b."),
             Mistake(lambda lr, s, b: lr * s / (4 * b**2),
-                    "the variance of a mean of b examples falls like 1/b, not 1/b² (1/b² would "
-                    "be the variance of their sum divided by b² twice)."),
+                    "the variance of a mean of b independent examples falls like 1/b, not 1/b²: "
+                    "their sum has b times the variance of one, and dividing the sum by b "
+                    "divides that by b²."),
             Mistake(lambda lr, s, b: lr**2 * s / (4 * b),
                     "the floor is first order in η: the noise injected per step is η²·trΣ/b, but "
                     "the pull back to the minimum per step is also proportional to η, and the "
