@@ -257,7 +257,8 @@ def verdict(interval: Interval, *, higher: str = "higher", lower: str = "lower",
     distinguishable (+1.0 points, 95% CI -2.0 to 4.0): the data rule out a difference larger
     than 4.0 points". ``scale`` multiplies the numbers (100 for percentage points), ``unit``
     follows the estimate and the bound. For a ratio (null 1): "higher by a factor of 2.5 (95%
-    CI 1.4 to 4.4)" and "the data rule out a factor above 1.7".
+    CI 1.4 to 4.4)", a ratio of 0.4 as "lower by a factor of 2.5", and "the data rule out a
+    factor above 1.7".
     """
     ratio = interval.null == 1.0
     pct = f"{100 * interval.confidence:g}%"
@@ -272,7 +273,10 @@ def verdict(interval: Interval, *, higher: str = "higher", lower: str = "lower",
     ci = f"{pct} CI {num(interval.low)} to {num(interval.high)}"
     if ratio:
         if real:
-            return f"{higher if up else lower} by a factor of {num(interval.estimate)} ({ci})"
+            if up:
+                return f"{higher} by a factor of {num(interval.estimate)} ({ci})"
+            return (f"{lower} by a factor of {num(1 / interval.estimate)} ({pct} CI "
+                    f"{num(1 / interval.high)} to {num(1 / interval.low)})")
         if excludes:
             return (f"not distinguishable after correcting for the page's comparisons (a factor "
                     f"of {num(interval.estimate)}, {ci}, Holm-adjusted p = {adjusted_p:.2g})")

@@ -176,6 +176,8 @@ def test_a_verdict_calls_a_difference_real_only_when_its_interval_excludes_zero(
     assert verdict(ratio).endswith("the data rule out a factor above 1.7")
     fast = Interval(6.0, 3.0, 12.0, 3, 0.01, null=1.0)
     assert verdict(fast) == "higher by a factor of 6.0 (95% CI 3.0 to 12.0)"
+    slow = Interval(0.25, 0.125, 0.5, 3, 0.01, null=1.0)
+    assert verdict(slow) == "lower by a factor of 4.0 (95% CI 2.0 to 8.0)"
 
 
 def test_a_paired_difference_interval_uses_satterthwaite_degrees_of_freedom():
