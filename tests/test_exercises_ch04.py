@@ -39,10 +39,10 @@ def rprop_with_the_package(theta, prev, delta, grad):
     return p[0], opt.state["prev"][0], opt.state["delta"][0]
 
 
-def reddi(beta2, steps, project=True, constant=False, corrected=True, phase=1):
+def reddi(beta2, steps, project=True, constant=False, corrected=True, phase=1, big=1010.0):
     x, m, v = 1.0, 0.0, 0.0
     for t in range(1, steps + 1):
-        g = 1010.0 if t % 101 == phase else -10.0
+        g = big if t % 101 == phase else -10.0
         m, v = 0.9 * m + 0.1 * g, beta2 * v + (1 - beta2) * g**2
         lr = 0.5 if constant else 0.5 / t**0.5
         c1, c2 = (1 - 0.9**t, 1 - beta2**t) if corrected else (1.0, 1.0)
@@ -141,7 +141,9 @@ CASES = {
         [(lambda b, n: reddi(b, n, project=False), "project x back"),
          (lambda b, n: reddi(b, n, constant=True), "η_t = 0.5/√t"),
          (lambda b, n: reddi(b, n, corrected=False), "corrects both moments"),
-         (lambda b, n: reddi(b, n, phase=0), "t % 101 == 1")],
+         (lambda b, n: reddi(b, n, phase=0), "t % 101 == 1"),
+         (lambda b, n: reddi(b, n, big=-1010.0), "it is +1010"),
+         (lambda b, n: 1.0, "never moves")],
     ),
     check_lr_window: (
         window,

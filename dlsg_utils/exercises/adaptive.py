@@ -196,8 +196,11 @@ def check_reddi_adam(fn, *, verbose: bool = True) -> Result:
             Mistake(lambda b, n: _reddi_adam(b, n, phase=0),
                     "the large gradient comes at t = 1, 102, 203, … (t % 101 == 1, counting "
                     "t from 1), not at t % 101 == 0."),
-            Mistake(lambda b, n: _reddi_adam(b, n, big=-1010.0),
-                    "the large gradient is +1010 (the loss 1010·x), the small ones −10."),
+            Mistake(lambda b, n: 1.0,
+                    "your x is exactly 1, where it starts: either it never moves (return the x "
+                    "you update, after the last step) or every step pushes it up against the "
+                    "bound, as happens when the large gradient has the wrong sign: it is +1010 "
+                    "(the loss 1010·x), the small ones −10."),
         ],
         verbose=verbose,
     )

@@ -154,11 +154,11 @@ def check_majority_vote_error(fn, *, verbose: bool = True) -> Result:
 
 # --- exercise 3: how many test images resolve a difference --------------------------------------
 
-def _images_needed(d, q, z=2.0):
+def _images_needed(d, q, z=1.96):
     return z**2 * (q - d**2) / d**2
 
 
-def _images_needed_mcnemar(d, q, z=2.0):
+def _images_needed_mcnemar(d, q, z=1.96):
     return z**2 * q / d**2
 
 
@@ -169,7 +169,7 @@ def _case_images(rng):
 
 
 def check_test_images_needed(fn, *, verbose: bool = True) -> Result:
-    """``test_images_needed(d, q, z=2.0)``: the number n of test images for which a paired
+    """``test_images_needed(d, q, z=1.96)``: the number n of test images for which a paired
     accuracy difference ``d`` between two networks that disagree on a fraction ``q`` of the
     images is ``z`` standard errors: n = z²(q − d²)/d².
 
@@ -177,29 +177,29 @@ def check_test_images_needed(fn, *, verbose: bool = True) -> Result:
     either value rounded up to a whole number of images. The sign of d does not matter.
     """
     alternatives = [_images_needed_mcnemar,
-                    lambda d, q, z=2.0: math.ceil(_images_needed(d, q, z)),
-                    lambda d, q, z=2.0: math.ceil(_images_needed_mcnemar(d, q, z))]
+                    lambda d, q, z=1.96: math.ceil(_images_needed(d, q, z)),
+                    lambda d, q, z=1.96: math.ceil(_images_needed_mcnemar(d, q, z))]
     return check_function(
         _accepting(fn, _images_needed, alternatives), _images_needed, _case_images,
-        signature="test_images_needed(d, q, z=2.0)",
+        signature="test_images_needed(d, q, z=1.96)",
         mistakes=[
-            Mistake(lambda d, q, z=2.0: z**2 * q * (1 - q) / d**2,
+            Mistake(lambda d, q, z=1.96: z**2 * q * (1 - q) / d**2,
                     "q(1 − q) is the variance of a 0/1 variable; the per-image difference "
                     "δ takes the values −1, 0 and +1, with E[δ²] = q and E[δ] = d, so its "
                     "variance is q − d²."),
-            Mistake(lambda d, q, z=2.0: z**2 * (q + d**2) / d**2,
+            Mistake(lambda d, q, z=1.96: z**2 * (q + d**2) / d**2,
                     "sign: Var δ = E[δ²] − (E δ)² = q − d², not q + d²."),
-            Mistake(lambda d, q, z=2.0: z * (q - d**2) / d**2,
+            Mistake(lambda d, q, z=1.96: z * (q - d**2) / d**2,
                     "z enters squared: d = z·sqrt(Var δ / n) gives n = z²·Var δ / d²."),
-            Mistake(lambda d, q, z=2.0: z * q / d**2,
+            Mistake(lambda d, q, z=1.96: z * q / d**2,
                     "z enters squared: d = z·sqrt(q / n) gives n = z²·q / d²."),
-            Mistake(lambda d, q, z=2.0: z**2 * (q - d**2) / abs(d),
+            Mistake(lambda d, q, z=1.96: z**2 * (q - d**2) / abs(d),
                     "d enters squared: n = z²·Var δ / d²."),
-            Mistake(lambda d, q, z=2.0: z**2 * q / abs(d),
+            Mistake(lambda d, q, z=1.96: z**2 * q / abs(d),
                     "d enters squared: n = z²·q / d²."),
-            Mistake(lambda d, q, z=2.0: z * math.sqrt(q - d**2) / abs(d),
+            Mistake(lambda d, q, z=1.96: z * math.sqrt(q - d**2) / abs(d),
                     "that is sqrt(n): the standard error falls like 1/sqrt(n), so square it."),
-            Mistake(lambda d, q, z=2.0: z * math.sqrt(q) / abs(d),
+            Mistake(lambda d, q, z=1.96: z * math.sqrt(q) / abs(d),
                     "that is sqrt(n): the standard error falls like 1/sqrt(n), so square it."),
         ],
         verbose=verbose,
