@@ -41,6 +41,12 @@ def _probe_matrix(kernel, H, W, padding=0):
     return out.reshape(H * W, -1).T.numpy()
 
 
+def _closed_form_for_wide_images(H, W, k):
+    """The old hidden solution: right when H and W exceed p = (k − 1)/2, wrong below."""
+    p = (k - 1) // 2
+    return (H * k - p * (p + 1)) * (W * k - p * (p + 1))
+
+
 def _probe_connections(H, W, k):
     kernel = np.ones((k, k))
     return int((_probe_matrix(kernel, H, W, padding=(k - 1) // 2) != 0).sum())
@@ -71,6 +77,7 @@ CASES = {
         _probe_connections,
         [(lambda H, W, k: H * W * k * k, "zero padding"),
          (lambda H, W, k: (H - k + 1) * (W - k + 1) * k * k, "valid convolution"),
+         (_closed_form_for_wide_images, "holds only when the axis is wider than p"),
          (lambda H, W, k: H * W * k, "both axes")],
     ),
 }
@@ -111,8 +118,43 @@ def test_conv_matrix_reference_times_an_image_is_the_convolution():
 def test_n_connections_reference_counts_the_nonzeros_of_the_padded_layers_matrix():
     from dlsg_utils.exercises.convolution import _n_connections
 
-    for H, W, k in [(8, 8, 3), (28, 28, 3), (5, 11, 5), (7, 9, 7), (9, 9, 9)]:
+    for H, W, k in [(8, 8, 3), (28, 28, 3), (5, 11, 5), (7, 9, 7), (9, 9, 9),
+                    (1, 1, 7), (2, 3, 7), (1, 12, 9), (3, 2, 5), (4, 1, 9)]:
         assert _n_connections(H, W, k) == _probe_connections(H, W, k)
+
+
+def test_n_connections_checker_draws_images_narrower_than_the_kernels_reach():
+    """Every other case has an axis of fewer than p = (k − 1)/2 pixels, where a closed form
+    that is right only for wider images (H = W = 1, k = 7: 25 instead of 1) fails."""
+    seen = []
+
+    def spy(H, W, k):
+        seen.append((H, W, k))
+        return _probe_connections(H, W, k)
+
+    assert check_n_connections(spy, verbose=False)
+    assert any(min(H, W) < (k - 1) // 2 for H, W, k in seen)
+    assert any(min(H, W) >= k for H, W, k in seen)
+    assert _closed_form_for_wide_images(1, 1, 7) == 25 and _probe_connections(1, 1, 7) == 1
+    result = check_n_connections(_closed_form_for_wide_images, verbose=False)
+    assert not result and result.cases == 1 and "wider than p" in result.message
+
+
+def test_chapter_8_hidden_solution_of_exercise_4_counts_small_images_right():
+    """The solution cell of the chapter, run as it stands, agrees with the probe on images
+    smaller than the kernel."""
+    import json
+    from pathlib import Path
+
+    cells = json.loads((Path(__file__).parents[1] / "chapters" / "08_convolution.ipynb")
+                       .read_text())["cells"]
+    src = next("".join(c["source"]) for c in cells
+               if c["cell_type"] == "code" and "#@title Solution" in "".join(c["source"])
+               and "def n_connections" in "".join(c["source"]))
+    namespace = {"check_n_connections": lambda fn: None, "print": lambda *a, **k: None}
+    exec(src, namespace)
+    for H, W, k in [(1, 1, 7), (2, 2, 7), (1, 5, 9), (3, 3, 3), (28, 28, 5)]:
+        assert namespace["n_connections"](H, W, k) == _probe_connections(H, W, k)
 
 
 def test_reference_conv_matrix_times_an_image_equals_package_conv2d_im2col_on_the_checker_cases():

@@ -45,6 +45,8 @@ CASES = {
         conv_output_size,
         [(lambda i, k, s, p, d: math.ceil((i + 2 * p - d * (k - 1) - 1) / s) + 1, "rounded up"),
          (lambda i, k, s, p, d: (i + 2 * p - k) // s + 1, "forgot the dilation"),
+         (lambda i, k, s, p, d: (i + 2 * p - d * (k - 1)) // s + 1, "forgot the + 1"),
+         (lambda i, k, s, p, d: (i + 2 * p - d * k) // s + 1, "span d·k cells"),
          (lambda i, k, s, p, d: (i + p - d * (k - 1) - 1) // s + 1, "both* sides"),
          (lambda i, k, s, p, d: (i + 2 * p - d * (k - 1) - 1) // s, "off by one"),
          (lambda i, k, s, p, d: i + 2 * p - d * (k - 1), "ignored the stride"),
@@ -114,6 +116,23 @@ def test_output_size_checker_catches_a_formula_wrong_only_for_plain_settings():
         return (i + 2 * p - d * (k - 1) - 1) // s + 1 if s > 1 else i - k + 1
 
     assert not check_conv_output_size(special_cased, verbose=False)
+
+
+def test_output_size_hints_do_not_misname_the_dilated_kernel_size_mistakes():
+    """Forgetting the + 1 of d(k − 1) + 1 equals rounding up whenever s = 2, and k̂ = d·k equals
+    the off-by-one answer whenever d = s + 1; each is named for what it is, not for the
+    mistake it happens to agree with on some inputs."""
+    for wrong, right_hint, wrong_hints in [
+            (lambda i, k, s, p, d: (i + 2 * p - d * (k - 1)) // s + 1, "forgot the + 1",
+             ["rounded up", "off by one"]),
+            (lambda i, k, s, p, d: (i + 2 * p - d * k) // s + 1, "span d·k cells",
+             ["rounded up", "off by one"])]:
+        result = check_conv_output_size(wrong, verbose=False)
+        assert not result and result.cases <= 2 and right_hint in result.message
+        assert not any(h in result.message for h in wrong_hints)
+    # the coincidences the hints used to fall into
+    assert math.ceil((9 + 2 - 2 * 2 - 1) / 2) + 1 == (9 + 2 - 2 * 2) // 2 + 1  # s = 2
+    assert (9 + 2 - 3 * 2 - 1) // 2 == (9 + 2 - 3 * 3) // 2 + 1  # d = s + 1 = 3
 
 
 def test_output_size_reference_equals_torch_on_the_checked_cases():

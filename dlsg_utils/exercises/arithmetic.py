@@ -1,9 +1,11 @@
 """Checkers for chapter 9, "Convolution arithmetic".
 
-Each checker alternates two kinds of random cases: odd cases on which every known mistake gives
-a different answer (so the first failure names the right one), and even cases that also use the
+Each checker alternates two kinds of random cases: cases on which every known mistake gives
+a different answer (so the first failure names the right one), and cases that also use the
 plain settings (stride 1, padding 0, dilation 1, a single layer), where several mistakes agree
-with the right answer but a formula that special-cases them wrongly is caught.
+with the right answer but a formula that special-cases them wrongly is caught. Exercise 1 needs
+two kinds of separating cases, because two of its mistakes (rounding up, and forgetting the + 1
+of the dilated kernel size) cannot both differ from the answer and from each other on one case.
 """
 
 from __future__ import annotations
@@ -51,13 +53,21 @@ def _conv_output_size(i, k, s, p, d):
     return conv_output_size(i, k, s, p, d)
 
 
-_SIZE_MISTAKES = [
+_SIZE_MISTAKES = [  # forgetting the + 1 first: see _case_size
+    Mistake(lambda i, k, s, p, d: (i + 2 * p - d * (k - 1)) // s + 1,
+            "you forgot the + 1 of the dilated kernel size: the k taps lie d cells apart, so "
+            "they span d(k − 1) cells *between* the first and the last tap plus the last tap "
+            "itself, k̂ = d(k − 1) + 1. Subtract all of k̂: ⌊(i + 2p − d(k − 1) − 1)/s⌋ + 1."),
     Mistake(lambda i, k, s, p, d: math.ceil((i + 2 * p - d * (k - 1) - 1) / s) + 1,
             "you rounded up: a window that would stick out past the padded input is not used, "
             "so round (i + 2p − d(k − 1) − 1)/s *down* (floor division //)."),
     Mistake(lambda i, k, s, p, d: (i + 2 * p - k) // s + 1,
             "you forgot the dilation: a dilated kernel spans k̂ = k + (k − 1)(d − 1) = "
             "d(k − 1) + 1 input cells, so subtract d(k − 1) + 1, not k."),
+    Mistake(lambda i, k, s, p, d: (i + 2 * p - d * k) // s + 1,
+            "you took the dilated kernel to span d·k cells: only the k − 1 gaps *between* the "
+            "taps are stretched to d cells, so k̂ = d(k − 1) + 1, which is d − 1 cells less "
+            "than d·k."),
     Mistake(lambda i, k, s, p, d: (i + p - d * (k - 1) - 1) // s + 1,
             "the padding is added on *both* sides: i + 2p."),
     Mistake(lambda i, k, s, p, d: (i + 2 * p - d * (k - 1) - 1) // s,
@@ -70,15 +80,46 @@ _SIZE_MISTAKES = [
 
 
 def _draw_size(rng):
-    k, d = int(rng.integers(2, 6)), int(rng.integers(2, 5))
-    s, p = int(rng.integers(2, 4)), int(rng.integers(1, 7))
+    # dilations up to 8 and strides up to 5: with smaller ones, taking k̂ = d·k always gives
+    # the same number as the answer or as the off-by-one mistake on some cases that matter
+    k, d = int(rng.integers(2, 6)), int(rng.integers(2, 9))
+    s, p = int(rng.integers(2, 6)), int(rng.integers(1, 9))
     k_hat = d * (k - 1) + 1
-    i = int(rng.integers(max(1, k_hat - 2 * p), 40))
+    i = int(rng.integers(max(1, k_hat - 2 * p), 60))
     return i, k, s, p, d
 
 
+_FORGOT_ONE, _ROUNDED_UP = _SIZE_MISTAKES[0], _SIZE_MISTAKES[1]
+
+
 def _case_size(rng):
-    return _distinct_case(rng, _draw_size, _conv_output_size, [m.fn for m in _SIZE_MISTAKES])
+    """A case where x = i + 2p − d(k − 1) − 1 leaves a remainder other than 0 and s − 1 when
+    divided by s (so s ≥ 3): rounding up is wrong there, forgetting the + 1 of d(k − 1) + 1 is
+    right, and every other mistake differs from the answer and from each other."""
+    def draw(rng):
+        while True:
+            case = _draw_size(rng)
+            i, k, s, p, d = case
+            if (i + 2 * p - d * (k - 1) - 1) % s not in (0, s - 1):
+                return case
+
+    others = [m.fn for m in _SIZE_MISTAKES if m is not _FORGOT_ONE]
+    return _distinct_case(rng, draw, _conv_output_size, others)
+
+
+def _case_size_forgot_one(rng):
+    """A case where s divides x + 1, the only cases where forgetting the + 1 is wrong; there it
+    gives exactly what rounding up gives, which is why it comes first in the list of mistakes
+    and rounding up has been caught (by :func:`_case_size`) on an earlier case."""
+    def draw(rng):
+        while True:
+            case = _draw_size(rng)
+            i, k, s, p, d = case
+            if (i + 2 * p - d * (k - 1)) % s == 0:
+                return case
+
+    others = [m.fn for m in _SIZE_MISTAKES if m is not _ROUNDED_UP]
+    return _distinct_case(rng, draw, _conv_output_size, others)
 
 
 def _plain_size(rng):
@@ -93,7 +134,8 @@ def check_conv_output_size(fn, *, verbose: bool = True) -> Result:
     """``output_size(i, k, s, p, d)`` = ⌊(i + 2p − d(k − 1) − 1)/s⌋ + 1, what
     ``torch.nn.Conv2d`` returns along one axis."""
     return check_function(
-        fn, _conv_output_size, cycle_cases(_case_size, _plain_size), signature="output_size(i, k, s, p, d)", mistakes=_SIZE_MISTAKES,
+        fn, _conv_output_size, cycle_cases(_case_size, _case_size_forgot_one, _plain_size),
+        signature="output_size(i, k, s, p, d)", mistakes=_SIZE_MISTAKES,
         atol=0, rtol=0, n_cases=40, verbose=verbose,
     )
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..conv import conv2d_naive
-from .engine import Mistake, Result, check_function
+from .engine import Mistake, Result, check_function, cycle_cases
 
 __all__ = ["check_conv1d", "check_conv2d_single", "check_conv_matrix", "check_n_connections"]
 
@@ -177,6 +177,12 @@ def _n_connections(H, W, k):
     return _axis_pairs(H, k) * _axis_pairs(W, k)
 
 
+def _unclamped(H, W, k):
+    """The closed form n·k − p(p + 1) per axis, right only when the axis is wider than p."""
+    p = (k - 1) // 2
+    return (H * k - p * (p + 1)) * (W * k - p * (p + 1))
+
+
 _CONNECTION_MISTAKES = [
     Mistake(lambda H, W, k: H * W * k * k,
             "that counts every window position as k·k connections, including the ones that "
@@ -186,6 +192,12 @@ _CONNECTION_MISTAKES = [
             "that is the count for a valid convolution (windows entirely inside the image); "
             "this layer is zero-padded to keep the H × W size, so the border outputs count "
             "too, each with the pixels its window does cover."),
+    Mistake(_unclamped,
+            "your formula n·k − p(p + 1) per axis (p = (k − 1)/2) holds only when the axis is "
+            "wider than p. On an axis of n ≤ p pixels every window reaches past both ends, so "
+            "each of the n outputs sees all n inputs: n² pairs (for n = 1 and k = 7, one pair, "
+            "where the formula gives 7 − 12 = −5). In general each window reaches "
+            "m = min(p, n − 1) inputs to each side."),
     Mistake(lambda H, W, k: (H * k - ((k - 1) // 2) ** 2) * (W * k - ((k - 1) // 2) ** 2),
             "close: per axis, the windows at the two ends lose 1 + 2 + … + p = p(p + 1)/2 "
             "inputs each (p = (k − 1)/2), p(p + 1) in all, not p²."),
@@ -194,22 +206,45 @@ _CONNECTION_MISTAKES = [
 ]
 
 
-def _case_connections(rng):
-    for _ in range(1000):
+def _draw_connections(rng, small):
+    if not small:
         k = int(rng.choice([3, 5, 7, 9]))
-        H, W = int(rng.integers(k, 41)), int(rng.integers(k, 41))
-        answers = [_n_connections(H, W, k)] + [m.fn(H, W, k) for m in _CONNECTION_MISTAKES]
+        return int(rng.integers(k, 41)), int(rng.integers(k, 41)), k
+    # one axis narrower than p = (k − 1)/2, where every window spans the whole axis (at n = p
+    # the closed form of the wider axes happens to be right: n² = n·k − p(p + 1))
+    k = int(rng.choice([5, 7, 9]))
+    narrow, other = int(rng.integers(1, (k - 1) // 2)), int(rng.integers(1, 41))
+    return (narrow, other, k) if rng.random() < 0.5 else (other, narrow, k)
+
+
+def _distinct_connections(rng, small):
+    # on wide images the closed form n·k − p(p + 1) is right: it need not differ there
+    mistakes = [m for m in _CONNECTION_MISTAKES if small or m.fn is not _unclamped]
+    for _ in range(1000):
+        H, W, k = _draw_connections(rng, small)
+        answers = [_n_connections(H, W, k)] + [m.fn(H, W, k) for m in mistakes]
         if len(set(answers)) == len(answers):
             return H, W, k
     raise RuntimeError("no case separates the mistakes")  # pragma: no cover
+
+
+def _small_connections(rng):
+    """An image narrower than the kernel's reach along one axis (H or W < p)."""
+    return _distinct_connections(rng, small=True)
+
+
+def _case_connections(rng):
+    return _distinct_connections(rng, small=False)
 
 
 def check_n_connections(fn, *, verbose: bool = True) -> Result:
     """``n_connections(H, W, k)``: the number of (input pixel, output pixel) pairs that
     interact in a stride-1 k × k convolution (odd k) with zero padding (k − 1)/2 on an H × W
     image, i.e. the number of entries of its matrix that a kernel without zeros makes
-    non-zero."""
+    non-zero. Every other case has an axis narrower than p = (k − 1)/2, where the closed form
+    n·k − p(p + 1) of the wider axes fails."""
     return check_function(
-        fn, _n_connections, _case_connections, signature="n_connections(H, W, k)", mistakes=_CONNECTION_MISTAKES,
+        fn, _n_connections, cycle_cases(_small_connections, _case_connections),
+        signature="n_connections(H, W, k)", mistakes=_CONNECTION_MISTAKES,
         atol=0, rtol=0, n_cases=30, verbose=verbose,
     )
