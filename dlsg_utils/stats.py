@@ -35,8 +35,9 @@ import numpy as np
 
 from .checks import check_int, check_real
 
-__all__ = ["Difference", "Interval", "accuracy_se", "holm", "mean_interval", "mean_sd",
-           "paired_difference", "paired_interval", "ratio_interval", "verdict", "welch_interval"]
+__all__ = ["Difference", "Interval", "accuracy_interval", "accuracy_se", "holm", "mean_interval",
+           "mean_sd", "paired_difference", "paired_interval", "ratio_interval", "verdict",
+           "welch_interval"]
 
 
 def accuracy_se(p: float, n: int) -> float:
@@ -195,6 +196,20 @@ def _t_interval(estimate: float, se: float, df: float, confidence: float,
     q = float(st.t.ppf(0.5 + confidence / 2, df))
     p = float(2 * st.t.sf(abs(estimate - null) / se, df))
     return Interval(estimate, estimate - q * se, estimate + q * se, df, p, confidence, null)
+
+
+def accuracy_interval(correct: int, n: int, confidence: float = 0.95) -> Interval:
+    """The accuracy ``correct / n`` of one network on ``n`` test images with Wilson's score
+    interval (scipy's ``binomtest``): the uncertainty of the test set's sampling only, not of
+    the training run (another seed, or the same seed on another machine, gives another
+    network). ``p`` is against chance 0, which is meaningless here: read the interval."""
+    from scipy import stats as st
+
+    correct, n = check_int("correct", correct, min=0), check_int("n", n, min=1)
+    if correct > n:
+        raise ValueError(f"correct must be at most n = {n}, got {correct}")
+    ci = st.binomtest(correct, n).proportion_ci(confidence_level=confidence, method="wilson")
+    return Interval(correct / n, float(ci.low), float(ci.high), float(n - 1), 0.0, confidence)
 
 
 def mean_interval(values, confidence: float = 0.95) -> Interval:

@@ -189,3 +189,16 @@ def test_a_paired_difference_interval_uses_satterthwaite_degrees_of_freedom():
     assert 4 < both.df < 999 and both.interval().p < ci.p * 10
     only_test = Difference(mean=0.02, se_seeds=0.0, se_test=0.01, seeds=5, items=1000)
     assert only_test.df == pytest.approx(999)
+
+
+def test_accuracy_interval_is_wilsons_interval_of_the_test_set_sampling():
+    from dlsg_utils.stats import accuracy_interval
+
+    ci = accuracy_interval(9125, 10_000)
+    assert ci.estimate == 0.9125
+    half = 1.959963984540054 * math.sqrt(0.9125 * 0.0875 / 10_000)  # Wald, close at this n
+    assert ci.low == pytest.approx(0.9125 - half, abs=2e-4)
+    assert ci.high == pytest.approx(0.9125 + half, abs=2e-4)
+    assert accuracy_interval(0, 10).low == 0.0 and accuracy_interval(10, 10).high == 1.0
+    with pytest.raises(ValueError, match="at most"):
+        accuracy_interval(11, 10)
