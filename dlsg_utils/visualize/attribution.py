@@ -72,7 +72,7 @@ def saliency_map(model: nn.Module, x: torch.Tensor, target=None) -> torch.Tensor
 
 @torch.no_grad()
 def occlusion_map(model: nn.Module, x: torch.Tensor, target: int, *, patch: int = 6,
-                  stride: int = 2, fill: float | str = 0.0,
+                  stride: int = 2, fill: float | str = 0.0, output: str = "probability",
                   batch_size: int = 256) -> torch.Tensor:
     """Occlusion sensitivity (Zeiler and Fergus 2014, section 4.2).
 
@@ -82,7 +82,9 @@ def occlusion_map(model: nn.Module, x: torch.Tensor, target: int, *, patch: int 
     with the square covering rows ``i*stride : i*stride + patch`` and columns
     ``j*stride : j*stride + patch``, so the map has shape
     ``((H - patch) // stride + 1, (W - patch) // stride + 1)``. Low values mark the regions the
-    class depends on. All occluded copies are evaluated in batches of ``batch_size``.
+    class depends on. ``output="score"`` records the class score S_c (the logit, before the
+    softmax) instead of the probability. All occluded copies are evaluated in batches of
+    ``batch_size``.
 
     ``x``: one image (C, H, W) or (1, C, H, W). Returns a CPU float tensor.
     """
@@ -94,6 +96,8 @@ def occlusion_map(model: nn.Module, x: torch.Tensor, target: int, *, patch: int 
                          f"{tuple(x.shape)}")
     patch, stride = check_int("patch", patch, min=1), check_int("stride", stride, min=1)
     batch_size = check_int("batch_size", batch_size, min=1)
+    if output not in ("probability", "score"):
+        raise ValueError(f"output must be 'probability' or 'score', got {output!r}")
     c, h, w = x.shape
     if patch > min(h, w):
         raise ValueError(f"patch must fit in the {h}x{w} image, got patch={patch}")
@@ -118,7 +122,9 @@ def occlusion_map(model: nn.Module, x: torch.Tensor, target: int, *, patch: int 
             out = model(xb)
             if start == 0:
                 target = _check_target(target, out.shape[1])
-            probs.append(torch.softmax(out, dim=1)[:, target].cpu())
+            if output == "probability":
+                out = torch.softmax(out, dim=1)
+            probs.append(out[:, target].cpu())
     return torch.cat(probs).reshape(len(rows), len(cols))
 
 
