@@ -314,3 +314,21 @@ def test_filter_statistics_a_round_blob_has_no_orientation_and_noise_is_rough():
 def test_filter_statistics_rejects_a_wrong_shape():
     with pytest.raises(ValueError, match=r"\(F, C, k, k\)"):
         V.filter_statistics(torch.zeros(3, 5, 5))
+
+
+def test_rank_correlation_is_spearmans_with_average_ranks_for_ties():
+    from scipy.stats import spearmanr
+
+    from dlsg_utils.visualize.attribution import rank_correlation
+
+    g = torch.Generator().manual_seed(0)
+    a = torch.randint(0, 4, (5, 3, 6), generator=g).double()  # many ties
+    b = a + torch.randn(5, 3, 6, generator=g, dtype=torch.float64)
+    rho = rank_correlation(a, b)
+    expected = [spearmanr(x.ravel(), y.ravel()).statistic
+                for x, y in zip(a.numpy(), b.numpy(), strict=True)]
+    assert rho.shape == (5,) and np.allclose(rho.numpy(), expected)
+    assert torch.allclose(rank_correlation(b, b), torch.ones(5, dtype=torch.float64))
+    assert torch.allclose(rank_correlation(b, -b), -torch.ones(5, dtype=torch.float64))
+    with pytest.raises(ValueError, match="one shape"):
+        rank_correlation(a, b[:, :2])

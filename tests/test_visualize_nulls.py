@@ -142,7 +142,8 @@ def test_share_vs_chance_is_the_exact_binomial_interval_shifted_by_chance():
     ci = binomtest(9, 32, 0.05).proportion_ci(method="exact")
     assert iv.estimate == pytest.approx(9 / 32 - 0.05)
     assert (iv.low, iv.high) == pytest.approx((ci.low - 0.05, ci.high - 0.05))
-    assert iv.p == pytest.approx(binomtest(9, 32, 0.05).pvalue) and iv.excludes_null()
+    assert iv.p == pytest.approx(2 * binomtest(9, 32, 0.05, alternative="greater").pvalue)
+    assert iv.excludes_null()
 
 
 def test_share_vs_chance_none_of_32_is_no_evidence_of_fewer_than_five_percent():
@@ -153,3 +154,70 @@ def test_share_vs_chance_none_of_32_is_no_evidence_of_fewer_than_five_percent():
         V.share_vs_chance([True, False], 1.0)
     with pytest.raises(ValueError, match="hits"):
         V.share_vs_chance([2, 0], 0.5)
+
+
+def test_share_vs_chance_p_is_the_central_test_its_interval_inverts():
+    from scipy.stats import binom
+
+    for k in range(0, 33):
+        iv = V.share_vs_chance(torch.arange(32) < k, 0.3)
+        central = min(1.0, 2 * min(binom.cdf(k, 32, 0.3), binom.sf(k - 1, 32, 0.3)))
+        assert iv.p == pytest.approx(central)
+        assert iv.excludes_null() == (iv.p < 0.05)  # interval and test agree, case by case
+
+
+def test_twin_percentile_lets_about_five_percent_of_random_filters_pass():
+    from dlsg_utils.visualize.nulls import twin_percentile
+
+    # random filters of a known blur, put through the test with twins of their own
+    f = V.smooth_random_filters(400, (3, 5, 5), 1.0, generator=_gen(8))
+    pct, twins = twin_percentile(f, "coherence", 200, seed=9)
+    assert pct.shape == (400,) and twins["coherence"].shape == (400, 200)
+    assert 0.02 < float((pct > 0.95).double().mean()) < 0.09
+    with pytest.raises(ValueError, match="stat"):
+        twin_percentile(f, "contrast", 10)
+
+
+def _ramp(angle_deg, size=5):
+    y, x = torch.meshgrid(torch.arange(size) - (size - 1) / 2, torch.arange(size) - (size - 1) / 2,
+                          indexing="ij")
+    g = torch.deg2rad(torch.tensor(angle_deg - 90.0))
+    u = x * torch.cos(g) - y * torch.sin(g)  # y up: row index grows downwards
+    return u.double().expand(3, size, size)
+
+
+def test_oriented_twins_turn_an_edge_to_the_drawn_angle():
+    from dlsg_utils.visualize.nulls import oriented_twins
+
+    w = torch.stack([_ramp(0.0), torch.tanh(_ramp(60.0))])
+    twins, angles = oriented_twins(w, 400, seed=1)
+    assert twins.shape == (2, 400, 3, 5, 5) and angles.shape == (2, 400)
+    assert float(angles.min()) >= 0 and float(angles.max()) < 180
+    s = V.filter_statistics(twins.flatten(0, 1))
+    error = (s["angle"].view(2, 400) - angles + 90) % 180 - 90
+    assert float(error.abs().median()) < 3 and float(s["coherence"].median()) > 0.95
+    again, _ = oriented_twins(w, 400, seed=1)
+    assert torch.equal(twins, again)
+
+
+def test_oriented_twins_of_a_ramp_fall_evenly_into_cardinal_and_diagonal_bins():
+    from dlsg_utils.visualize.nulls import oriented_twins
+
+    twins, _ = oriented_twins(_ramp(0.0)[None], 4000, seed=2)
+    angle = V.filter_statistics(twins[0])["angle"]
+    cardinal = ((angle + 22.5) // 45 % 4 % 2 == 0).double().mean()
+    assert float(cardinal) == pytest.approx(0.5, abs=0.03)
+
+
+def test_oriented_twins_keep_the_noise_the_profile_leaves_out():
+    from dlsg_utils.visualize.nulls import oriented_twins
+
+    noise = 0.3 * torch.randn(3, 5, 5, generator=_gen(4), dtype=torch.float64)
+    clean, _ = oriented_twins(torch.tanh(_ramp(30.0))[None], 300, seed=3)
+    noisy, _ = oriented_twins((torch.tanh(_ramp(30.0)) + noise)[None], 300, seed=3)
+    coherence = [float(V.filter_statistics(t[0])["coherence"].median()) for t in (clean, noisy)]
+    assert coherence[1] < coherence[0]  # noise like the filter's makes the twins less coherent
+    with pytest.raises(ValueError, match="bandwidth"):
+        oriented_twins(noise[None], 10, bandwidth=0)
+    with pytest.raises(ValueError, match="shape"):
+        oriented_twins(noise, 10)

@@ -13,15 +13,17 @@
   and :func:`share_vs_chance`.
 """
 
-from .attribution import class_model, occlusion_map, saliency_map
+from .attribution import class_model, occlusion_map, rank_correlation, saliency_map
 from .features import activations, filter_statistics, nearest_neighbours, penultimate_features
 from .mistakes import confusion_matrix, worst_mistakes
 from .nulls import (
     mix_colour,
+    oriented_twins,
     random_twins,
     roughness_to_sigma,
     share_vs_chance,
     smooth_random_filters,
+    twin_percentile,
 )
 
 __all__ = [
@@ -32,11 +34,14 @@ __all__ = [
     "mix_colour",
     "nearest_neighbours",
     "occlusion_map",
+    "oriented_twins",
     "penultimate_features",
+    "rank_correlation",
     "random_twins",
     "roughness_to_sigma",
     "saliency_map",
     "share_vs_chance",
     "smooth_random_filters",
+    "twin_percentile",
     "worst_mistakes",
 ]

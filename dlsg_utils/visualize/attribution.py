@@ -13,7 +13,7 @@ from torch import nn
 from ..checks import check_int
 from ..nets import eval_mode, model_device, model_dtype
 
-__all__ = ["class_model", "occlusion_map", "saliency_map"]
+__all__ = ["class_model", "occlusion_map", "rank_correlation", "saliency_map"]
 
 
 def _check_target(target: int, num_classes: int) -> int:
@@ -68,6 +68,25 @@ def saliency_map(model: nn.Module, x: torch.Tensor, target=None) -> torch.Tensor
         (grad,) = torch.autograd.grad(picked, xb)
     sal = grad.abs().amax(dim=1).detach().cpu()
     return sal[0] if single else sal
+
+
+def rank_correlation(a, b) -> torch.Tensor:
+    """Spearman's rank correlation of ``a[i]`` and ``b[i]`` for every row i: two batches of maps
+    (N, ...) of the same shape, each map flattened. Ties get their average rank (as in
+    ``scipy.stats.rankdata``), so a map with flat regions is not ranked by accident of storage
+    order. 1: the same ordering of the pixels, 0: unrelated, −1: reversed. Returns float64 (N,);
+    nan for a constant map."""
+    from scipy.stats import rankdata
+
+    x = torch.as_tensor(a).detach().cpu().double().flatten(1)
+    y = torch.as_tensor(b).detach().cpu().double().flatten(1)
+    if x.shape != y.shape or x.shape[1] < 2:
+        raise ValueError(f"a and b must be batches of maps of one shape with at least 2 values "
+                         f"each, got {tuple(torch.as_tensor(a).shape)} and "
+                         f"{tuple(torch.as_tensor(b).shape)}")
+    rx, ry = (torch.from_numpy(rankdata(v.numpy(), axis=1)) for v in (x, y))
+    rx, ry = rx - rx.mean(dim=1, keepdim=True), ry - ry.mean(dim=1, keepdim=True)
+    return (rx * ry).sum(1) / (rx.norm(dim=1) * ry.norm(dim=1))
 
 
 @torch.no_grad()

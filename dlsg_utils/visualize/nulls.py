@@ -15,6 +15,9 @@ trained filter's split of energy between grey and colour (or the layer's average
 * :func:`~dlsg_utils.visualize.mix_colour` -- re-weigh a filter's grey and colour parts to a
   chosen colour share;
 * :func:`~dlsg_utils.visualize.random_twins` -- ``n`` twins for every filter of a layer;
+* ``twin_percentile`` -- where each filter's statistic falls among its twins';
+* ``oriented_twins`` -- the chance for *which* orientations oriented filters take: each
+  filter's profile across its edge, turned to a random angle, plus smooth noise;
 * :func:`~dlsg_utils.visualize.share_vs_chance` -- the share of filters with a property (more
   oriented than 95% of their twins, say) against the share chance gives, with an exact
   binomial interval.
@@ -33,8 +36,8 @@ import torch
 
 from ..checks import check_int
 
-__all__ = ["mix_colour", "random_twins", "roughness_to_sigma", "share_vs_chance",
-           "smooth_random_filters"]
+__all__ = ["mix_colour", "oriented_twins", "random_twins", "roughness_to_sigma",
+           "share_vs_chance", "smooth_random_filters", "twin_percentile"]
 
 SIGMA_MAX = 4.0
 """The smoothest blur :func:`~dlsg_utils.visualize.roughness_to_sigma` returns (pixels): a 5x5
@@ -211,17 +214,100 @@ def random_twins(weight, n: int = 500, *, colour: str = "match", seed: int = 0) 
     return z * torch.sqrt(energy / z.pow(2).sum(dim=(2, 3, 4), keepdim=True))
 
 
+def twin_percentile(weight, stat: str, n: int = 500, *, colour: str = "match", seed: int = 0):
+    """Where each filter's statistic ``stat`` (a key of
+    :func:`~dlsg_utils.visualize.filter_statistics`) falls among its ``n``
+    :func:`~dlsg_utils.visualize.random_twins` (``colour`` as there): the share of its twins
+    whose value is below the filter's. A filter "beats 95% of its twins" when this exceeds 0.95,
+    which happens to 5% of random filters if the twins are the right chance.
+
+    Returns ``(percentile, twin_stats)``: float64 (F,), and the twins' statistics, each (F, n).
+    """
+    from .features import filter_statistics
+
+    if stat not in ("colour", "coherence", "angle", "roughness"):
+        raise ValueError(f"stat must be a key of filter_statistics, got {stat!r}")
+    w = torch.as_tensor(weight).detach().cpu().double()
+    twins = random_twins(w, n, colour=colour, seed=seed)
+    stats = {k: v.view(len(w), n) for k, v in filter_statistics(twins.flatten(0, 1)).items()}
+    own = filter_statistics(w)[stat]
+    return (stats[stat] < own[:, None]).double().mean(dim=1), stats
+
+
+def _grid_coordinates(kh: int, kw: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """x (to the right) and y (up) of every pixel, from the filter's centre, flattened."""
+    rows, cols = torch.meshgrid(torch.arange(kh, dtype=torch.float64),
+                                torch.arange(kw, dtype=torch.float64), indexing="ij")
+    return (cols - (kw - 1) / 2).reshape(-1), ((kh - 1) / 2 - rows).reshape(-1)
+
+
+def oriented_twins(weight, n: int = 500, *, seed: int = 0, bandwidth: float = 0.5):
+    """``n`` oriented twins of every filter of ``weight`` (F, C, kh, kw): the filter as it would
+    be with its edge turned to an angle drawn uniformly from [0°, 180°): the chance for "which
+    orientations do oriented filters take?", measured exactly as the filters are.
+
+    A twin is the filter's **profile** across its edge, turned, plus **noise**:
+
+    * the profile: the filter's weights as a function of u, the pixel's coordinate along the
+      filter's gradient direction (from the ``angle`` of
+      :func:`~dlsg_utils.visualize.filter_statistics`), smoothed by a Gaussian kernel of width
+      ``bandwidth`` pixels (a Nadaraya-Watson average of the pixels with nearby u, per
+      channel); a twin at angle θ evaluates it at every pixel's coordinate along θ's gradient
+      direction (beyond the filter's own range of u it stays at the edge value);
+    * the noise: a :func:`~dlsg_utils.visualize.random_twins` of what the profile leaves out
+      (the filter minus its own profile), so it has that residual's energy, roughness and
+      colour share.
+
+    A straight ramp turned this way is measured at its new angle with coherence 1; finer
+    patterns and noise make a 5x5 grid lean towards horizontal and vertical, and the twins
+    carry that lean, which is the point. Returns ``(twins, angles)``: float64
+    (F, n, C, kh, kw), and the drawn edge angles in degrees (F, n), in the convention of
+    ``filter_statistics`` (0: horizontal, 90: vertical). The same ``seed`` gives the same twins.
+    """
+    from .features import filter_statistics
+
+    w = torch.as_tensor(weight).detach().cpu().double()
+    if w.ndim != 4 or w.shape[2] < 2 or w.shape[3] < 2:
+        raise ValueError(f"weight must have shape (F, C, kh, kw) with kh, kw >= 2, got "
+                         f"{tuple(w.shape)}")
+    n = check_int("n", n, min=1)
+    if isinstance(bandwidth, bool) or not isinstance(bandwidth, (int, float)) or bandwidth <= 0:
+        raise ValueError(f"bandwidth must be a number > 0 (pixels), got {bandwidth!r}")
+    f, c, kh, kw = w.shape
+    x, y = _grid_coordinates(kh, kw)
+
+    def across(edge_deg):  # (...,) edge angles -> (..., P): u along the gradient direction
+        g = torch.deg2rad(edge_deg - 90.0)[..., None]
+        return x * torch.cos(g) + y * torch.sin(g)
+
+    u0 = across(filter_statistics(w)["angle"])  # (F, P)
+    values = w.reshape(f, c, -1)
+
+    def profile(u):  # (F, m, P) -> (F, m, C, P)
+        k = torch.exp(-(u[..., :, None] - u0[:, None, None, :]) ** 2 / (2 * bandwidth**2))
+        return torch.einsum("fmpq,fcq->fmcp", k / k.sum(-1, keepdim=True), values)
+
+    residual = w - profile(u0[:, None]).reshape(f, c, kh, kw)
+    gen = torch.Generator().manual_seed(seed)
+    angles = 180.0 * torch.rand(f, n, generator=gen, dtype=torch.float64)
+    turned = profile(across(angles)).reshape(f, n, c, kh, kw)
+    return turned + random_twins(residual, n, colour="match", seed=seed + 1), angles
+
+
 def share_vs_chance(hits, chance: float, confidence: float = 0.95):
     """The share of items with a property minus the share ``chance`` would give, as a
     :class:`dlsg_utils.stats.Interval`: the exact (Clopper-Pearson) interval of the binomial
-    share, shifted by ``chance``, and the two-sided exact binomial test's p-value.
+    share, shifted by ``chance``, and the p-value of the central exact binomial test,
+    min(1, 2 min(P(X <= k), P(X >= k))), the test this interval inverts (so the interval
+    excludes the chance level exactly when p < 1 − ``confidence``).
 
     ``hits``: one bool per item (a filter is more oriented than 95% of its twins, say; chance
     0.05). With a few dozen filters and shares near 0 or 1, a t interval on 0/1 values is
     wrong (all-zero data give an interval of width 0); the exact interval is not. ``df`` is
-    n − 1, for the record.
+    n − 1, for the record. Where the chance differs from item to item, pass their mean: the
+    count is then less variable than a binomial one, and the test errs on the safe side.
     """
-    from scipy.stats import binomtest
+    from scipy.stats import binom, binomtest
 
     from ..stats import Interval
 
@@ -231,7 +317,7 @@ def share_vs_chance(hits, chance: float, confidence: float = 0.95):
     if not 0 < chance < 1:
         raise ValueError(f"chance must lie in (0, 1), got {chance!r}")
     k, n = int(h.sum()), h.numel()
-    test = binomtest(k, n, float(chance))
-    ci = test.proportion_ci(confidence_level=confidence, method="exact")
-    return Interval(k / n - chance, ci.low - chance, ci.high - chance, n - 1, float(test.pvalue),
-                    confidence, 0.0)
+    ci = binomtest(k, n, float(chance)).proportion_ci(confidence_level=confidence,
+                                                       method="exact")
+    p = min(1.0, 2 * min(float(binom.cdf(k, n, chance)), float(binom.sf(k - 1, n, chance))))
+    return Interval(k / n - chance, ci.low - chance, ci.high - chance, n - 1, p, confidence, 0.0)
