@@ -2,7 +2,7 @@
 
 Each run is a :class:`~dlsg_utils.reference.RunSpec`: a model, a seed, the data, and a recipe, named so that a
 chapter, a test and the command line (``python -m dlsg_utils.reference run NAME``) all mean
-the same run. :data:`~dlsg_utils.reference.RUNS` holds them by name; :func:`~dlsg_utils.reference.runs` selects by name or experiment.
+the same run. ``RUNS`` holds them by name; :func:`~dlsg_utils.reference.runs` selects by name or experiment.
 
 The experiments (the issue that asked for them calls them R1-R5):
 
@@ -177,7 +177,7 @@ for _spec in _r1() + _r5() + _r3() + _r2() + _r4():
 
 def runs(*selectors: str) -> list[RunSpec]:
     """The runs named by ``selectors``: run names, experiment ids (``"R1"``), shell-style
-    patterns (``"r3-*"``) or ``"all"``; in :data:`~dlsg_utils.reference.RUNS` order, each once."""
+    patterns (``"r3-*"``) or ``"all"``; in ``RUNS`` order, each once."""
     import fnmatch
 
     if not selectors:
