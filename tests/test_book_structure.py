@@ -90,6 +90,24 @@ def test_chapter_has_title_summary_references_and_an_exercise(nb):
 
 
 @pytest.mark.parametrize("nb", CHAPTERS, ids=lambda p: p.name)
+def test_every_cell_that_draws_a_figure_gives_it_a_caption_and_alt_text(nb):
+    """Without myst-nb figure metadata the built page shows the image with its file name as
+    alt text and no caption (the browser test finds it only after a 15-minute build)."""
+    missing = []
+    for index, cell in enumerate(_cells(nb)):
+        source = _source(cell)
+        if cell["cell_type"] != "code" or "FuncAnimation" in source:
+            continue  # an animation is an HTML player with alt text of its own
+        if re.search(r"plt\.(subplots|figure|show)\(", source):
+            meta = cell["metadata"].get("mystnb", {})
+            caption = meta.get("figure", {}).get("caption", "").strip()
+            alt = meta.get("image", {}).get("alt", "").strip()
+            if not caption or len(alt) < 40:
+                missing.append(f"cell {index}: {source.splitlines()[0][:60]!r}")
+    assert missing == []
+
+
+@pytest.mark.parametrize("nb", CHAPTERS, ids=lambda p: p.name)
 def test_solutions_are_hidden_in_book_colab_and_jupyter(nb):
     solutions = [c for c in _cells(nb)
                  if c["cell_type"] == "code" and "#@title Solution" in _source(c)]
