@@ -296,8 +296,8 @@ def check_local_max_stable_lr(fn, *, verbose: bool = True) -> Result:
         fn, _local_max_stable_lr, _case_local, signature="local_max_stable_lr(d2J, theta_star)",
         mistakes=[
             Mistake(lambda f, t: 1.0 / f(t),
-                    "1/J''(θ*) is where gradient descent stops *overshooting* θ*; it still "
-                    "converges up to twice that."),
+                    "1/J''(θ*) is where gradient descent starts *overshooting* θ* (its factor "
+                    "1 − ηJ''(θ*) turns negative); it still converges up to twice that."),
             Mistake(lambda f, t: 2.0 / f(0.0),
                     "evaluate the curvature at the minimum θ*: near θ* the function is the "
                     "quadratic with curvature J''(θ*), not J''(0)."),

@@ -70,7 +70,7 @@ def check_momentum_step(fn, *, verbose: bool = True) -> Result:
             Mistake(lambda t, v, g, lr, gm: (t - gm * v - g, gm * v + g),
                     "the learning rate is missing: v ← γv + η∇J."),
             Mistake(lambda t, v, g, lr, gm: (t - lr * (gm * v + g), gm * v + g),
-                    "that is PyTorch's form (b ← μb + g, θ ← θ − lr·b). In the slides' form the "
+                    "that is PyTorch's form (b ← γb + g, θ ← θ − lr·b). In the slides' form the "
                     "velocity already contains η: v ← γv + η∇J, θ ← θ − v."),
             Mistake(lambda t, v, g, lr, gm: (t - gm * v - (1 - gm) * lr * g,
                                              gm * v + (1 - gm) * lr * g),
@@ -300,7 +300,7 @@ def check_ema_to_torch(fn, *, verbose: bool = True) -> Result:
 
 _EMA_MISTAKES = [
     ({"lr": lambda a, b: a, "momentum": lambda a, b: b, "dampening": lambda a, b: 0.0},
-     "the (1 − β) of the average has to go somewhere: PyTorch's buffer is b ← μb + g, so the "
+     "the (1 − β) of the average has to go somewhere: PyTorch's buffer is b ← βb + g, so the "
      "EMA is m = (1 − β)b and the step α m = α(1 − β) b: lr = α(1 − β)."),
     ({"lr": lambda a, b: a, "momentum": lambda a, b: b, "dampening": lambda a, b: b},
      "dampening = β scales every gradient by 1 − β except the first: PyTorch starts the buffer "
