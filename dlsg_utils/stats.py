@@ -275,10 +275,11 @@ def verdict(interval: Interval, *, higher: str = "higher", lower: str = "lower",
     Real (the interval excludes the null and, with ``adjusted_p`` from :func:`holm`, that p is
     below ``alpha``): "higher by 3.1 points (95% CI 1.2 to 5.0)", or "lower by 3.1 points (95%
     CI 1.2 to 5.0)" (the interval of the size of the drop). An interval that excludes the null
-    but does not survive the correction: "not distinguishable after correcting for the page's
-    comparisons (+3.1 points, 95% CI 1.2 to 5.0, Holm-adjusted p = 0.08)". Otherwise: "not
-    distinguishable (+1.0 points, 95% CI -2.0 to 4.0): the data rule out a difference larger
-    than 4.0 points". ``scale`` multiplies the numbers (100 for percentage points), ``unit``
+    but does not survive the correction: "not distinguishable after Holm's correction for
+    multiple comparisons (+3.1 points, 95% CI 1.2 to 5.0, Holm-adjusted p = 0.08)". Otherwise:
+    "not distinguishable (+1.0 points, 95% CI -2.0 to 4.0): the data rule out a difference
+    larger than 4.0 points" (the bound of this comparison's own 95% interval: a family of
+    comparisons rules out each bound at that level one at a time, not all of them at once). ``scale`` multiplies the numbers (100 for percentage points), ``unit``
     follows the estimate and the bound. For a ratio (null 1): "higher by a factor of 2.5 (95%
     CI 1.4 to 4.4)", a ratio of 0.4 as "lower by a factor of 2.5", and "the data rule out a
     factor above 1.7".
@@ -301,8 +302,8 @@ def verdict(interval: Interval, *, higher: str = "higher", lower: str = "lower",
             return (f"{lower} by a factor of {num(1 / interval.estimate)} ({pct} CI "
                     f"{num(1 / interval.high)} to {num(1 / interval.low)})")
         if excludes:
-            return (f"not distinguishable after correcting for the page's comparisons (a factor "
-                    f"of {num(interval.estimate)}, {ci}, Holm-adjusted p = {adjusted_p:.2g})")
+            return (f"not distinguishable after Holm's correction for multiple comparisons (a "
+                    f"factor of {num(interval.estimate)}, {ci}, Holm-adjusted p = {adjusted_p:.2g})")
         return (f"not distinguishable (a factor of {num(interval.estimate)}, {ci}): the data "
                 f"rule out a factor above {num(interval.bound())}")
     if real:
@@ -310,7 +311,7 @@ def verdict(interval: Interval, *, higher: str = "higher", lower: str = "lower",
         return (f"{higher if up else lower} by {num(abs(interval.estimate))}{unit} "
                 f"({pct} CI {num(lo)} to {num(hi)})")
     if excludes:
-        return (f"not distinguishable after correcting for the page's comparisons "
+        return (f"not distinguishable after Holm's correction for multiple comparisons "
                 f"({num(interval.estimate, signed=True)}{unit}, {ci}, Holm-adjusted p = "
                 f"{adjusted_p:.2g})")
     return (f"not distinguishable ({num(interval.estimate, signed=True)}{unit}, {ci}): the data "

@@ -167,7 +167,7 @@ def test_a_verdict_calls_a_difference_real_only_when_its_interval_excludes_zero(
     assert verdict(Interval(-0.03, -0.05, -0.01, 4, 0.01), scale=100) == \
         "lower by 3.0 (95% CI 1.0 to 5.0)"  # the interval of the size of the drop
     assert verdict(real, scale=100, adjusted_p=0.08) == (
-        "not distinguishable after correcting for the page's comparisons (+3.0, 95% CI 1.0 to "
+        "not distinguishable after Holm's correction for multiple comparisons (+3.0, 95% CI 1.0 to "
         "5.0, Holm-adjusted p = 0.08)")
     assert verdict(unclear, scale=100, unit=" points") == (
         "not distinguishable (+1.0 points, 95% CI -2.0 to 4.0): the data rule out a difference "
