@@ -63,9 +63,9 @@ def _ch14() -> nn.Module:
 
 
 def _four_layer(activation: str = "relu", widths=(32, 32, 64), init: str = "gauss") -> nn.Module:
-    """The four-layer network of Krizhevsky et al.'s Figure 1, as in Krizhevsky's cuda-convnet
-    CIFAR-10 configurations: three 5x5 convolutions (``widths``) each followed by the
-    activation and a 3x3 max-pool with stride 2, then a linear layer to 10 classes.
+    """A four-layer network for Krizhevsky et al.'s Figure 1 (the paper gives four layers and no
+    widths): three 5x5 convolutions (``widths``) each followed by the activation and a 3x3
+    max-pool with stride 2, then a linear layer to 10 classes.
     ``init="gauss"``: every weight from N(0, 0.01^2), biases 0 (AlexNet's section 5);
     ``"default"``: PyTorch's."""
     act = {"relu": nn.ReLU, "tanh": nn.Tanh}[activation]
