@@ -180,14 +180,14 @@ def check_resnet_params(fn, *, verbose: bool = True) -> Result:
         fn, full, _case_params, signature="resnet_params(n, width, num_classes)",
         mistakes=[
             Mistake(no_bn,
-                    "the batch-norm parameters are missing: every BN layer has a scale γ and a "
-                    "shift β per channel (2C parameters); there is one after every convolution."),
+                    "the batch-norm parameters are missing: every BN layer has a learned scale and "
+                    "shift per channel (2C parameters); there is one after every convolution."),
             Mistake(lambda n, w, k: full(n, w, k) + 2 * w + n * (4 * w + 8 * w + 16 * w),
                     "you counted 4 numbers per channel for each BN layer: the running mean and "
-                    "variance are buffers, not trained parameters; count only γ and β."),
+                    "variance are buffers, not trained parameters; count only the scale and shift."),
             Mistake(lambda n, w, k: full(n, w, k) + w + n * (2 * w + 4 * w + 8 * w),
                     "you gave the convolutions biases: in the ResNet each convolution is "
-                    "followed by batch norm, whose shift β makes a bias redundant (bias=False)."),
+                    "followed by batch norm, whose shift makes a bias redundant (bias=False)."),
             Mistake(lambda n, w, k: full(n, w, k) - k,
                     "the bias of the final fully connected layer is missing (K more parameters)."),
             Mistake(lambda n, w, k: full(n, w, k) - 27 * w - 2 * w,
