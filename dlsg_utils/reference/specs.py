@@ -11,8 +11,9 @@ The experiments (the issue that asked for them calls them R1-R5):
   13, beside the paper's 91.25% (He et al. 2015, Table 6).
 * **R2** Krizhevsky et al.'s Figure 1: a four-layer convolutional network with ReLUs or tanh
   units, each at its own fastest learning rate, trained until 25% training error: chapter 12.
-* **R3** Degradation at convergence (He et al. 2015, Fig. 1 and 6): a shallow and a deep plain
-  network and their residual twins, narrower than the paper's: chapter 13.
+* **R3** Degradation at the end of training (He et al. 2015, Fig. 1 and 6): a shallow and a deep
+  plain network and their residual twins (8 and 32 layers, the paper's width), on 10,000
+  training images shrunk to 16x16: chapter 13.
 * **R4** Dropout x augmentation where the unregularised network over-fits: chapter 12.
 * **R5** Chapter 14's network, trained well enough that its filters, occlusion maps, saliency and
   retrieval read a network that works.
