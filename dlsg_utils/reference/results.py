@@ -53,9 +53,10 @@ def epochs_to(errors, epochs, threshold: float) -> float:
 
 @torch.no_grad()
 def accuracy(model: torch.nn.Module, X: torch.Tensor, y: torch.Tensor,
-                  batch: int = 1000) -> tuple[float, torch.Tensor]:
+                  batch: int = 256) -> tuple[float, torch.Tensor]:
     """Accuracy of ``model`` on [0, 1] images ``X`` with labels ``y``, and the per-image
-    correctness (bool), evaluated in eval mode in batches."""
+    correctness (bool), evaluated in eval mode in batches (256: on a CPU twice as fast as 1,000,
+    because the activations stay in the caches)."""
     dev = next(model.parameters()).device
     right = []
     with eval_mode(model):
