@@ -279,10 +279,11 @@ def verdict(interval: Interval, *, higher: str = "higher", lower: str = "lower",
     multiple comparisons (+3.1 points, 95% CI 1.2 to 5.0, Holm-adjusted p = 0.08)". Otherwise:
     "not distinguishable (+1.0 points, 95% CI -2.0 to 4.0): the data rule out a difference
     larger than 4.0 points" (the bound of this comparison's own 95% interval: a family of
-    comparisons rules out each bound at that level one at a time, not all of them at once). ``scale`` multiplies the numbers (100 for percentage points), ``unit``
-    follows the estimate and the bound. For a ratio (null 1): "higher by a factor of 2.5 (95%
+    comparisons rules out each bound at that level one at a time, not all of them at once).
+    ``scale`` multiplies the numbers (100 for percentage points), ``unit`` follows the estimate
+    and the bound. For a ratio (null 1): "higher by a factor of 2.5 (95%
     CI 1.4 to 4.4)", a ratio of 0.4 as "lower by a factor of 2.5", and "the data rule out a
-    factor above 1.7".
+    factor above 1.7 either way" (above 1.7 or below 1/1.7).
     """
     ratio = interval.null == 1.0
     pct = f"{100 * interval.confidence:g}%"
@@ -305,7 +306,7 @@ def verdict(interval: Interval, *, higher: str = "higher", lower: str = "lower",
             return (f"not distinguishable after Holm's correction for multiple comparisons (a "
                     f"factor of {num(interval.estimate)}, {ci}, Holm-adjusted p = {adjusted_p:.2g})")
         return (f"not distinguishable (a factor of {num(interval.estimate)}, {ci}): the data "
-                f"rule out a factor above {num(interval.bound())}")
+                f"rule out a factor above {num(interval.bound())} either way")
     if real:
         lo, hi = (interval.low, interval.high) if up else (-interval.high, -interval.low)
         return (f"{higher if up else lower} by {num(abs(interval.estimate))}{unit} "
