@@ -2,10 +2,12 @@
 
 - The execution cache is keyed on everything a chapter's outputs depend on besides its own
   cells: myst-nb's jupyter-cache re-executes a notebook only when its code cells change, so a
-  change to ``dlsg_utils``, the data files, the requirements, the installed libraries or the
-  workload (smoke/full, GPU/CPU) would otherwise ship stale results. Each such state gets its
-  own cache folder, ``_build/.jupyter_cache/<key>``: an unchanged rebuild re-executes nothing,
-  and any of those changes re-executes everything.
+  change to ``dlsg_utils``, the data files, the requirements, the libraries the chapters use or
+  the workload (smoke/full, GPU/CPU) would otherwise ship stale results. Each such state gets
+  its own cache folder, ``_build/.jupyter_cache/<key>``: an unchanged rebuild re-executes
+  nothing, and any of those changes re-executes everything. "The libraries the chapters use"
+  are the package's dependencies and what the chapters import, with everything those require:
+  installing JupyterLab (``make lab``) or a linter changes none of them and keeps the cache.
 
 - The PDF edition cannot fold a cell away, so the cells the web pages hide are left out of it:
   the Colab setup cell entirely, and each exercise's solution in favour of a line saying where
@@ -47,8 +49,73 @@ CACHE_INPUTS = ("dlsg_utils", "data", "reference", "requirements.txt", "pyprojec
 CACHE_ENV = ("DLSG_SMOKE", "DLSG_OFFLINE", "DLSG_CIFAR10", "DLSG_DATA", "CUDA_VISIBLE_DEVICES")
 
 
+def _imported_modules(root: Path) -> set[str]:
+    """The top-level modules the chapters' code cells import (shell and magic lines skipped)."""
+    import ast
+    import json
+
+    mods: set[str] = set()
+    for nb in sorted((root / "chapters").glob("*.ipynb")):
+        try:
+            cells = json.loads(nb.read_text()).get("cells", [])
+        except ValueError:  # not a notebook: the build reports it
+            continue
+        for cell in cells:
+            if cell.get("cell_type") != "code":
+                continue
+            src = "".join(cell.get("source", []))
+            lines = [line for line in src.splitlines() if not line.lstrip().startswith(("!", "%"))]
+            try:
+                tree = ast.parse("\n".join(lines))
+            except SyntaxError:
+                continue
+            for node in ast.walk(tree):
+                if isinstance(node, ast.Import):
+                    mods.update(a.name.split(".")[0] for a in node.names)
+                elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                    mods.add(node.module.split(".")[0])
+    return mods
+
+
+def used_distributions(root: Path = ROOT) -> list[str]:
+    """``name==version`` of the package's dependencies (pyproject.toml), of the distributions
+    that provide what the chapters import, and of everything those require, sorted."""
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    todo: list[str] = []
+    pyproject = root / "pyproject.toml"
+    try:
+        import tomllib  # Python 3.11 and newer
+    except ImportError:  # 3.10: the installed package's requirements say the same
+        todo += importlib.metadata.requires("dlsg-utils") or []
+    else:
+        if pyproject.is_file():
+            todo += tomllib.loads(pyproject.read_text()).get("project", {}).get("dependencies", [])
+    providers = importlib.metadata.packages_distributions()
+    for mod in _imported_modules(root):
+        todo += providers.get(mod, [])
+    seen: dict[str, str | None] = {}
+    while todo:
+        req = Requirement(todo.pop())
+        name = canonicalize_name(req.name)
+        if name in seen:
+            continue
+        try:
+            dist = importlib.metadata.distribution(name)
+        except importlib.metadata.PackageNotFoundError:
+            seen[name] = None
+            continue
+        seen[name] = dist.version
+        for r in dist.requires or []:
+            sub = Requirement(r)
+            if sub.marker is None or sub.marker.evaluate({"extra": ""}):
+                todo.append(str(sub))
+    return sorted(f"{n}=={v}" for n, v in seen.items())
+
+
 def execution_cache_key(root: Path = ROOT) -> str:
-    """A hash of the package, the data, the requirements, the installed distributions, the
+    """A hash of the package, the data, the requirements, the libraries the chapters use, the
     Python version and the environment variables that change what a chapter computes."""
     h = hashlib.sha256()
     for name in CACHE_INPUTS:
@@ -59,9 +126,7 @@ def execution_cache_key(root: Path = ROOT) -> str:
                 continue
             h.update(f.relative_to(root).as_posix().encode())
             h.update(hashlib.sha256(f.read_bytes()).digest())
-    installed = sorted(f"{d.metadata['Name']}=={d.version}" for d in importlib.metadata.distributions()
-                       if d.metadata["Name"])
-    h.update("\n".join(installed).encode())
+    h.update("\n".join(used_distributions(root)).encode())
     h.update(sys.version.encode())
     for var in CACHE_ENV:
         h.update(f"{var}={os.environ.get(var, '')}".encode())

@@ -158,6 +158,7 @@ def test_executions_are_cached_under_a_key_of_what_the_chapters_depend_on(tmp_pa
                  "pyproject.toml", "chapters/01.ipynb"):
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text("v1")
+    (tmp_path / "pyproject.toml").write_text('[project]\ndependencies = ["numpy>=1"]\n')
     monkeypatch.delenv("DLSG_SMOKE", raising=False)
     base = key(tmp_path)
     assert key(tmp_path) == base  # stable: an unchanged rebuild reuses the cache
@@ -170,6 +171,30 @@ def test_executions_are_cached_under_a_key_of_what_the_chapters_depend_on(tmp_pa
     assert key(tmp_path) == base
     monkeypatch.setenv("DLSG_SMOKE", "1")  # smoke-mode outputs never reach a full build
     assert key(tmp_path) != base
+
+
+def test_the_cache_key_follows_the_libraries_the_chapters_use_and_not_the_tools():
+    # `make lab` installs JupyterLab into .venv and the tests run under pytest: neither changes
+    # what a chapter computes, so neither may re-execute the book
+    used = {line.split("==")[0] for line in _book_extension().used_distributions(ROOT)}
+    assert {"torch", "numpy", "matplotlib", "scipy", "tqdm"} <= used
+    assert not used & {"pytest", "jupyter-book", "sphinx", "ruff", "jupyterlab", "nbclient"}
+
+
+def test_a_new_version_of_a_library_the_chapters_use_gives_a_new_cache_key(monkeypatch):
+    import importlib.metadata
+
+    ext = _book_extension()
+    base = ext.execution_cache_key(ROOT)
+    real = importlib.metadata.distribution
+
+    class Bumped:
+        def __init__(self, dist):
+            self.version, self.requires = dist.version + ".post1", dist.requires
+
+    monkeypatch.setattr(importlib.metadata, "distribution",
+                        lambda name: Bumped(real(name)) if name == "numpy" else real(name))
+    assert ext.execution_cache_key(ROOT) != base
 
 
 def test_the_about_page_is_executed_at_every_build():

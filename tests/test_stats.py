@@ -202,3 +202,45 @@ def test_accuracy_interval_is_wilsons_interval_of_the_test_set_sampling():
     assert accuracy_interval(0, 10).low == 0.0 and accuracy_interval(10, 10).high == 1.0
     with pytest.raises(ValueError, match="at most"):
         accuracy_interval(11, 10)
+
+
+def test_contrast_interval_is_the_pooled_two_sample_t_interval_for_two_groups():
+    # with two groups and weights (1, -1) the contrast is Student's equal-variance t interval
+    from scipy import stats as st
+
+    from dlsg_utils.stats import contrast_interval
+
+    a, b = [0.61, 0.64, 0.66], [0.55, 0.60, 0.57, 0.58]
+    ci = contrast_interval([a, b], [1, -1])
+    ref = st.ttest_ind(a, b, equal_var=True)
+    assert ci.df == 5
+    assert ci.p == pytest.approx(ref.pvalue, rel=1e-9)
+    low, high = ref.confidence_interval(0.95)
+    assert (ci.low, ci.high) == (pytest.approx(low), pytest.approx(high))
+
+
+def test_contrast_interval_pools_the_spread_of_every_group_into_its_degrees_of_freedom():
+    from scipy import stats as st
+
+    from dlsg_utils.stats import contrast_interval
+
+    cells = [[0.60, 0.62], [0.58, 0.61], [0.66, 0.69], [0.55, 0.56]]
+    ci = contrast_interval(cells, [0, 0, 1, -1])
+    pooled = np.mean([np.var(c, ddof=1) for c in cells])  # equal sizes: the plain mean
+    se = np.sqrt(pooled * (1 / 2 + 1 / 2))
+    assert ci.df == 4  # 8 values in 4 cells, not Welch's one degree of freedom
+    assert ci.estimate == pytest.approx(0.675 - 0.555, abs=1e-12)  # the two cells' means
+    assert ci.high - ci.estimate == pytest.approx(st.t.ppf(0.975, 4) * se)
+
+
+@pytest.mark.parametrize("groups, weights, error", [
+    ([[1.0, 2.0], [3.0, 4.0]], [1, -1, 0], ValueError),   # a weight per group
+    ([[1.0, 2.0], [3.0, 4.0]], [0, 0], ValueError),       # no contrast at all
+    ([[1.0], [3.0, 4.0]], [1, -1], ValueError),           # a group needs two seeds
+    ("ab", [1, -1], TypeError),
+])
+def test_contrast_interval_refuses_what_it_cannot_compute(groups, weights, error):
+    from dlsg_utils.stats import contrast_interval
+
+    with pytest.raises(error):
+        contrast_interval(groups, weights)
