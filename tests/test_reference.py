@@ -272,3 +272,17 @@ def test_confirm_insists_on_the_recorded_accuracy_on_the_same_images_only(tmp_pa
         confirm("tiny", acc + 0.002, jpeg, tmp_path)
     note = confirm("tiny", acc + 0.01, "CIFAR-10 (official archive): 10,000 test images", tmp_path)
     assert "differ slightly" in note
+
+
+def test_a_bfloat16_run_trains_its_forward_passes_in_bfloat16_and_keeps_float32_weights(tmp_path):
+    train, test = _synthetic()
+    for precision in ("float32", "bfloat16"):
+        train_reference_run(_tiny(epochs=1, precision=precision), tmp_path / precision, train,
+                            test, progress=False)
+    low, full = (load_model("tiny", tmp_path / p) for p in ("bfloat16", "float32"))
+    assert all(v.dtype == torch.float32 for v in low.state_dict().values() if v.is_floating_point())
+    # the same seed and batches: only the precision of the forward passes differs
+    assert not all(torch.equal(p, q) for p, q in zip(_weights(low), _weights(full), strict=True))
+    assert manifest("tiny", tmp_path / "bfloat16")["spec"]["precision"] == "bfloat16"
+    with pytest.raises(ValueError, match="precision"):
+        _tiny(precision="float16")

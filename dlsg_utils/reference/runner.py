@@ -130,6 +130,7 @@ def train_reference_run(spec: RunSpec, root: Path, train: Images, test: Images, 
     gen = torch.Generator().manual_seed(spec.seed)
     augment = RandomCropFlip(4 // spec.downsample, True, generator=gen) if spec.augment else None
     log_every = max(1, steps // POINTS_PER_EPOCH)
+    low_precision = spec.precision == "bfloat16"
 
     state = {"epoch": 0, "log": [], "steps": [], "sessions": [], "diverged": False}
     ckpt = run_dir / CHECKPOINT
@@ -167,8 +168,9 @@ def train_reference_run(spec: RunSpec, root: Path, train: Images, test: Images, 
             if augment is not None:
                 xb = augment(xb)  # crops and flips uint8 pixels: the same images as on floats
             xb, yb = _floats(xb, dev), data.y[idx].to(dev)
-            out = model(xb)
-            loss = F.cross_entropy(out, yb, label_smoothing=spec.label_smoothing)
+            with torch.autocast(dev.type, dtype=torch.bfloat16, enabled=low_precision):
+                out = model(xb)
+                loss = F.cross_entropy(out, yb, label_smoothing=spec.label_smoothing)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()

@@ -46,7 +46,10 @@ class RunSpec:
     training error at convergence). ``downsample`` shrinks every image that many times on each
     side (:func:`~dlsg_utils.reference.shrink`; the crop pads 4 / ``downsample`` pixels).
     ``lr_from``, a pattern of run names, takes the learning rate from those finished pilot runs
-    (:func:`~dlsg_utils.reference.choose_lr`) instead of ``lr``.
+    (:func:`~dlsg_utils.reference.choose_lr`) instead of ``lr``. ``precision`` ``"bfloat16"``
+    runs each training step's forward pass under ``torch.autocast`` in bfloat16 (the weights,
+    the optimizer and every evaluation stay float32); on a CPU with AMX or AVX-512 bfloat16
+    instructions that trains a ResNet about 1.8 times as fast.
     """
 
     name: str
@@ -69,6 +72,7 @@ class RunSpec:
     eval_train: bool = False
     downsample: int = 1
     lr_from: str | None = None
+    precision: str = "float32"
     description: str = ""
 
     def __post_init__(self):
@@ -77,6 +81,8 @@ class RunSpec:
                              f"got {self.name!r}")
         if self.schedule not in ("constant", "cosine", "onecycle"):
             raise ValueError(f"unknown schedule {self.schedule!r}")
+        if self.precision not in ("float32", "bfloat16"):
+            raise ValueError(f"precision is 'float32' or 'bfloat16', got {self.precision!r}")
 
     def as_dict(self) -> dict:
         """The spec as plain JSON-able data (what a manifest records)."""
@@ -90,11 +96,12 @@ class RunSpec:
 def _r1() -> list[RunSpec]:
     return [RunSpec(
         name="r1-resnet20", experiment="R1", model="resnet", model_kw={"depth": 20},
-        seed=0, epochs=40, lr=0.2, nesterov=True, weight_decay=5e-4, schedule="onecycle",
-        schedule_kw={"pct_start": 0.15}, augment=True,
+        seed=0, epochs=100, lr=0.1, nesterov=True, weight_decay=5e-4, schedule="onecycle",
+        schedule_kw={"pct_start": 0.1}, augment=True, precision="bfloat16",
         description="ResNet-20 (option A) on all 50,000 training images: crop + flip, SGD "
-                    "with Nesterov momentum 0.9, weight decay 5e-4, one-cycle to 0.2 over 40 "
-                    "epochs, batch 128 (He et al.: 0.1 stepped down over ~164 epochs, 1e-4)")]
+                    "with Nesterov momentum 0.9, weight decay 5e-4, one-cycle to 0.1 over 100 "
+                    "epochs, batch 128, forward passes in bfloat16 (He et al.: 0.1 stepped "
+                    "down over ~164 epochs, 1e-4, float32)")]
 
 
 def _r2() -> list[RunSpec]:
