@@ -20,7 +20,7 @@ Welch-Satterthwaite degrees of freedom.
 
 Every verdict of the book is decided here: a difference counts as real when its 95% interval
 (:func:`mean_interval`, :func:`paired_interval`, :func:`welch_interval`,
-:func:`ratio_interval`, :func:`contrast_interval`, :meth:`Difference.interval`) excludes the null and, when a page makes
+:func:`ratio_interval`, :meth:`Difference.interval`) excludes the null and, when a page makes
 several comparisons, its :func:`holm`-adjusted p is below 0.05; :func:`verdict` words it, a
 null result as the largest difference the data leave open. With three to five seeds a
 two-standard-error rule is far from 95%: t(0.975) is 4.30 on 2 degrees of freedom, 2.78 on 4.
@@ -35,9 +35,9 @@ import numpy as np
 
 from .checks import check_int, check_real
 
-__all__ = ["Difference", "Interval", "accuracy_interval", "accuracy_se", "contrast_interval",
-           "holm", "mean_interval", "mean_sd", "paired_difference", "paired_interval",
-           "ratio_interval", "verdict", "welch_interval"]
+__all__ = ["Difference", "Interval", "accuracy_interval", "accuracy_se", "holm", "mean_interval",
+           "mean_sd", "paired_difference", "paired_interval", "ratio_interval", "verdict",
+           "welch_interval"]
 
 
 def accuracy_se(p: float, n: int) -> float:
@@ -238,30 +238,6 @@ def welch_interval(a, b, confidence: float = 0.95) -> Interval:
     df = ((va + vb) ** 2 / (va ** 2 / (x.size - 1) + vb ** 2 / (y.size - 1))
           if se > 0 else float(x.size + y.size - 2))
     return _t_interval(float(x.mean() - y.mean()), se, df, confidence)
-
-
-def contrast_interval(groups, weights, confidence: float = 0.95) -> Interval:
-    """The contrast sum_g w_g · mean(groups[g]) of several independent groups (the cells of an
-    experiment, one value per seed) with a t interval on the variance pooled over all groups:
-    s_p² = sum_g (n_g − 1) s_g² / (N − G), se = s_p · sqrt(sum_g w_g² / n_g), N − G degrees of
-    freedom (the classical analysis of a designed experiment, which assumes a common spread).
-    With two seeds per cell Welch's interval for two cells has about one degree of freedom
-    (t = 12.7); four cells of two seeds pooled give four (t = 2.78). ``weights`` of (1, −1)
-    on two of the groups and 0 elsewhere compare those two cells."""
-    if isinstance(groups, (str, bytes)) or not hasattr(groups, "__len__"):
-        raise TypeError(f"groups must be a sequence of samples, got {type(groups).__name__}")
-    xs = [_values(f"groups[{g}]", x) for g, x in enumerate(groups)]
-    w = _values("weights", weights, least=1)
-    if w.size != len(xs):
-        raise ValueError(f"weights needs one number per group ({len(xs)}), got {w.size}")
-    if not np.any(w):
-        raise ValueError("weights must not all be zero")
-    n = np.array([x.size for x in xs])
-    df = int(n.sum() - len(xs))
-    pooled = sum((x.size - 1) * x.var(ddof=1) for x in xs) / df
-    se = math.sqrt(pooled * float(np.sum(w ** 2 / n)))
-    estimate = float(sum(wg * x.mean() for wg, x in zip(w, xs, strict=True)))
-    return _t_interval(estimate, se, float(df), confidence)
 
 
 def ratio_interval(a, b, confidence: float = 0.95) -> Interval:
