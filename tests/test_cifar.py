@@ -313,3 +313,93 @@ def test_crop_flip_rejects_bad_input():
         RandomCropFlip(padding=-1)
     with pytest.raises(ValueError, match=r"expected a batch \(N, C, H, W\), got shape \(3, 8, 8\)"):
         RandomCropFlip()(torch.zeros(3, 8, 8))
+
+
+# --- a pip install (no clone, so no offline subset) -------------------------------------------
+
+@pytest.fixture
+def pip_install(tmp_path, monkeypatch):
+    """The package as pip installs it: no data/cifar10 beside it."""
+    monkeypatch.setattr(cifar, "offline_dir", lambda: tmp_path / "site-packages" / "data")
+
+
+def _says_what_to_do(message: str) -> None:
+    assert "DLSG_CIFAR10" in message
+    assert "cifar10-train-jpeg.zip and cifar10-test-jpeg.zip" in message
+    assert "connect to the network" in message
+    assert "source='full'" not in message
+
+
+def _package_frames(excinfo) -> int:
+    return sum("dlsg_utils" in str(entry.path) for entry in excinfo.traceback)
+
+
+def test_pip_install_offline_is_one_error_that_says_what_to_do(pip_install, tmp_path,
+                                                               monkeypatch):
+    monkeypatch.setenv("DLSG_OFFLINE", "1")
+    monkeypatch.setattr(dl, "_fetch", _no_network)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no fallback warning before the error
+        with pytest.raises(FileNotFoundError) as excinfo:
+            load_cifar10("train", warn=False)
+    message = str(excinfo.value)
+    assert message.startswith("CIFAR-10 is not available here: DLSG_OFFLINE is set")
+    _says_what_to_do(message)
+    assert excinfo.value.__cause__ is None and excinfo.value.__context__ is None
+    assert _package_frames(excinfo) <= 2
+    # the advice works: a folder holding the archives, named by DLSG_CIFAR10
+    folder = tmp_path / "my-cifar"
+    folder.mkdir()
+    shutil.copy(SHIPPED / "cifar10-test-jpeg.zip", folder / "cifar10-test-jpeg.zip")
+    monkeypatch.setenv("DLSG_CIFAR10", str(folder))
+    assert len(load_cifar10("test", warn=False).y) == 10000
+
+
+def test_pip_install_with_the_network_down_is_one_error_with_what_the_download_said(
+        pip_install, tmp_path, monkeypatch):
+    monkeypatch.delenv("DLSG_OFFLINE", raising=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(FileNotFoundError) as excinfo:
+            load_cifar10("test", mirrors=["http://127.0.0.1:9/"], directory=tmp_path / "c")
+    message = str(excinfo.value)
+    assert message.startswith("CIFAR-10 is not available here: the download of the official "
+                              "archive failed")
+    _says_what_to_do(message)
+    assert "What the download said: DownloadError" in message and "127.0.0.1:9" in message
+    assert excinfo.value.__cause__ is None and excinfo.value.__context__ is None
+
+
+def test_pip_install_source_offline_says_what_to_do(pip_install):
+    with pytest.raises(FileNotFoundError, match="source='offline' asks for the offline subset; "
+                       "the offline subset .* ships with a clone of the book's repository"):
+        load_cifar10("test", source="offline")
+
+
+def test_a_failed_full_download_says_what_to_do_without_a_chain(tmp_path):
+    with pytest.raises(DownloadError) as excinfo:
+        load_cifar10("test", source="full", mirrors=["http://127.0.0.1:9/"],
+                     directory=tmp_path, warn=False)
+    assert "could not download cifar-10-python.tar.gz" in str(excinfo.value)
+    _says_what_to_do(str(excinfo.value))
+    assert excinfo.value.__suppress_context__
+
+
+def test_pip_install_downloads_once_into_the_per_user_cache_and_reads_it_from_there(
+        pip_install, mirror, monkeypatch, tmp_path):
+    """What the Colab cell installs: the first load downloads the archive into
+    ~/.cache/dlsg; a later one (another chapter) reads it there, with the server gone."""
+    url, folder = mirror
+    blob, _, _ = _fake_archive()
+    _expect(monkeypatch, blob)
+    (folder / "cifar-10-python.tar.gz").write_bytes(blob)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("DLSG_DATA", raising=False)
+    monkeypatch.delenv("DLSG_OFFLINE", raising=False)
+    first = load_cifar10("test", mirrors=[url], warn=False)
+    cached = tmp_path / "home" / ".cache" / "dlsg" / "cifar-10-python.tar.gz"
+    assert cached.read_bytes() == blob and first.name.startswith("CIFAR-10 (official archive)")
+    (folder / "cifar-10-python.tar.gz").unlink()
+    monkeypatch.setattr(dl, "_fetch", _no_network)
+    again = load_cifar10("test", mirrors=[url], warn=False)
+    assert torch.equal(again.X, first.X)

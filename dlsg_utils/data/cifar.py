@@ -11,7 +11,13 @@ Three ways to get it (see :func:`~dlsg_utils.data.load_cifar10`):
   small); a clone finds it next to the package;
 * the **full JPEG copy** (50,000 training / 10,000 test images, the same format), on a machine
   that has it: pass its folder or zip as ``source``, or set ``DLSG_CIFAR10`` to it;
-* the **official archive** (``cifar-10-python.tar.gz``, 163 MB, md5-verified), downloaded.
+* the **official archive** (``cifar-10-python.tar.gz``, 163 MB, md5-verified), downloaded
+  once into the per-user data cache (``$DLSG_DATA``, else ``~/.cache/dlsg``), where every later
+  load on the same machine finds it, from any notebook or process (Colab gives each notebook
+  a runtime of its own: a ``$DLSG_DATA`` on a mounted Drive folder is shared by all of them).
+
+Without a clone and without a network (a pip install offline), there is nothing to fall back
+on: the error says to set ``DLSG_CIFAR10`` to a folder holding the JPEG archives, or to connect.
 
 Every JPEG archive is identified by its sha256 before it is read: a damaged or unknown file is
 an error, never used.
@@ -35,7 +41,7 @@ import numpy as np
 import torch
 
 from ..checks import check_bool
-from .download import ChecksumError, RemoteFile, fetch
+from .download import ChecksumError, DownloadError, RemoteFile, cache_dir, fetch
 from .split import DataSplit, check_split, resolve
 
 __all__ = ["CIFAR10_CLASSES", "CIFAR10_MIRRORS", "JPEG_ARCHIVES", "load_cifar10",
@@ -232,11 +238,26 @@ def _load_full(split: str, mirrors, directory) -> DataSplit:
 def _load_offline(split: str) -> DataSplit:
     path = offline_dir() / OFFLINE_FILES[split]
     if not path.is_file():
-        raise FileNotFoundError(
-            f"the offline CIFAR-10 subset ({path.name}) ships with a clone of the book's "
-            f"repository (data/cifar10/), not with the pip package, and is not at {path.parent}; "
-            "use a clone, source='full' (download), or the path of a JPEG copy")
+        raise _unavailable(split, "source='offline' asks for the offline subset")
     return _load_jpeg(path, split)
+
+
+def _what_to_do() -> str:
+    return (f"To use CIFAR-10 without a network, set {ENV_PATH} to a folder holding "
+            f"{FULL_FILES['train']} and {FULL_FILES['test']} (the full JPEG copy; a clone's "
+            f"data/cifar10 folder works too, with 10,000 training images), e.g. "
+            f"os.environ[{ENV_PATH!r}] = '/path/to/folder' before loading, or pass the folder "
+            f"as source=; or connect to the network and load again: the official archive "
+            f"(163 MB) is then downloaded once into {cache_dir()}.")
+
+
+def _unavailable(split: str, reason: str, details: str = "") -> FileNotFoundError:
+    """The one error of a machine that has no CIFAR-10 to read: why, and what to do."""
+    path = offline_dir() / OFFLINE_FILES[split]
+    return FileNotFoundError(
+        f"CIFAR-10 is not available here: {reason}; the offline subset ({path.name}) "
+        f"ships with a clone of the book's repository (data/cifar10/), not with the pip "
+        f"package, and is not at {path.parent}. {_what_to_do()}" + details)
 
 
 def load_cifar10(
@@ -261,9 +282,14 @@ def load_cifar10(
       ``$DLSG_DATA`` or ``~/.cache/dlsg``);
     * ``"auto"``: ``"full"``, falling back to ``"offline"``; ``.note`` says why, and so does a
       :class:`DataFallbackWarning` unless ``warn=False``. ``DLSG_OFFLINE=1`` skips the
-      download (a ``$DLSG_CIFAR10`` copy is still used: it is local).
+      download (a ``$DLSG_CIFAR10`` copy is still used: it is local). Without a clone there
+      is no fallback: ``"auto"`` is then ``"full"``.
 
     Images are returned in a fixed mixed order, so any first ``n`` images hold every class.
+
+    With no copy to read (a pip install, offline), a single :class:`FileNotFoundError` says
+    why and what to do (``$DLSG_CIFAR10``, or a network); a failed ``source="full"`` download
+    is a :class:`~dlsg_utils.data.DownloadError` that says the same.
     """
     check_split(split)
     check_bool("warn", warn)
@@ -275,7 +301,32 @@ def load_cifar10(
                              f"CIFAR-10 JPEG copy (a folder or .zip), got {str(source)!r}, "
                              "which does not exist")
         return _load_jpeg(path, split)
-    if source != "auto" or not os.environ.get(ENV_PATH, "").strip():
-        return resolve(split, source, lambda: _load_full(split, mirrors, directory),
-                       lambda: _load_offline(split), what="CIFAR-10", warn=warn)
-    return _load_full(split, mirrors, directory)  # a local full copy: no fallback needed
+    if not isinstance(source, str):
+        raise ValueError("source must be 'auto', 'full', 'offline' or the path of a CIFAR-10 "
+                         f"JPEG copy, got {type(source).__name__} {source!r}")
+    if source == "auto" and os.environ.get(ENV_PATH, "").strip():
+        return _load_full(split, mirrors, directory)  # a local full copy: no fallback needed
+    if source == "offline":
+        return _load_offline(split)
+    if source == "full":
+        try:
+            return _load_full(split, mirrors, directory)
+        except DownloadError as err:  # the chain would only repeat the message
+            raise DownloadError(f"{err}\n{_what_to_do()}") from None
+    if not (offline_dir() / OFFLINE_FILES[split]).is_file():
+        return _auto_without_a_clone(split, mirrors, directory)
+    return resolve(split, source, lambda: _load_full(split, mirrors, directory),
+                   lambda: _load_offline(split), what="CIFAR-10", warn=warn)
+
+
+def _auto_without_a_clone(split: str, mirrors, directory) -> DataSplit:
+    """``source="auto"`` where no offline subset exists (a pip install): the download, else
+    one clear error -- never a fallback that fails in turn."""
+    if os.environ.get("DLSG_OFFLINE", "").strip() not in ("", "0"):
+        raise _unavailable(split, "DLSG_OFFLINE is set, so nothing was downloaded")
+    try:
+        return _load_full(split, mirrors, directory)
+    except (DownloadError, ValueError, OSError) as err:
+        said = f"{type(err).__name__}: {err}"
+    raise _unavailable(split, "the download of the official archive failed",
+                       f"\nWhat the download said: {said}")

@@ -64,7 +64,10 @@ class RemoteFile:
 
 
 def cache_dir() -> Path:
-    """The download cache: ``$DLSG_DATA`` if set, else ``~/.cache/dlsg``."""
+    """The download cache: ``$DLSG_DATA`` if set, else ``~/.cache/dlsg``: one folder per user,
+    shared by every notebook and process on the machine, so a file is downloaded once. (Colab
+    gives each notebook a runtime of its own: a ``$DLSG_DATA`` on a mounted Drive folder is
+    shared by all of them.)"""
     return Path(os.environ.get("DLSG_DATA") or Path.home() / ".cache" / "dlsg")
 
 
@@ -83,7 +86,7 @@ def _fetch(url: str, timeout: float) -> bytes:
             if size < 5_000_000:
                 chunks.append(response.read())
             else:
-                from tqdm.auto import tqdm
+                from .._progress import tqdm  # text bars where widgets do not render
 
                 with tqdm(total=size, unit="B", unit_scale=True,
                           desc=url.rsplit("/", 1)[-1]) as bar:

@@ -125,7 +125,7 @@ def fit(
     if val_data is not None:
         _check_data(val_data, "val_data")
 
-    from tqdm.auto import tqdm  # imported here: tqdm.auto probes for a notebook at import
+    from .._progress import tqdm  # text bars where widgets do not render (Colab)
 
     generator = None
     if seed is not None:
