@@ -1,20 +1,46 @@
-"""Chapter 3 checkers accept the reference and reject known-wrong answers with their hint;
-the reference formulas reproduce the facts the chapter states."""
+"""Chapter 3 checkers accept the reference and every correct form and reject known-wrong answers
+with their hint; they cover the whole domain of their questions, the chapter's hidden solutions
+pass them there, and the reference formulas reproduce the facts the chapter states."""
+
+import ast
+import json
+from pathlib import Path
 
 import numpy as np
 import pytest
 from checker_harness import checker_tests
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dlsg_utils.exercises.momentum import (
     check_ema_to_torch,
     check_largest_stable_lr,
     check_momentum_noise_floor,
-    check_momentum_rate,
     check_momentum_step,
+    check_momentum_steps,
     check_nesterov_edge,
     check_nesterov_step,
 )
 from dlsg_utils.optim.theory import optimal_momentum, spectral_radius
+
+CHAPTER = Path(__file__).resolve().parents[1] / "chapters" / "03_momentum_and_nesterov.ipynb"
+
+
+def _solutions():
+    """The functions the chapter's hidden solution cells define, executed as written (only the
+    definitions: the rest of a cell uses the chapter's variables)."""
+    namespace = {"np": np}
+    for cell in json.loads(CHAPTER.read_text())["cells"]:
+        source = "".join(cell["source"])
+        if cell["cell_type"] == "code" and source.startswith("#@title Solution"):
+            tree = ast.parse(source)
+            tree.body = [n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.Import,
+                                                                  ast.ImportFrom))]
+            exec(compile(tree, str(CHAPTER), "exec"), namespace)
+    return namespace
+
+
+SOLUTIONS = _solutions()
 
 
 def momentum(t, v, g, lr, gm):
@@ -41,6 +67,15 @@ def rate_by_formula(lr, gm, lam):
     return float(max(abs(tr + np.sqrt(disc)), abs(tr - np.sqrt(disc))) / 2)
 
 
+def steps(rho, factor):
+    with np.errstate(all="ignore"):  # a mistaken rate of 0 or above 1 gives its own count
+        return np.ceil(np.log(factor) / np.log(rho) - 1e-9)
+
+
+def steps_at_least_one(rho, factor):
+    return 1 if rho == 0 else max(1, steps(rho, factor))
+
+
 def optimal(mu, L):
     k = np.sqrt(L / mu)
     return (2 / (np.sqrt(mu) + np.sqrt(L))) ** 2, ((k - 1) / (k + 1)) ** 2
@@ -65,14 +100,19 @@ CASES = {
          (lambda t, v, f, lr, gm: (nesterov(t, v, f, lr, gm)[0] - gm * nesterov(t, v, f, lr, gm)[1],
                                    nesterov(t, v, f, lr, gm)[1]), "look-ahead point")],
     ),
-    check_momentum_rate: (
-        rate_by_formula,
-        [(lambda lr, gm, lam: abs(1 - lr * lam), "gradient descent's rate"),
-         (lambda lr, gm, lam: 2 * np.sqrt(gm) if (1 + gm - lr * lam) ** 2 < 4 * gm
-          else rate(lr, gm, lam), "erratum"),
-         (lambda lr, gm, lam: float(np.sqrt(gm)), "only while the eigenvalues are complex"),
-         (lambda lr, gm, lam: float(np.abs(np.linalg.eigvals(
-             [[1 - lr * lam, -gm], [lr * lam, gm]])).min()), "*largest*")],
+    check_momentum_steps: (
+        lambda lr, gm, lam, f: steps_at_least_one(rate_by_formula(lr, gm, lam), f),
+        [(lambda lr, gm, lam, f: steps(abs(1 - lr * lam), f), "gradient descent's rate"),
+         (lambda lr, gm, lam, f: steps(2 * np.sqrt(gm) if (1 + gm - lr * lam) ** 2 < 4 * gm
+                                       else rate(lr, gm, lam), f), "erratum"),
+         (lambda lr, gm, lam, f: steps(float(np.sqrt(gm)), f),
+          "only while the eigenvalues are complex"),
+         (lambda lr, gm, lam, f: steps(float(np.abs(np.linalg.eigvals(
+             [[1 - lr * lam, -gm], [lr * lam, gm]])).min()), f), "*largest*"),
+         (lambda lr, gm, lam, f: np.floor(np.log(f) / np.log(rate(lr, gm, lam))), "rounded down"),
+         (lambda lr, gm, lam, f: np.log(1 / f) / np.log(rate(lr, gm, lam)), "upside down"),
+         (lambda lr, gm, lam, f: steps(abs(1 - lr * lam), f) if gm == 0
+          else steps(rate(lr, gm, lam), f), "the count is 1")],
     ),
 }
 
@@ -288,7 +328,8 @@ def test_largest_stable_lr_checker_accepts_a_bisection_on_the_spectral_radius():
 def test_reference_noise_floor_equals_the_stationary_covariance_of_the_packages_iteration_matrix():
     """E[x²] of the reference is C[0, 0] of C = M C Mᵀ + η²σ² uuᵀ, u = (−1, 1), with M the
     package's dlsg_utils.optim.theory.iteration_matrix, on 200 of the checker's random cases."""
-    from dlsg_utils.exercises.momentum import _case_noise_floor, _momentum_noise_floor
+    from dlsg_utils.exercises.momentum import _momentum_noise_floor
+    from dlsg_utils.exercises.momentum_cases import _case_noise_floor
     from dlsg_utils.optim.theory import iteration_matrix
 
     rng = np.random.default_rng(7)
@@ -303,12 +344,8 @@ def test_reference_noise_floor_equals_the_stationary_covariance_of_the_packages_
 def test_reference_momentum_and_nesterov_steps_match_the_slides_formulas():
     """The references call the package's Momentum and Nesterov; on 40 random cases each they
     equal v ← γv + η∇J(θ [− γv]), θ ← θ − v written out."""
-    from dlsg_utils.exercises.momentum import (
-        _case_momentum,
-        _case_nesterov,
-        _momentum_step,
-        _nesterov_step,
-    )
+    from dlsg_utils.exercises.momentum import _momentum_step, _nesterov_step
+    from dlsg_utils.exercises.momentum_cases import _case_momentum, _case_nesterov
 
     rng = np.random.default_rng(8)
     for _ in range(40):
@@ -319,3 +356,125 @@ def test_reference_momentum_and_nesterov_steps_match_the_slides_formulas():
         want_v = gm * v + lr * f(t - gm * v)
         np.testing.assert_allclose(np.array(_nesterov_step(t, v, f, lr, gm)),
                                    np.array((t - want_v, want_v)), rtol=1e-13, atol=1e-15)
+
+
+# --- more correct forms, the domain, the hidden solutions -----------------------------------
+
+def _momentum_step_in_torch(theta, v, grad, lr, gamma):
+    """torch.optim.SGD keeps b with v = lr·b (chapter 3): one step from b = v/lr."""
+    import torch
+
+    p = torch.tensor(theta, requires_grad=True)
+    opt = torch.optim.SGD([p], lr=lr, momentum=gamma)
+    opt.state[p]["momentum_buffer"] = torch.tensor(v / lr)
+    p.grad = torch.tensor(grad)
+    opt.step()
+    return p.detach().numpy(), lr * opt.state[p]["momentum_buffer"].numpy()
+
+
+def _nesterov_as_momentum_at_the_look_ahead(theta, v, grad_fn, lr, gamma):
+    ahead = theta - gamma * v
+    v = gamma * v + lr * grad_fn(ahead)
+    return theta - v, v
+
+
+@pytest.mark.parametrize(("checker", "answer"), [
+    (check_momentum_step, _momentum_step_in_torch),
+    (check_momentum_step, lambda t, v, g, lr, gm: (t - (gm * v + lr * g), gm * v + lr * g)),
+    (check_nesterov_step, _nesterov_as_momentum_at_the_look_ahead),
+    (check_momentum_steps, lambda lr, gm, lam, f: np.log(f) / np.log(rate(lr, gm, lam))
+     if rate(lr, gm, lam) > 0 else 1.0),
+    (check_momentum_steps, lambda lr, gm, lam, f: int(steps_at_least_one(rate(lr, gm, lam), f))),
+    (check_nesterov_edge, lambda g: 1 + 1 / (1 + 2 * g)),
+    (check_momentum_noise_floor, noise_floor_by_lyapunov),
+    (check_largest_stable_lr, largest_by_scan),
+], ids=lambda x: getattr(x, "__name__", ""))
+def test_checker_accepts_another_correct_form(checker, answer):
+    assert checker(answer, verbose=False)
+
+
+def test_momentum_steps_checker_needs_the_rate_a_loop_cannot_count_a_billion_steps():
+    from dlsg_utils.exercises.momentum import _momentum_steps
+    from dlsg_utils.exercises.momentum_cases import MOMENTUM_MIN_SLOW_COUNT, _case_rate_slow
+
+    rng = np.random.default_rng(0)
+    assert min(_momentum_steps(*_case_rate_slow(rng)) for _ in range(30)) >= MOMENTUM_MIN_SLOW_COUNT
+
+    def capped_loop(lr, gm, lam, f):
+        """Multiply by the rate until the factor is reached: capped at 10⁵ steps."""
+        rho, r, k = rate(lr, gm, lam), 1.0, 0
+        while r > f and k < 10**5:
+            r, k = r * rho, k + 1
+        return k
+
+    result = check_momentum_steps(capped_loop, verbose=False)
+    assert not result and result.cases == 2
+
+
+def _spy(checker, reference):
+    seen = []
+
+    def spy(*args):
+        seen.append(args)
+        return reference(*args)
+
+    assert checker(spy, verbose=False)
+    return seen
+
+
+def test_checkers_ask_for_no_momentum_and_momentum_close_to_one():
+    gammas = [g for _, g, _, _ in _spy(check_momentum_steps,
+                                       lambda lr, g, lam, f: steps_at_least_one(rate(lr, g, lam), f))]
+    assert 0.0 in gammas
+    gammas = [g for (g,) in _spy(check_nesterov_edge, lambda g: (2 + 2 * g) / (1 + 2 * g))]
+    assert 0.0 in gammas and max(gammas) >= 0.9999
+    seen = _spy(check_momentum_noise_floor, noise_floor_closed_form)
+    assert any(g == 0 for _, g, _, _ in seen)
+    assert any(lr * lam > 0.99 * (2 + 2 * g) for lr, g, lam, _ in seen)
+
+
+@pytest.mark.parametrize(("name", "checker"), [
+    ("momentum_step", check_momentum_step),
+    ("nesterov_step", check_nesterov_step),
+    ("momentum_steps", check_momentum_steps),
+    ("nesterov_edge", check_nesterov_edge),
+    ("momentum_noise_floor", check_momentum_noise_floor),
+    ("ema_to_torch", check_ema_to_torch),
+    ("largest_stable_lr", check_largest_stable_lr),
+])
+def test_the_chapters_hidden_solution_passes_its_checker(name, checker):
+    assert checker(SOLUTIONS[name], verbose=False)
+
+
+@settings(max_examples=150, deadline=None)
+@given(a_frac=st.floats(1e-6, 0.999), gamma=st.floats(0.0, 0.999),
+       factor_exp=st.floats(-300, -0.01))
+def test_momentum_steps_solution_equals_the_reference_on_the_whole_stable_range(a_frac, gamma,
+                                                                                factor_exp):
+    from dlsg_utils.exercises.gradient_descent import _same_count
+    from dlsg_utils.exercises.momentum import _momentum_steps
+
+    args = (a_frac * (2 + 2 * gamma), gamma, 1.0, 10.0**factor_exp)
+    assert _same_count(SOLUTIONS["momentum_steps"](*args), _momentum_steps(*args))
+
+
+@settings(max_examples=100, deadline=None)
+@given(gamma=st.floats(0.0, 0.9999), a_frac=st.floats(1e-4, 0.9999), lam=st.floats(0.1, 10))
+def test_noise_floor_solution_equals_the_lyapunov_solution_on_the_whole_stable_range(gamma,
+                                                                                     a_frac, lam):
+    lr = a_frac * (2 + 2 * gamma) / lam
+    assert SOLUTIONS["momentum_noise_floor"](lr, gamma, lam, 1.0) == pytest.approx(
+        noise_floor_by_lyapunov(lr, gamma, lam, 1.0), rel=1e-6)
+
+
+def test_investigate_exercise_is_last_and_its_solution_counts_steps_off_the_optimum():
+    """The exercises end with the open investigation; at the optimal settings its count is the
+    rate's prediction, and a learning rate twice the optimum diverges (None)."""
+    sources = ["".join(c["source"]) for c in json.loads(CHAPTER.read_text())["cells"]]
+    heads = [s for s in sources if s.startswith("### Exercise")]
+    assert "(investigate)" in heads[-1]
+    count = SOLUTIONS["steps_to_million_fold"]
+    alpha, beta = optimal(1.0, 100.0)
+    assert count(2 * alpha, beta) is None
+    predicted = np.log(1e-6) / np.log(np.sqrt(beta))  # the rate alone; the double eigenvalue
+    assert predicted <= count(alpha, beta) <= 2 * predicted  # adds a factor k: more steps

@@ -1,9 +1,17 @@
-"""Chapter 4 checkers accept every correct answer and reject known-wrong ones with their hint."""
+"""Chapter 4 checkers accept every correct answer and reject known-wrong ones with their hint,
+cover the whole domain of their questions, and the chapter's hidden solutions pass them there."""
+
+import ast
+import json
+from pathlib import Path
 
 import numpy as np
 import pytest
 from checker_harness import checker_tests
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from dlsg_utils.exercises import adaptive as ch04
 from dlsg_utils.exercises.adaptive import (
     check_adagrad_step,
     check_adamw_step,
@@ -12,6 +20,25 @@ from dlsg_utils.exercises.adaptive import (
     check_rprop_step,
 )
 from dlsg_utils.optim import Adam, Rprop
+
+CHAPTER = Path(__file__).resolve().parents[1] / "chapters" / "04_adaptive_learning_rates.ipynb"
+
+
+def _solutions():
+    """The functions the chapter's hidden solution cells define, executed as written (only the
+    definitions: the rest of a cell uses the chapter's variables)."""
+    namespace = {"np": np}
+    for cell in json.loads(CHAPTER.read_text())["cells"]:
+        source = "".join(cell["source"])
+        if cell["cell_type"] == "code" and source.startswith("#@title Solution"):
+            tree = ast.parse(source)
+            tree.body = [n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.Import,
+                                                                  ast.ImportFrom))]
+            exec(compile(tree, str(CHAPTER), "exec"), namespace)
+    return namespace
+
+
+SOLUTIONS = _solutions()
 
 
 def adagrad(theta, G, grad, lr, eps):
@@ -113,6 +140,20 @@ def adamw_paper(theta, m, v, grad, t, lr, weight_decay, schedule=1.0):
     return theta - schedule * (lr * adam + weight_decay * theta), m, v
 
 
+def adamw_paper_after(theta, m, v, grad, t, lr, weight_decay):
+    """The paper's form with the decay applied to θ after the Adam step: a mistake."""
+    m = 0.9 * m + 0.1 * grad
+    v = 0.999 * v + 0.001 * grad**2
+    adam = (m / (1 - 0.9**t)) / (np.sqrt(v / (1 - 0.999**t)) + 1e-8)
+    return (theta - lr * adam) * (1 - weight_decay), m, v
+
+
+def adamw_uncorrected(theta, m, v, grad, t, lr, weight_decay):
+    m = 0.9 * m + 0.1 * grad
+    v = 0.999 * v + 0.001 * grad**2
+    return theta * (1 - lr * weight_decay) - lr * m / (np.sqrt(v) + 1e-8), m, v
+
+
 CASES = {
     check_adagrad_step: (
         adagrad,
@@ -121,6 +162,7 @@ CASES = {
          (lambda t, G, g, lr, e: (t - lr * g / np.sqrt(G + g**2 + e), G + g**2),
           "ε is in the wrong place"),
          (lambda t, G, g, lr, e: (t - lr * g / (np.abs(g) + e), g**2), "*accumulate*"),
+         (lambda t, G, g, lr, e: (t - lr * g / (G + g**2 + e), G + g**2), "square root is missing"),
          (lambda t, G, g, lr, e: (t + lr * g / (np.sqrt(G + g**2) + e), G + g**2),
           "wrong sign")],
     ),
@@ -149,6 +191,8 @@ CASES = {
         window,
         [(lambda a, b, f: np.log(10) * window(a, b, f), "natural log"),
          (lambda a, b, f: 10 ** window(a, b, f), None),
+         (lambda a, b, f: ch04._window_edges(a, b, f, lambda g: g.max() - g.min()),
+          "not lr_max − lr_min"),
          (additive_window, "*relative*"),
          (lambda a, b, f: float(np.sum(np.isfinite(b) & (np.nan_to_num(b, nan=np.inf)
                                                         <= f * np.nanmin(np.where(np.isfinite(b), b, np.nan))))),
@@ -159,7 +203,11 @@ CASES = {
         [(lambda *a: adamw(*a, l2=True), "L2 penalty"),
          (lambda *a: adamw(*a, after=True), "after the step"),
          (lambda th, m, v, g, t, lr, wd: (adamw(th, m, v, g, t, lr, wd)[0], m, v),
-          "*updated* moments")],
+          "*updated* moments"),
+         (lambda *a: adamw_paper_after(*a), "θ − (α·m̂/(√v̂ + ε) + λθ)"),
+         (lambda th, m, v, g, t, lr, wd: adamw_uncorrected(th, m, v, g, t, lr, wd),
+          "bias correction is missing"),
+         (lambda th, m, v, g, t, lr, wd: adamw(th, m, v, g, t - 1, lr, wd), "use β^t")],
     ),
 }
 # None: a wrong answer that no hint describes; the checker must still reject it
@@ -239,3 +287,165 @@ def test_rprop_checker_cases_contain_every_kind_of_coordinate():
 def test_reddi_reference_reproduces_the_chapters_failure_of_adam():
     """With β₂ = 0.99 Adam ends near +1, the worst point (chapter 4's online problem)."""
     assert reddi(0.99, 5000) > 0.9
+
+
+# --- more correct forms -------------------------------------------------------------------
+
+def adagrad_in_place_by_coordinate(theta, G, grad, lr, eps):
+    theta, G = np.array(theta, dtype=float), np.array(G, dtype=float)
+    for i in range(len(theta)):
+        G[i] += grad[i] ** 2
+        theta[i] -= lr * grad[i] / (G[i] ** 0.5 + eps)
+    return theta, G
+
+
+def adagrad_with_torch(theta, G, grad, lr, eps):
+    torch = pytest.importorskip("torch")
+    p = torch.tensor(theta, requires_grad=True)
+    opt = torch.optim.Adagrad([p], lr=lr, eps=eps)
+    opt.state[p]["sum"] = torch.tensor(G)
+    opt.state[p]["step"] = torch.tensor(1.0)
+    p.grad = torch.tensor(grad)
+    opt.step()
+    return p.detach().numpy(), opt.state[p]["sum"].numpy()
+
+
+def rprop_by_coordinate(theta, prev, delta, grad):
+    theta, prev, delta = (np.array(a, dtype=float) for a in (theta, prev, delta))
+    for i in range(len(theta)):
+        if grad[i] * prev[i] > 0:
+            delta[i] = min(delta[i] * 1.2, 50.0)
+        elif grad[i] * prev[i] < 0:
+            delta[i] = max(delta[i] * 0.5, 1e-6)
+            prev[i] = 0.0
+            continue
+        theta[i] -= np.sign(grad[i]) * delta[i]
+        prev[i] = grad[i]
+    return theta, prev, delta
+
+
+def window_by_mask(lrs, losses, factor):
+    losses = np.asarray(losses, dtype=float)
+    best = np.nanmin(np.where(np.isfinite(losses), losses, np.nan))
+    inside = np.flatnonzero(np.isfinite(losses) & (losses <= factor * best))
+    return np.log10(lrs[inside[-1]]) - np.log10(lrs[inside[0]])
+
+
+@pytest.mark.parametrize(("checker", "answer"), [
+    (check_adagrad_step, adagrad_in_place_by_coordinate),
+    (check_adagrad_step, adagrad_with_torch),
+    (check_rprop_step, rprop_by_coordinate),
+    (check_lr_window, window_by_mask),
+], ids=lambda x: getattr(x, "__name__", ""))
+def test_checker_accepts_yet_another_correct_form(checker, answer):
+    assert checker(answer, verbose=False)
+
+
+# --- the domain: the first step, zero gradients, no steps, factor 1 -------------------------
+
+def _spy(checker, reference):
+    seen = []
+
+    def spy(*args):
+        seen.append(args)
+        return reference(*args)
+
+    assert checker(spy, verbose=False)
+    return seen
+
+
+def test_adagrad_checker_asks_for_the_first_step_and_zero_gradients():
+    seen = _spy(check_adagrad_step, adagrad)
+    assert any(np.all(G == 0) for _, G, _, _, _ in seen)
+    assert any(np.any(g == 0) for _, _, g, _, _ in seen)
+
+
+def test_reddi_checker_asks_for_no_step_one_step_and_beta2_from_0_to_09999():
+    seen = _spy(check_reddi_adam, reddi)
+    steps, betas = {n for _, n in seen}, [b for b, _ in seen]
+    assert steps & {0, 1, 2, 101, 102, 103} and len(seen) == 9
+    assert min(betas) < 0.9 and max(betas) >= 0.9
+
+
+@pytest.mark.parametrize("beta2", [0.0, 0.5, 0.9999])
+@pytest.mark.parametrize("steps", [0, 1, 2, 101, 102])
+def test_reddi_reference_equals_the_written_out_update_at_the_edges(beta2, steps):
+    assert ch04._reddi_adam(beta2, steps) == pytest.approx(reddi(beta2, steps), abs=1e-12)
+
+
+def test_reddi_checker_names_return_1_and_each_mistake_on_the_first_case_it_fails():
+    """`return 1.0` is told it never moved (the bug reported in issue 23: another mistake's
+    hint), and no two listed mistakes share an answer where the first of them fails."""
+    result = check_reddi_adam(lambda b, n: 1.0, verbose=False)
+    assert not result and result.cases == 1 and "never moves" in result.message
+
+
+def test_lr_window_checker_asks_for_factor_1_and_a_best_rate_at_the_edge():
+    seen = _spy(check_lr_window, window)
+    assert any(f == 1.0 for _, _, f in seen)
+    assert any(np.nanargmin(np.where(np.isfinite(b), b, np.nan)) == 0 for _, b, _ in seen)
+
+
+def test_adamw_checker_asks_for_the_first_step_and_no_decay():
+    seen = _spy(check_adamw_step, adamw)
+    assert any(t == 1 and not np.any(m) for _, m, _, _, t, _, _ in seen)
+    assert any(wd == 0 for *_, wd in seen)
+
+
+# --- the hidden solutions -------------------------------------------------------------------
+
+@pytest.mark.parametrize(("name", "checker"), [
+    ("adagrad_step", check_adagrad_step),
+    ("rprop_step", check_rprop_step),
+    ("reddi_adam", check_reddi_adam),
+    ("lr_window", check_lr_window),
+    ("adamw_step", check_adamw_step),
+])
+def test_the_chapters_hidden_solution_passes_its_checker(name, checker):
+    assert checker(SOLUTIONS[name], verbose=False)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(st.floats(-3, 3), st.sampled_from([-1.0, 0.0, 1.0]),
+                          st.floats(-3, 3), st.floats(-6, np.log10(50))), min_size=1, max_size=8))
+def test_rprop_solution_equals_the_package_on_any_signs_and_step_sizes(rows):
+    theta, sign, grad, log_delta = (np.array(c) for c in zip(*rows, strict=True))
+    prev = sign * np.abs(grad[::-1] + 0.5)
+    args = (theta, prev, 10.0**log_delta, grad)
+    for got, want in zip(SOLUTIONS["rprop_step"](*args), ch04._rprop_step(*args), strict=True):
+        np.testing.assert_allclose(got, want, rtol=1e-12)
+
+
+@settings(max_examples=100, deadline=None)
+@given(losses=st.lists(st.one_of(st.floats(0.01, 100), st.sampled_from([np.inf, np.nan])),
+                       min_size=2, max_size=12).filter(lambda v: np.isfinite(v).any()),
+       factor=st.floats(1.0, 5.0))
+def test_lr_window_solution_equals_the_reference_on_any_sweep(losses, factor):
+    """Any losses, not only U shapes: the window is the extreme rates of the good ones."""
+    lrs = 10.0 ** (-4 + 0.5 * np.arange(len(losses)))
+    assert SOLUTIONS["lr_window"](lrs, np.array(losses), factor) == pytest.approx(
+        ch04._lr_window(lrs, np.array(losses), factor))
+
+
+@settings(max_examples=60, deadline=None)
+@given(t=st.integers(1, 10**6), lr=st.floats(1e-4, 1.0), wd=st.floats(0.0, 0.5),
+       seed=st.integers(0, 2**32 - 1))
+def test_adamw_solution_equals_the_package_at_any_step(t, lr, wd, seed):
+    rng = np.random.default_rng(seed)
+    args = (rng.normal(size=3), 0.3 * rng.normal(size=3), rng.uniform(0, 1, size=3),
+            rng.normal(size=3), t, lr, wd)
+    for got, want in zip(SOLUTIONS["adamw_step"](*args), ch04._adamw_step(*args), strict=True):
+        np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-12)
+
+
+def test_investigate_exercise_is_last_and_its_solution_measures_adams_memory():
+    """The exercises end with the open investigation; its solution's count grows in proportion
+    to 1/(1 − β₂), the prediction it discusses."""
+    sources = ["".join(c["source"]) for c in json.loads(CHAPTER.read_text())["cells"]]
+    heads = [s for s in sources if s.startswith("### Exercise")]
+    assert "(investigate)" in heads[-1]
+    recover = SOLUTIONS["steps_to_recover"]
+    counts = {b: recover(b) for b in (0.9, 0.99)}
+    predicted = {b: np.log(1 / (3 * 1e-3**2)) / -np.log(b) for b in counts}
+    for b in counts:
+        assert counts[b] == pytest.approx(predicted[b], rel=0.1)

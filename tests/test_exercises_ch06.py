@@ -5,6 +5,8 @@ import math
 import numpy as np
 import pytest
 from checker_harness import checker_tests
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dlsg_utils.exercises.tips import (
     check_early_stopping_epoch,
@@ -227,3 +229,147 @@ def test_reference_goyal_lr_equals_the_packages_warmup_schedule():
                              start_factor=1 / k)
             want = [_goyal_lr(t, base, k, warmup) for t in range(len(curve))]
             np.testing.assert_allclose(curve, want, rtol=1e-9, atol=0)
+
+
+# --- every checker: at least two more correct forms accepted ------------------------------------
+
+def _stop_by_index(val_losses, patience):
+    """Index arithmetic instead of a counter: the epochs since the running minimum."""
+    losses = np.asarray(val_losses, dtype=float)
+    for i in range(len(losses)):
+        best_at = int(np.argmin(losses[: i + 1]))  # the first of tied minima: no new best
+        if i - best_at >= patience:
+            return i + 1
+    return len(losses)
+
+
+def _vote_error_by_complement(error, K):
+    """1 − P(at most (K − 1)/2 wrong)."""
+    return 1 - sum(math.comb(K, k) * error**k * (1 - error) ** (K - k) for k in range((K + 1) // 2))
+
+
+def _goyal_interp(step, base_lr, k, warmup_steps):
+    return float(np.interp(step, [0, warmup_steps], [base_lr, k * base_lr]))
+
+
+ALTERNATIVES = {
+    check_early_stopping_epoch: [_stop_by_index, lambda v, p: float(stop_epoch(v, p))],
+    check_majority_vote_error: [_vote_error_by_complement,
+                                lambda e, K: np.float32(vote_error(e, K))],
+    check_goyal_lr: [_goyal_interp,  # and the ramp that reaches kη one step early:
+                     lambda t, lr, k, w: k * lr if t >= w - 1 else lr * (1 + (k - 1) * t / (w - 1))],
+}
+
+
+def test_checkers_accept_other_correct_forms():
+    """Index arithmetic, the complement, float32, np.interp, the other reading of the ramp (and,
+    above, McNemar, whole images and logarithms to any base)."""
+    for checker, answers in ALTERNATIVES.items():
+        for answer in answers:
+            assert checker(answer, verbose=False), checker.__name__
+
+
+def _spy(checker, reference):
+    seen = []
+
+    def spy(*args):
+        seen.append(args)
+        return reference(*args)
+
+    assert checker(spy, verbose=False)
+    return seen
+
+
+def test_checkers_draw_the_boundaries_of_their_questions():
+    """Ties, patience 1 and longer than the run; one member, errors 0 and 1; q = |d|; two
+    points; one warm-up step, k = 1 and the step that ends the warm-up."""
+    seen = _spy(check_early_stopping_epoch, stop_epoch)
+    assert any(p == 1 for _, p in seen) and any(p > len(v) for v, p in seen)
+    assert any(len(set(v)) < len(v) for v, _ in seen)
+    seen = _spy(check_majority_vote_error, vote_error)
+    assert any(K == 1 for _, K in seen) and any(e in (0.0, 1.0) for e, _ in seen)
+    seen = _spy(check_test_images_needed, images_needed)
+    assert any(q == abs(d) for d, q, *_ in seen) and any(abs(d) > 0.1 for d, *_ in seen)
+    seen = _spy(check_lr_scaling_exponent, scaling_exponent)
+    assert any(len(b) == 2 for b, _ in seen)
+    seen = _spy(check_goyal_lr, goyal)
+    assert any(w == 1 for *_, w in seen) and any(t == w for t, _, _, w in seen)
+
+
+# --- the chapter's hidden solutions, run as they stand, on the whole domain of each question -----
+
+def _solutions():
+    """The functions the hidden solutions define (their other lines need the chapter's runs),
+    and the investigate exercise's cell, which runs on its own."""
+    import ast
+    import json
+    from pathlib import Path
+
+    import torch
+
+    path = Path(__file__).parents[1] / "chapters" / "06_choosing_an_optimizer.ipynb"
+    namespace = {"np": np, "math": math, "torch": torch, "print": lambda *a, **k: None}
+    cells = ["".join(c["source"]) for c in json.loads(path.read_text())["cells"]
+             if c["cell_type"] == "code" and "".join(c["source"]).startswith("#@title Solution")]
+    for src in cells:
+        defs = [node for node in ast.parse(src).body if isinstance(node, ast.FunctionDef)]
+        exec(compile(ast.Module(body=defs, type_ignores=[]), "solution", "exec"), namespace)
+    exec(next(src for src in cells if "rng_p" in src), namespace)
+    return namespace
+
+
+SOLUTIONS = _solutions()
+
+
+def test_every_hidden_solution_passes_its_checker():
+    for checker, name in [(check_early_stopping_epoch, "early_stopping_epoch"),
+                          (check_majority_vote_error, "majority_vote_error"),
+                          (check_test_images_needed, "test_images_needed"),
+                          (check_lr_scaling_exponent, "lr_scaling_exponent"),
+                          (check_goyal_lr, "goyal_lr")]:
+        assert checker(SOLUTIONS[name], verbose=False), name
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.sampled_from([0.1, 0.2, 0.3, 0.5, 1.0]), min_size=1, max_size=15),
+       st.integers(1, 20))
+def test_solution_early_stopping_epoch_agrees_with_index_arithmetic_ties_included(losses, p):
+    assert SOLUTIONS["early_stopping_epoch"](losses, p) == _stop_by_index(losses, p)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.floats(0, 1), st.integers(0, 60))
+def test_solution_majority_vote_error_is_the_binomial_tail_for_any_error_and_odd_K(e, half):
+    K = 2 * half + 1
+    assert math.isclose(SOLUTIONS["majority_vote_error"](e, K), _vote_error_by_complement(e, K),
+                        rel_tol=1e-9, abs_tol=1e-12)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.floats(0.001, 0.9), st.floats(0, 1), st.floats(1, 4), st.booleans())
+def test_solution_test_images_needed_puts_d_at_z_standard_errors(d, share, z, negative):
+    q = d + share * (1 - d)  # |d| ≤ q ≤ 1
+    d = -d if negative else d
+    n = SOLUTIONS["test_images_needed"](d, q, z)
+    assert math.isclose(abs(d), z * math.sqrt((q - d**2) / n), rel_tol=1e-9)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.integers(1, 10**4), min_size=2, max_size=8, unique=True),
+       st.floats(-1, 2), st.integers(0, 2**32 - 1))
+def test_solution_lr_scaling_exponent_recovers_an_exact_power_law(sizes, alpha, seed):
+    lrs = 0.1 * np.asarray(sizes, dtype=float) ** alpha
+    assert math.isclose(SOLUTIONS["lr_scaling_exponent"](sizes, lrs), alpha, abs_tol=1e-6)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.integers(0, 10**6), st.floats(1e-4, 1), st.integers(1, 64), st.integers(1, 1000))
+def test_solution_goyal_lr_is_the_linear_ramp_for_any_step_and_warmup(t, lr, k, w):
+    assert math.isclose(SOLUTIONS["goyal_lr"](t, lr, k, w), _goyal_interp(t, lr, k, w),
+                        rel_tol=1e-12)
+
+
+def test_investigate_solution_measures_a_coin_toss_at_n_and_80_percent_near_twice_n():
+    powers = SOLUTIONS["powers"]
+    assert abs(powers[1] - 0.5) < 0.02 and abs(powers[2] - 0.8) < 0.03
+    assert abs(((1.96 + SOLUTIONS["z80"]) / 1.96) ** 2 - 2.04) < 0.01

@@ -3,6 +3,8 @@
 import numpy as np
 import torch
 from checker_harness import checker_tests
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dlsg_utils.exercises.history import (
     check_gabor_kernel,
@@ -47,6 +49,18 @@ def _vgg(config, image_size, hidden, n_classes, biases=True, pooled=True, in_cha
     return sum(p.numel() for p in net.parameters())
 
 
+def _loop_vgg(config, image_size, hidden, n_classes):
+    n, c, size = 0, 3, image_size
+    for v in config:
+        if v == "M":
+            size //= 2
+            continue
+        n, c = n + (3 * 3 * c + 1) * v, v
+    for fan_in, fan_out in [(c * size * size, hidden), (hidden, hidden), (hidden, n_classes)]:
+        n += (fan_in + 1) * fan_out
+    return n
+
+
 CASES = {
     check_gabor_kernel: (
         _gabor,
@@ -69,7 +83,10 @@ CASES = {
         _vgg,
         [(lambda c, i, h, k: _vgg(c, i, h, k, biases=False), "bias"),
          (lambda c, i, h, k: _vgg(c, i, h, k, pooled=False), "halves the height"),
-         (lambda c, i, h, k: _vgg(c, i, h, k, in_channels=1), "3 input channels")],
+         (lambda c, i, h, k: _vgg(c, i, h, k, in_channels=1), "3 input channels"),
+         (lambda c, i, h, k: _vgg(c, i, h, k) - h * h - h, "three fully connected layers"),
+         (lambda c, i, h, k: _loop_vgg(c, i, h, k) - _loop_vgg(c, i, 0, 0),
+          "left out the convolutions")],
     ),
 }
 
@@ -159,3 +176,137 @@ def test_reference_vgg_parameters_equal_count_parameters_of_the_torch_network_on
     for _ in range(40):
         case = _case_vgg(rng)
         assert _vgg_parameters(*case) == count_parameters(_torch_vgg(*case)), case
+
+
+# --- every checker: at least two more correct forms accepted ------------------------------------
+
+def _torch_gabor(size, theta, wavelength, sigma):
+    """Rows counted down from the top: y = (size − 1)/2 − row, in torch, float32."""
+    idx = torch.arange(size, dtype=torch.float32)
+    y, x = torch.meshgrid((size - 1) / 2 - idx, idx - (size - 1) / 2, indexing="ij")
+    t = torch.tensor(theta, dtype=torch.float32)
+    u, v = x * torch.cos(t) + y * torch.sin(t), -x * torch.sin(t) + y * torch.cos(t)
+    g = torch.exp(-(u**2 + v**2) / (2 * sigma**2)) * torch.cos(2 * torch.pi * v / wavelength)
+    g = g - g.mean()
+    return g / g.norm()
+
+
+def _complex_mean(responses, angles):
+    """The resultant as a complex number: arg Σ r·e^(2iθ) / 2, in (−90°, 90°]."""
+    z = (responses * np.exp(2j * np.deg2rad(angles))).sum(-1)
+    return np.rad2deg(np.angle(z)) / 2
+
+
+ALTERNATIVES = {
+    check_gabor_kernel: [_torch_gabor, lambda *a: _gabor(*a).tolist()],
+    check_preferred_orientation: [_complex_mean, lambda r, a: _circular_mean(r, a) - 180.0,
+                                  lambda r, a: torch.tensor(_complex_mean(r, a))],
+    check_vgg_parameters: [_loop_vgg, lambda *a: float(_loop_vgg(*a))],
+}
+
+
+def test_checkers_accept_other_correct_forms():
+    """torch in float32, lists, complex numbers, any representative modulo 180°, floats."""
+    for checker, answers in ALTERNATIVES.items():
+        for answer in answers:
+            assert checker(answer, verbose=False), checker.__name__
+
+
+def _spy(checker, reference):
+    seen = []
+
+    def spy(*args):
+        seen.append(args)
+        return reference(*args)
+
+    assert checker(spy, verbose=False)
+    return seen
+
+
+def test_checkers_draw_the_boundaries_of_their_questions():
+    """Angles outside (0, π), 3 × 3 filters; two or three sampled angles; pools in a row and
+    sizes that pooling floors."""
+    seen = _spy(check_gabor_kernel, _gabor)
+    assert any(n == 3 for n, *_ in seen) and any(not 0 < t < np.pi for _, t, _, _ in seen)
+    seen = _spy(check_preferred_orientation, _circular_mean)
+    assert any(len(a) <= 3 for _, a in seen) and any(np.ndim(r) == 3 for r, _ in seen)
+    seen = _spy(check_vgg_parameters, _vgg)
+    assert any(i % 2 ** c.count("M") for c, i, _, _ in seen)
+    assert any("M" not in c or c[0] == "M" for c, *_ in seen)
+
+
+# --- the chapter's hidden solutions, run as they stand, on the whole domain of each question -----
+
+def _chapter():
+    import json
+    from pathlib import Path
+
+    path = Path(__file__).parents[1] / "chapters" / "07_from_visual_cortex_to_convnets.ipynb"
+    return [("".join(c["source"]), c) for c in json.loads(path.read_text())["cells"]
+            if c["cell_type"] == "code"]
+
+
+def _solutions():
+    namespace = {"np": np, "torch": torch, "F": torch.nn.functional,
+                 "print": lambda *a, **k: None}
+    namespace.update({name: (lambda fn: None) for name in (
+        "check_gabor_kernel", "check_preferred_orientation", "check_vgg_parameters")})
+    cells = _chapter()
+    for src, _ in cells:  # the chapter's cells the solutions build on
+        if src.startswith(("def grid(", "def bar(", "g0 = torch.tensor(bank[0])")):
+            exec(src, namespace)
+    for src, _ in cells:
+        if src.startswith("#@title Solution"):
+            exec(src, namespace)
+    return namespace
+
+
+SOLUTIONS = _solutions()
+
+
+def test_every_hidden_solution_passes_its_checker():
+    for checker, name in [(check_gabor_kernel, "gabor_filter"),
+                          (check_preferred_orientation, "preferred_orientation"),
+                          (check_vgg_parameters, "vgg_parameters")]:
+        assert checker(SOLUTIONS[name], verbose=False), name
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.integers(1, 15), st.floats(-10, 10), st.floats(2, 20), st.floats(0.5, 8))
+def test_solution_gabor_filter_is_the_reference_for_any_odd_size_and_angle(half, theta, lam, sig):
+    size = 2 * half + 1
+    np.testing.assert_allclose(SOLUTIONS["gabor_filter"](size, theta, lam, sig),
+                               _gabor(size, theta, lam, sig), atol=1e-9)
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.integers(2, 40), st.lists(st.integers(1, 3), max_size=2), st.integers(0, 2**32 - 1))
+def test_solution_preferred_orientation_is_the_circular_mean_for_any_sampling(n, lead, seed):
+    rng = np.random.default_rng(seed)
+    angles = rng.uniform(0, 180 / n) + np.arange(n) * 180 / n
+    responses = rng.uniform(0, 1, size=(*lead, n))
+    got, want = SOLUTIONS["preferred_orientation"](responses, angles), _complex_mean(responses,
+                                                                                   angles)
+    assert np.shape(got) == np.shape(want)
+    np.testing.assert_allclose(np.cos(np.deg2rad(2 * got)), np.cos(np.deg2rad(2 * want)),
+                               atol=1e-9)
+    np.testing.assert_allclose(np.sin(np.deg2rad(2 * got)), np.sin(np.deg2rad(2 * want)),
+                               atol=1e-9)
+
+
+_entry = st.one_of(st.just("M"), st.integers(1, 16))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(_entry, max_size=6), st.integers(0, 40), st.integers(1, 30), st.integers(1, 10))
+def test_solution_vgg_parameters_counts_the_torch_network_for_any_configuration(config, extra,
+                                                                                hidden, classes):
+    size = 2 ** config.count("M") + extra
+    assert SOLUTIONS["vgg_parameters"](config, size, hidden, classes) == _vgg(config, size,
+                                                                              hidden, classes)
+
+
+def test_investigate_solution_measures_the_energy_units_phase_tolerance():
+    kept = SOLUTIONS["kept"]
+    assert kept["energy"][0] > 0.5 > kept["simple cell"][0]  # within ±4 pixels
+    assert kept["energy"][1] < 0.1  # the envelope limits it further out

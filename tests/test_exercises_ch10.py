@@ -5,6 +5,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from checker_harness import checker_tests
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dlsg_utils.conv import (
     ConvCache,
@@ -228,3 +230,163 @@ def test_chapter_10_exercise_stubs_do_not_shadow_names_the_chapter_used_before()
     used, stubs = _names_before_and_stubs(
         Path(__file__).parents[1] / "chapters" / "10_the_conv_layer.ipynb")
     assert len(stubs) == 5 and not stubs & used, stubs & used
+
+
+# --- every checker: at least two more correct forms accepted ------------------------------------
+
+def _autograd_bias(dout):
+    b = torch.zeros(dout.shape[1], dtype=torch.float64, requires_grad=True)
+    (b[None, :, None, None] * T(dout)).sum().backward()
+    return b.grad
+
+
+def _autograd_relu(dout, x):
+    t = torch.tensor(x, requires_grad=True)
+    (torch.relu(t) * T(dout)).sum().backward()  # torch's subgradient at 0 is 0 too
+    return t.grad
+
+
+ALTERNATIVES = {
+    check_conv_bias_grad: [_autograd_bias, lambda d: np.einsum("nfyz->f", d).tolist()],
+    check_conv_weight_grad: [_package_dw, _torch_dw],
+    check_relu_grad: [_autograd_relu, lambda d, x: np.where(x > 0, d, 0).astype(np.float32),
+                      relu_backward],
+    check_maxpool_backward: [_package_pool, _torch_pool],
+    check_conv_input_grad: [_package_dx, _transposed_dx, _reader_dx],
+}
+
+
+def test_checkers_accept_other_correct_forms():
+    """Autograd, the package, torch's transposed convolution, einsum, lists, float32."""
+    for checker, answers in ALTERNATIVES.items():
+        for answer in answers:
+            assert checker(answer, verbose=False), checker.__name__
+
+
+def _spy(checker, reference):
+    seen = []
+
+    def spy(*args):
+        seen.append(args)
+        return reference(*args)
+
+    assert checker(spy, verbose=False)
+    return seen
+
+
+def test_checkers_draw_the_boundaries_of_their_questions():
+    """One example and 1 × 1 maps; k = 1, strides longer than the kernel, inputs smaller than
+    the kernel, padding of k or more where the question allows it."""
+    seen = _spy(check_conv_bias_grad, lambda d: d.sum(axis=(0, 2, 3)))
+    assert any(d.shape[0] == 1 for d, in seen) and any(d.shape[2:] == (1, 1) for d, in seen)
+    seen = _spy(check_conv_weight_grad, _torch_dw)
+    assert any(k == 1 for _, _, k, _, _ in seen) and any(s > k for _, _, k, s, _ in seen)
+    assert any(p >= k for _, _, k, _, p in seen) and any(x.shape[2] < k for x, _, k, _, _ in seen)
+    seen = _spy(check_maxpool_backward, _torch_pool)
+    assert any(k == 1 for *_, k, _ in seen) and any(s > k for *_, k, s in seen)
+    seen = _spy(check_conv_input_grad, _torch_dx)
+    assert any(w.shape[2] == 1 for _, w, _, _, _ in seen)
+    assert any(s > w.shape[2] for _, w, _, s, _ in seen)
+    assert all(p <= w.shape[2] - 1 for _, w, _, _, p in seen)
+
+
+# --- the chapter's hidden solutions, run as they stand, on the whole domain of each question -----
+
+def _solutions():
+    import json
+    from pathlib import Path
+
+    from dlsg_utils.conv import conv2d_forward, conv2d_im2col, numerical_gradient
+
+    path = Path(__file__).parents[1] / "chapters" / "10_the_conv_layer.ipynb"
+    namespace = {"np": np, "torch": torch, "F": F, "conv2d_im2col": conv2d_im2col,
+                 "conv2d_forward": conv2d_forward, "conv2d_backward": conv2d_backward,
+                 "numerical_gradient": numerical_gradient, "print": lambda *a, **k: None,
+                 "rel_error": lambda a, b: np.linalg.norm(a - b) / max(
+                     1e-300, np.linalg.norm(a) + np.linalg.norm(b))}
+    namespace.update({name: (lambda fn: None) for name in (
+        "check_conv_bias_grad", "check_relu_grad", "check_conv_weight_grad",
+        "check_maxpool_backward", "check_conv_input_grad")})
+    for cell in json.loads(path.read_text())["cells"]:
+        src = "".join(cell["source"])
+        if cell["cell_type"] == "code" and src.startswith("#@title Solution"):
+            exec(src, namespace)
+    return namespace
+
+
+SOLUTIONS = _solutions()
+
+
+def test_every_hidden_solution_passes_its_checker():
+    for checker, name in [(check_conv_bias_grad, "conv_bias_grad"),
+                          (check_relu_grad, "relu_grad"),
+                          (check_conv_weight_grad, "conv_weight_grad"),
+                          (check_maxpool_backward, "maxpool_backward"),
+                          (check_conv_input_grad, "conv_input_grad")]:
+        assert checker(SOLUTIONS[name], verbose=False), name
+
+
+def _layer(data, padding_below_k):
+    k, s = data.draw(st.integers(1, 5)), data.draw(st.integers(1, 6))
+    p = data.draw(st.integers(0, k - 1 if padding_below_k else 5))
+    H, W = (data.draw(st.integers(max(1, k - 2 * p), k + 8)) for _ in range(2))
+    N, C, F_ = (data.draw(st.integers(1, 3)) for _ in range(3))
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1)))
+    return rng, k, s, p, (N, C, H, W), F_
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.data())
+def test_solution_conv_weight_grad_is_autograds_for_any_stride_and_padding(data):
+    rng, k, s, p, (N, C, H, W), F_ = _layer(data, padding_below_k=False)
+    x = rng.normal(size=(N, C, H, W))
+    dout = rng.normal(size=(N, F_, (H + 2 * p - k) // s + 1, (W + 2 * p - k) // s + 1))
+    np.testing.assert_allclose(SOLUTIONS["conv_weight_grad"](x, dout, k, s, p),
+                               _torch_dw(x, dout, k, s, p).numpy(), atol=1e-10)
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.data())
+def test_solution_conv_input_grad_is_autograds_for_any_stride_and_padding_below_k(data):
+    rng, k, s, p, x_shape, F_ = _layer(data, padding_below_k=True)
+    N, C, H, W = x_shape
+    w = rng.normal(size=(F_, C, k, k))
+    dout = rng.normal(size=(N, F_, (H + 2 * p - k) // s + 1, (W + 2 * p - k) // s + 1))
+    np.testing.assert_allclose(SOLUTIONS["conv_input_grad"](dout, w, x_shape, s, p),
+                               _torch_dx(dout, w, x_shape, s, p).numpy(), atol=1e-10)
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.data())
+def test_solution_maxpool_backward_is_torchs_for_any_window_and_stride_ties_included(data):
+    k, s = data.draw(st.integers(1, 4)), data.draw(st.integers(1, 5))
+    N, C, OH, OW = (data.draw(st.integers(1, 3)) for _ in range(4))
+    H, W = ((o - 1) * s + k + data.draw(st.integers(0, s - 1)) for o in (OH, OW))
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1)))
+    x = rng.integers(0, data.draw(st.sampled_from([2, 3, 1000])), size=(N, C, H, W)) * 1.0
+    dout = rng.normal(size=(N, C, OH, OW))
+    np.testing.assert_allclose(SOLUTIONS["maxpool_backward"](dout, x, k, s),
+                               _torch_pool(dout, x, k, s).numpy(), atol=1e-12)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(1, 4), min_size=1, max_size=4), st.integers(0, 2**32 - 1))
+def test_solutions_bias_and_relu_are_autograds_for_any_shape(shape, seed):
+    rng = np.random.default_rng(seed)
+    x = rng.integers(-2, 3, size=shape) * 1.0  # exact zeros: the kink
+    dout = rng.normal(size=shape)
+    np.testing.assert_array_equal(SOLUTIONS["relu_grad"](dout, x), _autograd_relu(dout, x))
+    d4 = rng.normal(size=(shape + [1, 1, 1])[:4])
+    np.testing.assert_allclose(SOLUTIONS["conv_bias_grad"](d4), _autograd_bias(d4), atol=1e-12)
+
+
+def test_investigate_solution_finds_the_step_that_balances_truncation_and_rounding():
+    """The error falls as h² for large steps, grows as 1/h for small ones, and is smallest
+    near eps^(1/3) ≈ 6e-6 (numerical_gradient's default step, 1e-6, is one decade away)."""
+    import inspect
+
+    from dlsg_utils.conv import numerical_gradient
+
+    assert 1e-7 <= SOLUTIONS["best"] <= 1e-4
+    assert abs(SOLUTIONS["big"] - 2) < 0.3 and abs(SOLUTIONS["small"] + 1) < 0.5
+    assert inspect.signature(numerical_gradient).parameters["h"].default == 1e-6

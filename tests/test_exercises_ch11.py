@@ -374,3 +374,201 @@ def test_reference_paired_z_and_stats_paired_difference_differ_only_by_their_var
         assert len(a) / _paired_z(a, b) ** 2 - (len(a) - 1) / z_pkg**2 == pytest.approx(1.0, rel=1e-9)
         checked += 1
     assert checked > 90
+
+
+# --- the hidden solutions, taken from the chapter, on the question's whole domain ---------------
+
+def _solution(name):
+    """The function ``name`` as the chapter's hidden solution cell defines it (only its ``def``
+    runs here, not the measurements that follow it in the cell)."""
+    import ast
+    import json
+    from pathlib import Path
+
+    cells = json.loads((Path(__file__).parents[1] / "chapters" / "11_lenet.ipynb").read_text())
+    for cell in cells["cells"]:
+        source = "".join(cell["source"])
+        if cell["cell_type"] == "code" and source.startswith("#@title Solution"):
+            for node in ast.parse(source).body:
+                if isinstance(node, ast.FunctionDef) and node.name == name:
+                    namespace = {"np": np, "torch": torch, "nn": nn, "F": F, "math": math}
+                    exec(compile(ast.Module([node], []), name, "exec"), namespace)
+                    return namespace[name]
+    raise LookupError(f"no solution cell defines {name}")
+
+
+SOLVED = {"conv_counts": check_conv_counts, "lenet_sizes": check_lenet_sizes,
+          "sparse_conv_counts": check_sparse_conv_counts, "build_lenet": check_build_lenet,
+          "receptive_field": check_receptive_field, "shift_digits": check_shift_digits,
+          "paired_z": check_paired_z}
+
+
+@pytest.mark.parametrize("name", SOLVED)
+def test_hidden_solution_of_the_chapter_passes_its_checker(name):
+    result = SOLVED[name](_solution(name), verbose=False)
+    assert result, result.message
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from dlsg_utils.exercises.lenet import _conv_counts, _lenet_sizes, _sparse_conv_counts  # noqa: E402
+from dlsg_utils.exercises.lenet_measures import _paired_z, _shift_digits  # noqa: E402
+from dlsg_utils.exercises.receptive import _receptive_field  # noqa: E402
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(1, 64), st.integers(1, 256), st.integers(1, 15), st.integers(1, 128))
+def test_conv_counts_solution_is_right_on_every_layer(c_in, c_out, k, out_size):
+    assert _solution("conv_counts")(c_in, c_out, k, out_size) == _conv_counts(c_in, c_out, k,
+                                                                               out_size)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(0, 20), st.integers(0, 500))
+def test_lenet_sizes_solution_is_right_on_every_input_where_c5_has_a_map(padding, extra):
+    n = max(1, 32 - 2 * padding) + extra
+    assert _solution("lenet_sizes")(n, padding) == _lenet_sizes(n, padding)
+
+
+def test_lenet_sizes_answers_of_the_exercise_smallest_input_32_and_a_line_gives_1_by_68():
+    sizes = _solution("lenet_sizes")
+    assert next(n for n in range(1, 100) if sizes(n, 0)[-1] >= 1) == 32
+    assert (sizes(32, 0)[-1], sizes(300, 0)[-1]) == (1, 68) == (
+        _lenet_sizes(32, 0)[-1], _lenet_sizes(300, 0)[-1])
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.integers(1, 10), st.integers(1, 20), st.integers(1, 9), st.integers(1, 40),
+       st.integers(0, 2**32 - 1))
+def test_sparse_conv_counts_solution_is_right_on_every_table(c_in, c_out, k, out_size, seed):
+    table = np.random.default_rng(seed).random((c_in, c_out)) < 0.5
+    assert _solution("sparse_conv_counts")(table, k, out_size) == _sparse_conv_counts(
+        table, k, out_size)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(1, 13), st.integers(1, 6)), min_size=0, max_size=10))
+def test_receptive_field_solution_is_right_on_every_stack(layers):
+    assert _solution("receptive_field")(layers) == _receptive_field(layers)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.integers(1, 9), st.integers(1, 9), st.integers(-12, 12), st.integers(-12, 12),
+       st.integers(1, 3))
+def test_shift_digits_solution_is_right_for_every_shift_even_past_the_border(h, w, dy, dx, c):
+    X = torch.rand(2, c, h, w, dtype=torch.float64)
+    assert torch.equal(_solution("shift_digits")(X, dy, dx), _shift_digits(X, dy, dx))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.booleans(), st.booleans()), min_size=1, max_size=60))
+def test_paired_z_solution_is_right_on_every_pair_including_no_disagreement(pairs):
+    a, b = (np.array(v, dtype=bool) for v in zip(*pairs, strict=True))
+    assert _solution("paired_z")(a, b) == pytest.approx(_paired_z(a, b), abs=1e-12)
+
+
+# --- alternative correct forms each checker accepts ---------------------------------------------
+
+def _conv_counts_by_torch(c_in, c_out, k, out_size):
+    conv = nn.Sequential(nn.Conv2d(c_in, c_out, k))
+    side = out_size + k - 1
+    return count_parameters(conv), count_connections(conv, (c_in, side, side))["total"]
+
+
+def _sizes_as_floats(n, padding):
+    side, out = float(n + 2 * padding), []
+    for step in ("conv", "pool", "conv", "pool", "conv"):
+        side = side - 4.0 if step == "conv" else math.floor(side / 2)
+        out.append(side)
+    return tuple(out)
+
+
+def _sparse_counts_loop(table, k, out_size):
+    params = 0
+    for o in range(len(table[0])):
+        params += 1 + sum(k * k for i in range(len(table)) if table[i][o])
+    return float(params), float(params * out_size * out_size)
+
+
+def _rf_from_output_down(layers):
+    size = 1
+    for k, s in reversed(layers):
+        size = s * size + (k - s)
+    return size
+
+
+def _shift_by_loops(X, dy, dx):
+    out = torch.zeros_like(X)
+    H, W = X.shape[-2:]
+    for i in range(H):
+        for j in range(W):
+            if 0 <= i - dy < H and 0 <= j - dx < W:
+                out[..., i, j] = X[..., i - dy, j - dx]
+    return out
+
+
+def _shift_numpy(X, dy, dx):
+    X = np.asarray(X)
+    H, W = X.shape[-2:]
+    P, Q = H + abs(dy), W + abs(dx)  # room for any shift, even past the border
+    padded = np.pad(X, ((0, 0), (0, 0), (P, P), (Q, Q)))
+    return padded[..., P - dy:P - dy + H, Q - dx:Q - dx + W]
+
+
+def _paired_z_from_table(correct_a, correct_b):
+    a, b = np.asarray(correct_a).astype(int), np.asarray(correct_b).astype(int)
+    table = np.zeros((2, 2))
+    np.add.at(table, (a, b), 1)
+    d = table[1, 0] + table[0, 1]
+    return 0 if d == 0 else (table[1, 0] - table[0, 1]) / d ** 0.5
+
+
+def _paired_z_as_tensor(correct_a, correct_b):
+    diff = torch.as_tensor(np.asarray(correct_a, dtype=float) - np.asarray(correct_b, dtype=float))
+    d = diff.abs().sum()
+    return torch.tensor(0.0) if d == 0 else diff.sum() / d.sqrt()
+
+
+def _lenet_sequential_with_functional_relu(c, k):
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.features = nn.Sequential(nn.Conv2d(c, 6, 5, padding=2), nn.ReLU(),
+                                          nn.MaxPool2d(2), nn.Conv2d(6, 16, 5), nn.ReLU(),
+                                          nn.MaxPool2d(2))
+            self.fc = nn.ModuleList([nn.Linear(400, 120), nn.Linear(120, 84), nn.Linear(84, k)])
+
+        def forward(self, x):
+            x = torch.flatten(self.features(x), 1)
+            return self.fc[2](F.relu(self.fc[1](F.relu(self.fc[0](x)))))
+    return Net()
+
+
+ALTERNATIVES = {
+    check_conv_counts: [_conv_counts_by_torch,
+                        lambda ci, co, k, o: [float(co * (ci * k * k + 1)),
+                                              float(co * (ci * k * k + 1) * o * o)]],
+    check_lenet_sizes: [_sizes_as_floats,
+                        lambda n, p: np.array(_lenet_sizes(n, p), dtype=np.int64)],
+    check_sparse_conv_counts: [_sparse_counts_loop,
+                               lambda t, k, o: np.array(sparse_conv_counts(np.asarray(t).tolist(),
+                                                                           k, o))],
+    check_build_lenet: [_DefinedBackwards, _lenet_sequential_with_functional_relu],
+    check_receptive_field: [_rf_from_output_down,
+                            lambda layers: float(receptive_field(layers))],
+    check_shift_digits: [_shift_by_loops, _shift_numpy],
+    check_paired_z: [_paired_z_from_table, _paired_z_as_tensor],
+}
+
+
+@pytest.mark.parametrize("checker, answer",
+                         [(c, a) for c, answers in ALTERNATIVES.items() for a in answers],
+                         ids=lambda v: getattr(v, "__name__", "")[:30])
+def test_checker_accepts_an_alternative_correct_form(checker, answer):
+    result = checker(answer, verbose=False)
+    assert result, result.message
+
+
+def test_every_checker_has_three_named_mistakes_and_two_alternative_forms():
+    assert all(len(CASES[c][1]) >= 3 and len(ALTERNATIVES[c]) >= 2 for c in CASES)

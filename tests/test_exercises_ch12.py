@@ -115,7 +115,8 @@ CASES = {
          (lambda x, p, u: x * (u >= p) * (1 - p), "at *test* time"),
          (lambda x, p, u: x * (u >= p) / p, "not by the drop probability p"),
          (lambda x, p, u: x * (u < p) / (1 - p), "kept with probability 1 − p"),
-         (lambda x, p, u: x / (1 - p), "dropped none")],
+         (lambda x, p, u: x / (1 - p), "dropped none"),
+         (lambda x, p, u: x * (u > p) / (1 - p), "u = p is kept")],
     ),
     check_predict_with_mirror: (
         _mirror_in_one_batch,
@@ -227,3 +228,140 @@ def test_reference_activation_grads_equal_relu_backward_and_torch_autograd_of_ta
         t = torch.tensor(x, requires_grad=True)
         torch.tanh(t).sum().backward()
         np.testing.assert_allclose(tanh, t.grad.numpy(), rtol=1e-12, atol=1e-15)
+
+
+# --- the hidden solutions, taken from the chapter, on the question's whole domain ---------------
+
+def _solution(name):
+    """The function ``name`` as the chapter's hidden solution cell defines it (only its ``def``
+    runs here, not the measurements that follow it in the cell)."""
+    import ast
+    import json
+    from pathlib import Path
+
+    path = Path(__file__).parents[1] / "chapters" / "12_alexnet.ipynb"
+    for cell in json.loads(path.read_text())["cells"]:
+        source = "".join(cell["source"])
+        if cell["cell_type"] == "code" and source.startswith("#@title Solution"):
+            for node in ast.parse(source).body:
+                if isinstance(node, ast.FunctionDef) and node.name == name:
+                    namespace = {"np": np, "torch": torch, "nn": nn, "math": math}
+                    exec(compile(ast.Module([node], []), name, "exec"), namespace)
+                    return namespace[name]
+    raise LookupError(f"no solution cell defines {name}")
+
+
+SOLVED = {"conv_layer_cost": check_conv_layer_cost, "receptive_field": check_receptive_field,
+          "activation_grads": check_activation_grads, "inverted_dropout": check_inverted_dropout,
+          "predict_with_mirror": check_predict_with_mirror}
+
+
+@pytest.mark.parametrize("name", SOLVED)
+def test_hidden_solution_of_the_chapter_passes_its_checker(name):
+    result = SOLVED[name](_solution(name), verbose=False)
+    assert result, result.message
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(1, 8), st.integers(1, 8), st.integers(1, 8), st.integers(1, 13),
+       st.integers(1, 6), st.integers(0, 5), st.integers(0, 300))
+def test_conv_layer_cost_solution_is_right_on_every_layer_that_fits(g, ci, co, k, s, p, extra):
+    i = max(1, k - 2 * p) + extra
+    case = (i, g * ci, g * co, k, s, p, g)
+    assert _solution("conv_layer_cost")(*case) == _conv_cost(*case)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(1, 13), st.integers(1, 6)), min_size=0, max_size=10))
+def test_receptive_field_solution_is_right_on_every_stack(layers):
+    assert _solution("receptive_field")(layers) == _receptive_field(layers)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.floats(-50, 50) | st.just(0.0), min_size=0, max_size=12))
+def test_activation_grads_solution_is_right_on_every_array(values):
+    from dlsg_utils.exercises.alexnet import _act_grads
+
+    x = np.array(values)
+    for got, want in zip(_solution("activation_grads")(x), _act_grads(x), strict=True):
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-15)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.floats(0.0, 0.999), st.integers(1, 20), st.integers(0, 2**32 - 1))
+def test_inverted_dropout_solution_is_right_for_every_p_and_tie(p, n, seed):
+    from dlsg_utils.exercises.alexnet import _inverted_dropout
+
+    rng = np.random.default_rng(seed)
+    x, u = rng.normal(size=n), rng.uniform(size=n)
+    u[0] = p  # a tie: kept
+    np.testing.assert_allclose(_solution("inverted_dropout")(x, p, u), _inverted_dropout(x, p, u),
+                               rtol=1e-12, atol=0)
+
+
+# --- alternative correct forms each checker accepts ---------------------------------------------
+
+def _cost_by_loops(i, c_in, c_out, k, stride, padding, groups):
+    o = len(range(0, i + 2 * padding - k + 1, stride))
+    params = sum(c_in // groups * k * k + 1 for _ in range(c_out))
+    return [float(o), float(params), float(o * o * (params - c_out))]
+
+
+def _rf_from_output_down(layers):
+    size = 1
+    for k, s in reversed(layers):
+        size = s * size + (k - s)
+    return size
+
+
+def _grads_by_finite_steps(x):
+    x = np.asarray(x, dtype=float)
+    relu = np.heaviside(x, 0.0)
+    return relu, 1 / np.cosh(x) ** 2
+
+
+def _dropout_torch(x, p, u):
+    keep = torch.as_tensor(u) >= p
+    return torch.as_tensor(x) * keep / (1 - p)
+
+
+def _dropout_masked_copy(x, p, u):
+    out = np.array(x, dtype=float, copy=True)
+    out[u < p] = 0.0
+    return out / (1.0 - p)
+
+
+def _mirror_with_log_softmax(net, X):
+    was = net.training
+    net.eval()
+    with torch.no_grad():
+        logp = torch.stack([torch.log_softmax(net(v), 1) for v in (X, X.flip(3))])
+    net.train(was)
+    return logp.exp().mean(0)
+
+
+ALTERNATIVES = {
+    check_conv_layer_cost: [_cost_by_loops, _torchinfo_cost],
+    check_receptive_field: [_rf_from_output_down, lambda layers: float(_rf(layers))],
+    check_activation_grads: [_grads_by_finite_steps,
+                             lambda x: [np.where(x > 0, 1, 0), 1 - np.tanh(x) * np.tanh(x)]],
+    check_inverted_dropout: [_dropout_torch, _dropout_masked_copy],
+    check_predict_with_mirror: [_mirror_with_log_softmax,
+                                lambda net, X: _mirror_in_one_batch(net, X).numpy()],
+}
+
+
+@pytest.mark.parametrize("checker, answer",
+                         [(c, a) for c, answers in ALTERNATIVES.items() for a in answers],
+                         ids=lambda v: getattr(v, "__name__", "")[:30])
+def test_checker_accepts_an_alternative_correct_form(checker, answer):
+    result = checker(answer, verbose=False)
+    assert result, result.message
+
+
+def test_every_checker_has_three_named_mistakes_and_two_alternative_forms():
+    assert all(len(CASES[c][1]) >= 3 and len(ALTERNATIVES[c]) >= 2 for c in CASES)

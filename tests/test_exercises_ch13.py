@@ -138,11 +138,17 @@ def test_package_option_a_shortcut_is_accepted():
     assert check_shortcut_a(via_package, verbose=False)
 
 
-def test_counted_parameters_are_accepted():
-    def counted(n, width, num_classes):
-        return count_parameters(ResNetCIFAR(6 * n + 2, width=width, num_classes=num_classes))
+def test_counted_parameters_equal_the_reference_on_networks_small_enough_to_build():
+    """count_parameters of the package's network is the reference on the checker's buildable
+    cases; the checker also asks for up to 1,000 blocks per stage, which only a formula (or a
+    sum over blocks) reaches in time."""
+    from dlsg_utils.exercises.resnet import _case_params, _resnet_params
 
-    assert check_resnet_params(counted, verbose=False)
+    rng = np.random.default_rng(0)
+    for _ in range(8):
+        n, width, k = _case_params(rng)
+        assert _resnet_params(n, width, k) == count_parameters(
+            ResNetCIFAR(6 * n + 2, width=width, num_classes=k))
 
 
 @pytest.mark.parametrize("depth, expected", [(20, 269_722), (32, 464_154), (44, 658_586),
@@ -185,3 +191,151 @@ def test_zeroing_the_last_batch_norm_of_a_copy_is_accepted_as_skipping_the_block
 def test_drop_block_checker_leaves_a_readers_model_alone_and_reports_a_non_model():
     result = check_drop_block(lambda model, stage, index: 3, verbose=False)
     assert not result and "must return a model" in result.message
+
+
+# --- the hidden solutions, taken from the chapter, on the question's whole domain ---------------
+
+def _solution(name):
+    """The function ``name`` as the chapter's hidden solution cell defines it (only its ``def``
+    runs here, not the measurements that follow it in the cell)."""
+    import ast
+    import json
+    from pathlib import Path
+
+    path = Path(__file__).parents[1] / "chapters" / "13_resnet.ipynb"
+    for cell in json.loads(path.read_text())["cells"]:
+        source = "".join(cell["source"])
+        if cell["cell_type"] == "code" and source.startswith("#@title Solution"):
+            for node in ast.parse(source).body:
+                if isinstance(node, ast.FunctionDef) and node.name == name:
+                    namespace = {"np": np, "torch": torch, "nn": nn, "F": F, "copy": copy}
+                    exec(compile(ast.Module([node], []), name, "exec"), namespace)
+                    return namespace[name]
+    raise LookupError(f"no solution cell defines {name}")
+
+
+SOLVED = {"block_forward": check_block_forward, "shortcut_a": check_shortcut_a,
+          "resnet_params": check_resnet_params, "bottleneck_params": check_bottleneck_params,
+          "drop_block": check_drop_block}
+
+
+@pytest.mark.parametrize("name", SOLVED)
+def test_hidden_solution_of_the_chapter_passes_its_checker(name):
+    result = SOLVED[name](_solution(name), verbose=False)
+    assert result, result.message
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from dlsg_utils.exercises.resnet import (  # noqa: E402
+    _bottleneck_params,
+    _resnet_params,
+    _shortcut_a,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(1, 10**6), st.integers(1, 1024), st.integers(1, 10**4))
+def test_resnet_params_solution_is_right_for_every_depth_width_and_class_count(n, width, k):
+    assert _solution("resnet_params")(n, width, k) == _resnet_params(n, width, k)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(1, 5000), st.integers(1, 2048), st.integers(1, 8))
+def test_bottleneck_solution_is_right_for_every_block(c, w, e):
+    assert _solution("bottleneck_params")(c, w, e) == _bottleneck_params(c, w, e)
+    assert _solution("bottleneck_params")(e * w, w, e) == _bottleneck_params(e * w, w, e)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(1, 4), st.integers(0, 6), st.integers(1, 9), st.integers(1, 9),
+       st.integers(1, 4))
+def test_shortcut_a_solution_is_right_for_odd_sides_and_any_stride(c, extra, h, w, stride):
+    x = np.random.default_rng(h * w).normal(size=(2, c, h, w))
+    np.testing.assert_array_equal(_solution("shortcut_a")(x, c + extra, stride),
+                                  _shortcut_a(x, c + extra, stride))
+
+
+@pytest.mark.parametrize("net", ["resnet", "plain"])
+def test_drop_block_solution_skips_a_block_of_resnets_and_plain_networks_alike(net):
+    from dlsg_utils.models import PlainCIFAR
+
+    torch.manual_seed(0)
+    model = (ResNetCIFAR if net == "resnet" else PlainCIFAR)(14, width=4).eval()
+    x = torch.randn(2, 3, 32, 32)
+    before = model(x).detach()
+    new = _solution("drop_block")(model, 2, 1)
+    assert isinstance(new.stage2[1], nn.Identity) and not isinstance(model.stage2[1], nn.Identity)
+    with torch.no_grad():
+        assert torch.equal(model(x), before)
+        torch.testing.assert_close(new(x), _drop(model, 2, 1)(x))
+
+
+# --- alternative correct forms each checker accepts ---------------------------------------------
+
+def _block_in_place_relu(x, c1, b1, c2, b2):
+    h = torch.relu_(b1(c1(x)))
+    return torch.clamp(b2(c2(h)) + x, min=0)
+
+
+def _block_from_functional_calls(x, c1, b1, c2, b2):
+    def bn(layer, v):
+        return F.batch_norm(v, layer.running_mean, layer.running_var, layer.weight, layer.bias,
+                            training=False, eps=layer.eps)
+    h = F.relu(bn(b1, F.conv2d(x, c1.weight, None, 1, 1)))
+    return F.relu(bn(b2, F.conv2d(h, c2.weight, None, 1, 1)) + x)
+
+
+def _shortcut_concatenated(x, out_channels, stride):
+    sub = x[:, :, ::stride, ::stride]
+    extra = out_channels - x.shape[1]
+    zeros = np.zeros((sub.shape[0], 1, *sub.shape[2:]))
+    return np.concatenate([zeros] * (extra // 2) + [sub] + [zeros] * (extra - extra // 2), axis=1)
+
+
+def _params_by_summing_blocks(n, width, num_classes):
+    total, c_in = 27 * width + 2 * width, width
+    for stage in range(3):
+        c = width * 2**stage
+        for _ in range(n):
+            total += 9 * c_in * c + 9 * c * c + 4 * c
+            c_in = c
+    return total + 4 * width * num_classes + num_classes
+
+
+def _bottleneck_by_layers(c, w, e):
+    layers = [(c, w, 1), (w, w, 3), (w, e * w, 1)] + ([(c, e * w, 1)] if c != e * w else [])
+    return sum(i * o * k * k + 2 * o for i, o, k in layers)
+
+
+def _drop_by_rebuilding_the_stage(model, stage, index):
+    new = copy.deepcopy(model)
+    blocks = list(getattr(new, f"stage{stage}"))
+    blocks[index] = nn.Identity()
+    setattr(new, f"stage{stage}", nn.Sequential(*blocks))
+    return new
+
+
+ALTERNATIVES = {
+    check_block_forward: [_block_in_place_relu, _block_from_functional_calls],
+    check_shortcut_a: [_shortcut_concatenated,
+                       lambda x, c, s: torch.from_numpy(_shortcut(x, c, s))],
+    check_resnet_params: [_params_by_summing_blocks,
+                          lambda n, w, k: float(_params(n, w, k))],
+    check_bottleneck_params: [_bottleneck_by_layers, lambda c, w, e: np.int64(_bottleneck(c, w, e))],
+    check_drop_block: [_drop_by_rebuilding_the_stage,
+                       lambda m, s, i: _drop(m, s, i).train()],
+}
+
+
+@pytest.mark.parametrize("checker, answer",
+                         [(c, a) for c, answers in ALTERNATIVES.items() for a in answers],
+                         ids=lambda v: getattr(v, "__name__", "")[:30])
+def test_checker_accepts_an_alternative_correct_form(checker, answer):
+    result = checker(answer, verbose=False)
+    assert result, result.message
+
+
+def test_every_checker_has_three_named_mistakes_and_two_alternative_forms():
+    assert all(len(CASES[c][1]) >= 3 and len(ALTERNATIVES[c]) >= 2 for c in CASES)

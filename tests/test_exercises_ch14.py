@@ -2,8 +2,11 @@
 their hint."""
 
 import numpy as np
+import pytest
 import torch
 from checker_harness import checker_tests
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dlsg_utils import visualize as V
 from dlsg_utils.exercises.interpret import (
@@ -134,12 +137,12 @@ CASES = {
           "one number for every k")],
     ),
     check_linear_ascent: (
-        _ascent_loop,
+        _ascent_closed,
         [(lambda w, l2, lr, t: w / l2 * (1 - (1 - lr * l2) ** t), "not l2·I"),
          (lambda w, l2, lr, t: w / (2 * l2), "the limit"),
          (lambda w, l2, lr, t: lr * t * w, "left out the penalty"),
-         (lambda w, l2, lr, t: _ascent_loop(w, l2, lr, t + 1), "off by one step"),
-         (lambda w, l2, lr, t: _ascent_loop(w, l2, lr, t - 1), "off by one step")],
+         (lambda w, l2, lr, t: _ascent_closed(w, l2, lr, t + 1), "off by one step"),
+         (lambda w, l2, lr, t: _ascent_closed(w, l2, lr, t - 1), "off by one step")],
     ),
 }
 
@@ -160,9 +163,26 @@ def test_precision_checker_accepts_torch_and_numpy_answers():
     assert check_precision_at_k(_precision_loop, verbose=False)
 
 
-def test_linear_ascent_checker_accepts_the_closed_form_and_the_loop():
-    assert check_linear_ascent(_ascent_closed, verbose=False)
-    assert check_linear_ascent(_ascent_loop, verbose=False)
+def test_linear_ascent_closed_form_equals_the_loop_of_the_class_model_section():
+    """The closed form is the loop's result; the loop itself is the definition, checked here on
+    the checker's short horizons (the checker also asks for up to 10⁹ steps, out of a loop's
+    reach)."""
+    from dlsg_utils.exercises.interpret import _case_linear_ascent, _reference_linear_ascent
+
+    rng = np.random.default_rng(18)
+    for _ in range(30):
+        w, l2, lr, steps = _case_linear_ascent(rng)
+        np.testing.assert_allclose(_ascent_loop(w, l2, lr, steps),
+                                   _reference_linear_ascent(w, l2, lr, steps), rtol=1e-10)
+
+
+def test_linear_ascent_checker_asks_for_horizons_a_loop_cannot_reach_cheaply():
+    from dlsg_utils.exercises.engine import cycle_cases
+    from dlsg_utils.exercises.interpret import _case_linear_ascent, _case_linear_ascent_any
+
+    draw, rng = cycle_cases(_case_linear_ascent, _case_linear_ascent_any), np.random.default_rng(0)
+    steps = [draw(rng)[3] for _ in range(24)]  # the checker's own seed and number of cases
+    assert sum(t >= 10**6 for t in steps) >= 5 and min(steps) <= 1
 
 
 def test_receptive_field_of_the_chapters_conv2_is_10_pixels_with_jump_2_from_pixel_minus_4():
@@ -217,3 +237,175 @@ def test_reference_linear_ascent_equals_the_packages_class_model_on_a_linear_sco
         image, _ = V.class_model(model, 1, w.shape, steps=steps, lr=lr, l2=l2)
         np.testing.assert_allclose(image.numpy(), _reference_linear_ascent(w, l2, lr, steps),
                                    rtol=1e-9, atol=1e-12)
+
+
+# --- the hidden solutions, taken from the chapter, on the question's whole domain ---------------
+
+def _solution(name):
+    """The function ``name`` as the chapter's hidden solution cell defines it (only its ``def``
+    runs here, not the measurements that follow it in the cell)."""
+    import ast
+    import json
+    from pathlib import Path
+
+    path = Path(__file__).parents[1] / "chapters" / "14_what_convnets_learn.ipynb"
+    for cell in json.loads(path.read_text())["cells"]:
+        source = "".join(cell["source"])
+        if cell["cell_type"] == "code" and source.startswith("#@title Solution"):
+            for node in ast.parse(source).body:
+                if isinstance(node, ast.FunctionDef) and node.name == name:
+                    namespace = {"np": np, "torch": torch}
+                    exec(compile(ast.Module([node], []), name, "exec"), namespace)
+                    return namespace[name]
+    raise LookupError(f"no solution cell defines {name}")
+
+
+SOLVED = {"saliency": check_saliency, "occlusion": check_occlusion,
+          "receptive_field": check_receptive_field, "precision_at_k": check_precision_at_k,
+          "linear_ascent": check_linear_ascent}
+
+
+@pytest.mark.parametrize("name", SOLVED)
+def test_hidden_solution_of_the_chapter_passes_its_checker(name):
+    result = SOLVED[name](_solution(name), verbose=False)
+    assert result, result.message
+
+
+def test_every_solution_cell_follows_its_exercise_stub():
+    """The reader meets the stub first: in every exercise the hidden solution comes after the
+    cell that raises NotImplementedError for the same function."""
+    import json
+    from pathlib import Path
+
+    path = Path(__file__).parents[1] / "chapters" / "14_what_convnets_learn.ipynb"
+    cells = ["".join(c["source"]) for c in json.loads(path.read_text())["cells"]]
+    for name in SOLVED:
+        stub = next(i for i, c in enumerate(cells)
+                    if f"def {name}(" in c and "raise NotImplementedError" in c)
+        solution = next(i for i, c in enumerate(cells)
+                        if f"def {name}(" in c and c.startswith("#@title Solution"))
+        assert stub < solution, name
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(1, 8), st.integers(1, 8), st.integers(1, 8), st.integers(1, 5),
+       st.integers(0, 2**32 - 1))
+def test_occlusion_solution_is_right_for_every_patch_and_stride(h, w, patch, stride, seed):
+    from dlsg_utils.exercises.interpret import _random_net, _reference_occlusion
+
+    patch = min(patch, h, w)
+    rng = np.random.default_rng(seed)
+    net = _random_net(rng, 2, h, w, 3)
+    x = torch.from_numpy(rng.uniform(size=(1, 2, h, w)))
+    np.testing.assert_allclose(_solution("occlusion")(net, x, 1, patch, stride),
+                               _reference_occlusion(net, x, 1, patch, stride), rtol=1e-6)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(1, 9), st.integers(1, 4), st.integers(0, 4)),
+                min_size=0, max_size=8))
+def test_receptive_field_solution_is_right_on_every_stack(layers):
+    from dlsg_utils.exercises.interpret import _reference_rf
+
+    assert list(_solution("receptive_field")(layers)) == _reference_rf(layers).tolist()
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(1, 10), st.integers(1, 12), st.integers(2, 10), st.integers(0, 2**32 - 1))
+def test_precision_solution_is_right_on_every_retrieval(n_q, k, classes, seed):
+    from dlsg_utils.exercises.interpret import _precision_at_k
+
+    rng = np.random.default_rng(seed)
+    y_db = torch.from_numpy(rng.integers(0, classes, size=k + 5))
+    y_query = torch.from_numpy(rng.integers(0, classes, size=n_q))
+    idx = torch.from_numpy(np.stack([rng.permutation(k + 5)[:k] for _ in range(n_q)]))
+    np.testing.assert_allclose(_solution("precision_at_k")(idx, y_query, y_db),
+                               _precision_at_k(idx, y_query, y_db), rtol=1e-12)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.floats(1e-9, 0.999), st.floats(0.01, 1.0), st.integers(0, 10**9))
+def test_linear_ascent_solution_is_right_for_every_rate_and_horizon(rate, l2, steps):
+    from dlsg_utils.exercises.interpret import _reference_linear_ascent
+
+    w = np.array([1.0, -2.0, 0.5])
+    lr = rate / (2 * l2)
+    np.testing.assert_allclose(_solution("linear_ascent")(w, l2, lr, steps),
+                               _reference_linear_ascent(w, l2, lr, steps), rtol=1e-5, atol=1e-12)
+
+
+# --- alternative correct forms each checker accepts ---------------------------------------------
+
+def _saliency_by_jacobian(model, x, target):
+    jac = torch.autograd.functional.jacobian(lambda inp: model(inp)[0, target], x)
+    return jac[0].abs().max(dim=0).values.numpy()
+
+
+def _saliency_by_backward_of_one_hot(model, x, target):
+    x = x.detach().clone().requires_grad_(True)
+    scores = model(x)
+    scores.backward(torch.nn.functional.one_hot(torch.tensor([target]), scores.shape[1]).double())
+    return torch.stack([x.grad[0, c].abs() for c in range(x.shape[1])]).max(dim=0).values
+
+
+def _occlusion_numpy(model, x, target, patch, stride):
+    H, W = x.shape[2:]
+    out = []
+    for i in range(0, H - patch + 1, stride):
+        row = []
+        for j in range(0, W - patch + 1, stride):
+            mask = torch.ones_like(x)
+            mask[..., i:i + patch, j:j + patch] = 0
+            with torch.no_grad():
+                row.append(torch.softmax(model(x * mask), 1)[0, target].item())
+        out.append(row)
+    return np.array(out)
+
+
+def _occlusion_batched(model, x, target, patch, stride):
+    H, W = x.shape[2:]
+    n_rows, n_cols = (H - patch) // stride + 1, (W - patch) // stride + 1
+    batch = x.repeat(n_rows * n_cols, 1, 1, 1)
+    for n in range(n_rows * n_cols):
+        i, j = divmod(n, n_cols)
+        batch[n, :, i * stride:i * stride + patch, j * stride:j * stride + patch] = 0
+    with torch.no_grad():
+        return torch.softmax(model(batch), 1)[:, target].reshape(n_rows, n_cols)
+
+
+def _precision_running_loop(idx, y_query, y_db):
+    out = np.zeros(idx.shape[1])
+    for row, q in zip(np.asarray(idx), np.asarray(y_query), strict=True):
+        hits = 0
+        for k, i in enumerate(row, start=1):
+            hits += int(np.asarray(y_db)[i] == q)
+            out[k - 1] += hits / k / len(idx)
+    return out.tolist()
+
+
+def _ascent_torch(w, l2, lr, steps):
+    w = torch.as_tensor(w, dtype=torch.float64)
+    return w / (2 * l2) * -torch.expm1(steps * torch.log1p(torch.tensor(-2 * lr * l2)))
+
+
+ALTERNATIVES = {
+    check_saliency: [_saliency_by_jacobian, _saliency_by_backward_of_one_hot],
+    check_occlusion: [_occlusion_numpy, _occlusion_batched],
+    check_receptive_field: [_receptive_field_list, _receptive_field],
+    check_precision_at_k: [_precision_torch, _precision_running_loop],
+    check_linear_ascent: [_ascent_torch,
+                          lambda w, l2, lr, t: np.asarray(w) * (1 - np.exp(t * np.log(1 - 2 * lr * l2)))
+                          / (2 * l2)],
+}
+
+
+@pytest.mark.parametrize("checker, answer",
+                         [(c, a) for c, answers in ALTERNATIVES.items() for a in answers],
+                         ids=lambda v: getattr(v, "__name__", "")[:30])
+def test_checker_accepts_an_alternative_correct_form(checker, answer):
+    result = checker(answer, verbose=False)
+    assert result, result.message
+
+
+def test_every_checker_has_three_named_mistakes_and_two_alternative_forms():
+    assert all(len(CASES[c][1]) >= 3 and len(ALTERNATIVES[c]) >= 2 for c in CASES)

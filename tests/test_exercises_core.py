@@ -1,5 +1,9 @@
 """The exercise checker itself: verdicts, hints, and it never raises."""
 
+import itertools
+import signal
+import time
+
 import numpy as np
 import pytest
 
@@ -184,3 +188,319 @@ def test_no_checker_of_any_chapter_raises_on_an_odd_answer(odd):
     for checker in _every_checker():
         result = checker(odd, verbose=False)
         assert isinstance(result, Result) and not result, checker.__name__
+
+
+# --- answers that cannot break a checker --------------------------------------------------------
+
+def test_a_function_that_never_returns_is_stopped_at_the_time_limit(monkeypatch):
+    from dlsg_utils.exercises import engine
+
+    monkeypatch.setattr(engine, "TIME_LIMIT_S", 0.3)
+
+    def sleeper(a, b):
+        time.sleep(3600)
+
+    start = time.monotonic()
+    result = _check(sleeper)
+    assert time.monotonic() - start < 5
+    assert not result and "stopped after 0.3 s (it was in sleeper, line" in result.message
+
+
+def test_the_time_limit_leaves_no_alarm_behind(monkeypatch):
+    from dlsg_utils.exercises import engine
+
+    monkeypatch.setattr(engine, "TIME_LIMIT_S", 0.2)
+    handler = signal.getsignal(signal.SIGALRM)
+    assert not _check(lambda a, b: time.sleep(10))
+    assert _check(lambda a, b: a + b)  # a right answer after a stopped one: no stray alarm
+    time.sleep(0.8)  # longer than the repeat interval of the alarm
+    assert signal.getsignal(signal.SIGALRM) is handler
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+
+
+def test_someone_elses_timer_survives_a_check():
+    fired = []
+    previous = signal.signal(signal.SIGALRM, lambda *_: fired.append(True))
+    try:
+        signal.setitimer(signal.ITIMER_REAL, 0.5)
+        assert _check(lambda a, b: a + b)
+        assert 0 < signal.getitimer(signal.ITIMER_REAL)[0] <= 0.5
+        time.sleep(1.0)
+        assert fired == [True]
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def test_an_answer_that_swallows_the_stop_once_is_stopped_again(monkeypatch):
+    from dlsg_utils.exercises import engine
+
+    monkeypatch.setattr(engine, "TIME_LIMIT_S", 0.2)
+
+    def stubborn(a, b):
+        try:
+            time.sleep(3600)
+        except BaseException:  # noqa: BLE001 - what a careless reader might write
+            pass
+        time.sleep(3600)
+
+    start = time.monotonic()
+    result = _check(stubborn)
+    assert not result and "stopped after" in result.message
+    assert time.monotonic() - start < 5
+
+
+def test_without_sigalrm_the_check_runs_in_a_thread_that_is_stopped(monkeypatch):
+    """What Windows, or a call from another thread, gets: a helper thread, waited for and
+    then stopped (a pure-Python loop ends at once)."""
+    import threading
+
+    from dlsg_utils.exercises import engine, guard
+
+    monkeypatch.setattr(engine, "TIME_LIMIT_S", 0.3)
+    monkeypatch.setattr(guard, "_can_use_alarm", lambda: False)
+
+    def spinner(a, b):
+        while True:
+            pass
+
+    result = _check(spinner)
+    assert not result and "stopped after 0.3 s (it was in spinner, line" in result.message
+    time.sleep(0.5)
+    assert not [t for t in threading.enumerate() if t.name == "dlsg-exercise-check"]
+    assert _check(lambda a, b: a + b)  # and right answers still pass that way
+    assert "subtracted" in _check(lambda a, b: a - b).message
+
+
+def test_a_checker_called_from_another_thread_keeps_its_time_limit(monkeypatch):
+    import threading
+
+    from dlsg_utils.exercises import engine
+
+    monkeypatch.setattr(engine, "TIME_LIMIT_S", 0.3)
+    results = []
+    caller = threading.Thread(target=lambda: results.append(_check(lambda a, b: time.sleep(5))))
+    caller.start()
+    caller.join(4)
+    assert results and "stopped after 0.3 s" in results[0].message
+
+
+def test_an_exception_of_the_answers_own_method_is_the_answers_problem():
+    class Stubborn:
+        def __float__(self):
+            raise ValueError("I will not be a number")
+
+    result = _check(lambda a, b: Stubborn())
+    assert not result
+    assert result.message == ("✗ add: your function returned an object whose __float__ raised "
+                              "ValueError: I will not be a number")
+
+
+def test_a_signature_that_raises_is_the_answers_problem():
+    class Odd:
+        @property
+        def __signature__(self):
+            raise RuntimeError("no signature here")
+
+        def __call__(self, a, b):
+            return a + b
+
+    result = _check(Odd())
+    assert not result and "RuntimeError: no signature here" in result.message
+    assert "checker itself failed" not in result.message
+
+
+def test_an_unprintable_answer_is_shown_with_the_exception_of_its_repr():
+    class Mute:
+        def __repr__(self):
+            raise RuntimeError("do not print me")
+
+    result = _check(lambda a, b: Mute())
+    assert not result
+    assert "got:      <a Mute object whose __repr__ raised RuntimeError: do not print me>" in \
+        result.message
+
+
+def test_an_exception_that_cannot_be_printed_is_still_reported():
+    class Garbled(Exception):
+        def __str__(self):
+            raise RuntimeError("nope")
+
+    def broken(a, b):
+        raise Garbled
+
+    result = _check(broken)
+    assert not result and "your function raised Garbled: (its message could not be" in \
+        result.message
+
+
+def test_a_bug_in_the_checker_itself_is_still_reported_as_ours():
+    import math
+
+    result = check_function(lambda x: 0.0, math.sqrt, lambda rng: (-1.0,), name="root",
+                            signature="root(x)", verbose=False)
+    assert not result
+    assert result.message == ("✗ root: the checker itself failed (ValueError: math domain "
+                              "error); please report it.")
+
+
+def test_a_wrapper_is_built_inside_the_guard_and_sees_the_readers_signature():
+    calls = []
+
+    def adapt(fn):
+        calls.append(fn)
+        return lambda a, b: fn(a, b) * 1.0
+
+    ok = check_function(lambda a, b: a + b, _ref, _case, name="add", signature="add(a, b)",
+                        adapt=adapt, verbose=False)
+    wrong_arity = check_function(lambda a: a, _ref, _case, name="add", signature="add(a, b)",
+                                 adapt=adapt, verbose=False)
+    assert ok and len(calls) == 1  # built once per check, after the signature was checked
+    assert "taking 2 arguments, got <lambda>(a)" in wrong_arity.message
+    assert not check_function(42, _ref, _case, name="add", signature="add(a, b)", adapt=adapt,
+                              verbose=False)
+    assert len(calls) == 1  # never built for what is not a function
+
+
+def test_bounded_list_stops_at_its_limit():
+    import itertools
+
+    from dlsg_utils.exercises.engine import AnswerError, bounded_list, run_checker
+
+    assert bounded_list(range(5)) == [0, 1, 2, 3, 4]
+    with pytest.raises(AnswerError, match="more than 10 items"):
+        bounded_list(itertools.count(), limit=10)
+    with pytest.raises(AnswerError, match="expected a list, got int"):
+        bounded_list(7)
+    result = run_checker(lambda fn: bounded_list(fn(), limit=3), itertools.count, name="demo",
+                         verbose=False)
+    assert not result and result.message.startswith("✗ demo: your function returned more than 3")
+
+
+def test_minibatch_indices_takes_a_bounded_list_of_an_endless_generator():
+    from dlsg_utils.exercises.sgd import check_minibatch_indices
+
+    def endless(n, batch_size, rng):
+        return (np.arange(batch_size) for _ in itertools.count())
+
+    start = time.monotonic()
+    result = check_minibatch_indices(endless, verbose=False)
+    assert time.monotonic() - start < 10
+    assert not result and "returned more than 110 items (a generator that never ends?)" in \
+        result.message
+
+
+# The hostile-answer matrix: every check_* of every module of dlsg_utils.exercises, against
+# answers built to break a checker. Each must give a failing verdict that blames the answer
+# (never "the checker itself failed"), quote the exception whenever one was raised, and finish.
+
+_SENTINEL = "hostile answer"
+_RAISED = []
+
+
+def _raiser(method):
+    def raises(self, *args, **kwargs):
+        _RAISED.append(method)
+        raise ValueError(f"{_SENTINEL}: {method}")
+    return raises
+
+
+def _returns_object_whose(*methods):
+    hostile = type("Hostile", (), {m: _raiser(m) for m in methods})
+    return lambda *args, **kwargs: hostile()
+
+
+class _SignatureRaises:
+    @property
+    def __signature__(self):
+        _RAISED.append("__signature__")
+        raise RuntimeError(f"{_SENTINEL}: __signature__")
+
+    def __call__(self, *args, **kwargs):
+        return 0.0
+
+
+def _endless(*args, **kwargs):
+    return (np.zeros(2, dtype=int) for _ in itertools.count())
+
+
+def _sleeps(*args, **kwargs):
+    time.sleep(3600)
+
+
+def _loops(*args, **kwargs):
+    while True:
+        pass
+
+
+_HOSTILE = {
+    "signature raises": _SignatureRaises(),
+    "__float__ raises": _returns_object_whose("__float__"),
+    "__array__ raises": _returns_object_whose("__array__"),
+    "__len__ raises": _returns_object_whose("__len__"),
+    "__iter__ raises": _returns_object_whose("__iter__"),
+    "__repr__ raises": _returns_object_whose("__repr__"),
+    "__eq__ raises": _returns_object_whose("__eq__"),
+    "__bool__ raises": _returns_object_whose("__bool__"),
+    "every method raises": _returns_object_whose(
+        "__float__", "__int__", "__index__", "__array__", "__len__", "__iter__", "__getitem__",
+        "__repr__", "__str__", "__eq__", "__bool__", "__getattr__"),
+    "endless generator": _endless,
+    "sleeps forever": _sleeps,
+    "loops forever": _loops,
+}
+
+
+def _all_checkers():
+    """Every check_* function defined in any module of dlsg_utils.exercises, once."""
+    import importlib
+    import pkgutil
+
+    import dlsg_utils.exercises as ex
+
+    found = {}
+    for info in pkgutil.iter_modules(ex.__path__):
+        module = importlib.import_module(f"{ex.__name__}.{info.name}")
+        for name, value in vars(module).items():
+            if (name.startswith("check_") and name != "check_function" and callable(value)
+                    and value.__module__ == module.__name__):
+                found[f"{info.name}.{name}"] = value
+    return found
+
+
+def _hostile_verdict(checker, answer, kind, limit):
+    """None if ``checker`` handled ``answer`` as it must, else what went wrong."""
+    from dlsg_utils.exercises import Result
+
+    _RAISED.clear()
+    start = time.monotonic()
+    try:
+        result = checker(answer, verbose=False)
+    except BaseException as err:  # noqa: BLE001 - the point is to see what escapes
+        return f"raised {type(err).__name__}: {err}"
+    elapsed = time.monotonic() - start
+    if not isinstance(result, Result) or result:
+        return f"passed or no Result: {result!r}"
+    message = result.message
+    if "checker itself failed" in message:
+        return message
+    if _RAISED and _SENTINEL not in message:
+        return f"{_RAISED[0]} raised but the message does not say so: {message}"
+    if kind.endswith("forever") and "stopped after" not in message:
+        return f"not stopped: {message}"
+    if elapsed > limit + 20:
+        return f"took {elapsed:.1f} s"
+    return None
+
+
+@pytest.mark.parametrize("kind", list(_HOSTILE))
+def test_no_checker_breaks_on_a_hostile_answer(kind, monkeypatch):
+    from dlsg_utils.exercises import engine
+
+    limit = 0.3 if kind.endswith("forever") else 30.0
+    monkeypatch.setattr(engine, "TIME_LIMIT_S", limit)
+    checkers = _all_checkers()
+    assert len(checkers) >= 60
+    failures = {name: problem for name, checker in checkers.items()
+                if (problem := _hostile_verdict(checker, _HOSTILE[kind], kind, limit))}
+    assert not failures, "\n".join(f"{n}: {p}" for n, p in failures.items())

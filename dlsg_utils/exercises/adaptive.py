@@ -6,7 +6,8 @@ Every update uses the slides' code form, with ε added *after* the square root
 
 Exercises: 1 one Adagrad step (warm-up); 2 one rprop step, then rprop on Hinton's sequence;
 3 Reddi et al.'s online problem with your own Adam; 4 how wide is a learning-rate window;
-5 one AdamW step, in PyTorch's or in Loshchilov & Hutter's form.
+5 one AdamW step, in PyTorch's or in Loshchilov & Hutter's form (warm-up); 6 how long Adam
+remembers a large gradient (investigate, no checker).
 
 The references of exercises 1, 2, 3 and 5 are the package's own optimizers
 (:class:`~dlsg_utils.optim.Adagrad`, :class:`~dlsg_utils.optim.Rprop`,
@@ -18,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..optim import Adagrad, Adam, AdamW, Rprop
-from .engine import Mistake, Result, check_function
+from .engine import Mistake, Result, check_function, cycle_cases
 from .gradient_descent import _package_step
 
 __all__ = [
@@ -51,11 +52,22 @@ def _case_adagrad(rng):
             float(rng.uniform(0.01, 0.5)), _eps(rng))
 
 
+def _case_adagrad_edges(rng):
+    """The rest of the domain: the very first step (G = 0), coordinates whose gradient is 0,
+    a single parameter, whole-number arrays."""
+    d = int(rng.integers(1, 4))
+    G = np.zeros(d) if rng.random() < 0.5 else rng.integers(0, 4, size=d).astype(float)
+    grad = rng.normal(size=d)
+    grad[int(rng.integers(d))] = 0.0
+    return rng.integers(-3, 4, size=d).astype(float), G, grad, float(rng.uniform(0.01, 0.5)), _eps(rng)
+
+
 def check_adagrad_step(fn, *, verbose: bool = True) -> Result:
     """``adagrad_step(theta, G, grad, lr, eps)`` returns ``(theta, G)`` after one Adagrad step:
     G ← G + g², θ ← θ − η g / (√G + ε)."""
     return check_function(
-        fn, _adagrad_step, _case_adagrad, signature="adagrad_step(theta, G, grad, lr, eps)",
+        fn, _adagrad_step, cycle_cases(_case_adagrad, _case_adagrad_edges),
+        signature="adagrad_step(theta, G, grad, lr, eps)",
         mistakes=[
             Mistake(lambda t, G, g, lr, e: _adagrad_step(t, G, g, lr, e)[0],
                     "return both the new parameters and the new sum: `return theta, G`."),
@@ -177,14 +189,21 @@ def _case_reddi(rng):
     return float(rng.choice([0.9, 0.99, 0.999]) * rng.uniform(0.998, 1.0)), int(rng.integers(250, 1500))
 
 
+def _case_reddi_edges(rng):
+    """The rest of the domain: no step at all (x stays 1), one or two steps, the steps around
+    the second large gradient (t = 102), β₂ from 0 (no memory) to 0.9999."""
+    beta2 = float(rng.choice([0.0, 0.5, 0.9999, rng.uniform(0.0, 0.9999)]))
+    return beta2, int(rng.choice([0, 1, 2, 101, 102, 103, int(rng.integers(3, 300))]))
+
+
 def check_reddi_adam(fn, *, verbose: bool = True) -> Result:
     """``reddi_adam(beta2, steps)`` returns the final x of Adam (β₁ = 0.9, ε = 1e-8, bias
     correction, η_t = 0.5/√t) on Reddi et al.'s problem: x₀ = 1, gradient 1010 at the steps
     t = 1, 102, 203, ... (t mod 101 = 1) and −10 otherwise, x projected back into [−1, 1]
-    after every step."""
+    after every step. Any 0 ≤ β₂ < 1 and any number of steps ≥ 0 (0: x stays at 1)."""
     return check_function(
-        fn, _reddi_adam, _case_reddi, signature="reddi_adam(beta2, steps)",
-        n_cases=8,
+        fn, _reddi_adam, cycle_cases(_case_reddi, _case_reddi, _case_reddi_edges),
+        signature="reddi_adam(beta2, steps)", n_cases=9,
         mistakes=[
             Mistake(lambda b, n: _reddi_adam(b, n, project=False),
                     "project x back into [−1, 1] after every step (np.clip(x, -1, 1)): the "
@@ -226,6 +245,24 @@ def _case_window(rng):
     return lrs, losses, float(rng.uniform(1.1, 3.0))
 
 
+def _case_window_edges(rng):
+    """The boundaries: factor 1 (only the best rate: width 0), the best rate at either end of
+    the grid, every run finite, and both inf and nan among the diverged ones."""
+    lrs, losses, factor = _case_window(rng)
+    kind = int(rng.integers(4))
+    if kind == 0:
+        factor = 1.0
+    elif kind == 1:
+        losses = np.where(np.isfinite(losses), losses, 10.0 + np.arange(len(losses)))
+    elif kind == 2:
+        x = np.log10(lrs)  # the smallest rate is the best: the losses only rise
+        losses = np.where(np.isfinite(losses), 0.1 + rng.uniform(0.05, 2.0) * (x - x[0]) ** 2,
+                          losses)
+    else:
+        losses[-2:] = [np.inf, np.nan]
+    return lrs, losses, float(factor)
+
+
 def _window_edges(lrs, losses, factor, transform):
     lrs, losses = np.asarray(lrs, dtype=float), np.asarray(losses, dtype=float)
     ok = np.isfinite(losses)
@@ -238,7 +275,8 @@ def check_lr_window(fn, *, verbose: bool = True) -> Result:
     whose loss is at most ``factor`` times the best loss of the sweep, log10(lr_max / lr_min);
     diverged runs (inf or nan) never count."""
     return check_function(
-        fn, _lr_window, _case_window, signature="lr_window(lrs, losses, factor)",
+        fn, _lr_window, cycle_cases(_case_window, _case_window_edges),
+        signature="lr_window(lrs, losses, factor)",
         mistakes=[
             Mistake(lambda a, b, f: _window_edges(a, b, f, lambda g: np.log(g.max() / g.min())),
                     "use decades, log10(lr_max / lr_min): you took the natural log."),
@@ -316,6 +354,16 @@ def _case_adamw(rng):
             float(rng.uniform(0.01, 0.3)))
 
 
+def _case_adamw_edges(rng):
+    """The first step (t = 1, m = v = 0), no weight decay at all, a single parameter."""
+    d = int(rng.integers(1, 4))
+    first = rng.random() < 0.5
+    return (rng.normal(size=d), np.zeros(d) if first else 0.3 * rng.normal(size=d),
+            np.zeros(d) if first else rng.uniform(0.01, 1.0, size=d), rng.normal(size=d),
+            1 if first else int(rng.integers(2, 1000)), float(rng.uniform(0.001, 0.3)),
+            float(rng.choice([0.0, rng.uniform(0.01, 0.3)])))
+
+
 _ADAMW_MISTAKES = [
     Mistake(_adam_l2_step,
             "that is Adam with an L2 penalty: you added λθ to the gradient, so the decay is "
@@ -352,13 +400,14 @@ def check_adamw_step(fn, *, verbose: bool = True) -> Result:
     The two agree when λ_torch = λ_paper / α.
     """
     common = dict(signature="adamw_step(theta, m, v, grad, t, lr, weight_decay)")
-    first = check_function(fn, _adamw_step, _case_adamw, mistakes=_ADAMW_MISTAKES,
-                           verbose=False, **common)
+    first = check_function(fn, _adamw_step, cycle_cases(_case_adamw, _case_adamw_edges),
+                           mistakes=_ADAMW_MISTAKES, verbose=False, **common)
     if first:
         result = Result(True, first.message + f" This is {ADAMW_FORMS['torch']}.", first.cases,
                         {"form": "torch"})
     else:
-        second = check_function(fn, _adamw_paper_step, _case_adamw, verbose=False, **common)
+        second = check_function(fn, _adamw_paper_step, cycle_cases(_case_adamw, _case_adamw_edges),
+                                verbose=False, **common)
         result = (Result(True, second.message + f" This is {ADAMW_FORMS['paper']}.",
                          second.cases, {"form": "paper"}) if second else first)
     if verbose:

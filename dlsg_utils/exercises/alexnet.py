@@ -12,7 +12,7 @@ from ..conv.arithmetic import conv_output_size
 from ..nets import eval_mode
 from ..train import predict
 from .arithmetic import _distinct_case
-from .engine import Mistake, Result, check_function
+from .engine import AnswerError, Mistake, Result, check_function, cycle_cases
 from .receptive import check_receptive_field
 
 __all__ = ["check_activation_grads", "check_conv_layer_cost", "check_inverted_dropout",
@@ -91,12 +91,23 @@ def _draw_cost(rng):
     return i, c_in, c_out, k, stride, padding, groups
 
 
+def _draw_cost_any(rng):
+    """Any layer the question allows: even kernels, a kernel as large as the padded input (a
+    1×1 output), AlexNet-sized inputs, groups up to 8 (dividing c_in and c_out)."""
+    groups = int(rng.choice([1, 2, 4, 8]))
+    c_in, c_out = groups * int(rng.integers(1, 5)), groups * int(rng.integers(1, 5))
+    k, stride, padding = int(rng.integers(1, 12)), int(rng.integers(1, 6)), int(rng.integers(0, 4))
+    low = max(1, k - 2 * padding)
+    i = low if rng.random() < 0.2 else int(rng.integers(low, 240))
+    return i, c_in, c_out, k, stride, padding, groups
+
+
 def _case_cost(rng):
     # most cases separate every mistake (so the first wrong one is named); the others are
     # plain draws, so stride 1 and padding 0 (where some mistakes coincide) are tested too
     if rng.random() < 0.6:
         return _distinct_case(rng, _draw_cost, _conv_cost, [m.fn for m in _COST_MISTAKES])
-    return _draw_cost(rng)
+    return _draw_cost(rng) if rng.random() < 0.5 else _draw_cost_any(rng)
 
 
 def _accept_bias_macs(fn):
@@ -145,6 +156,19 @@ def _case_act(rng):
     return (x,)
 
 
+def _case_act_any(rng):
+    """Any array the question allows: a 0-d array, whole numbers, large |x| (where tanh'
+    underflows towards 0), all zeros."""
+    kind = int(rng.integers(0, 4))
+    if kind == 0:
+        return (np.array(float(rng.choice([0.0, rng.normal()]))),)
+    if kind == 1:
+        return (rng.integers(-3, 4, size=int(rng.integers(1, 8))).astype(float),)
+    if kind == 2:
+        return (rng.normal(scale=30.0, size=(2, int(rng.integers(1, 5)))),)
+    return (np.zeros(int(rng.integers(1, 5))),)
+
+
 def _sigmoid(x):
     return 1.0 / (1.0 + np.exp(-x))
 
@@ -153,7 +177,8 @@ def check_activation_grads(fn, *, verbose: bool = True) -> Result:
     """``activation_grads(x)``: the pair (dReLU/dx, dtanh/dx), element by element, with the
     subgradient 0 for ReLU at x = 0."""
     return check_function(
-        fn, _act_grads, _case_act, signature="activation_grads(x)",
+        fn, _act_grads, cycle_cases(_case_act, _case_act_any), signature="activation_grads(x)",
+        n_cases=30,
         mistakes=[
             Mistake(lambda x: ((x >= 0).astype(float), 1.0 - np.tanh(x) ** 2),
                     "at x = 0 use the subgradient 0 for ReLU (x > 0, not x >= 0), as PyTorch "
@@ -189,15 +214,31 @@ def _case_dropout(rng):
     p = float(rng.uniform(0.1, 0.9))
     while abs(p - 0.5) < 0.05:  # p = 1 − p would hide the 1/p mistake
         p = float(rng.uniform(0.1, 0.9))
-    return rng.normal(size=shape), p, rng.uniform(size=shape)
+    u = rng.uniform(size=shape)
+    u.flat[0] = p  # a tie: u = p exactly is kept (dropped only where u < p)
+    return rng.normal(size=shape), p, u
+
+
+def _case_dropout_any(rng):
+    """Any p the question allows, 0 ≤ p < 1: no dropout (p = 0), p = 0.5, p close to 1, and
+    ties u = p."""
+    shape = tuple(int(s) for s in rng.integers(1, 6, size=int(rng.integers(1, 3))))
+    p = float(rng.choice([0.0, 0.5, 0.99, rng.uniform(0.0, 1.0)]))
+    u = rng.uniform(size=shape)
+    u.flat[rng.integers(0, u.size)] = p
+    return rng.normal(size=shape), p, u
 
 
 def check_inverted_dropout(fn, *, verbose: bool = True) -> Result:
     """``inverted_dropout(x, p, u)``: training-time dropout with drop probability ``p``, given
     uniform random numbers ``u`` of x's shape (unit j is dropped where u[j] < p)."""
     return check_function(
-        fn, _inverted_dropout, _case_dropout, signature="inverted_dropout(x, p, u)",
+        fn, _inverted_dropout, cycle_cases(_case_dropout, _case_dropout_any),
+        signature="inverted_dropout(x, p, u)", n_cases=30,
         mistakes=[
+            Mistake(lambda x, p, u: np.where(u > p, x / (1.0 - p), 0.0),
+                    "a unit whose u equals p exactly is dropped in your answer: the rule is "
+                    "'dropped where u < p', so u = p is kept (keep where u >= p)."),
             Mistake(lambda x, p, u: np.where(u >= p, x, 0.0),
                     "you dropped the right units but did not rescale: inverted dropout divides "
                     "the kept units by 1 − p during training, so the expected output equals x "
@@ -293,23 +334,22 @@ def check_predict_with_mirror(fn, *, verbose: bool = True) -> Result:
     """``predict_with_mirror(net, X)``: class probabilities (N, C) averaged over each image of
     the batch ``X: (N, C_in, H, W)`` and its left-right mirror image, computed in eval mode
     (dropout off) without gradients."""
-    if callable(fn):
+    def dropout_first(fn):  # run by the engine, inside its guard and time limit
         net, X = _case_mirror(np.random.default_rng(12))
         try:
             first, second = fn(net, X), fn(net, X)
-            torch = _torch()
-            if (isinstance(first, torch.Tensor) and isinstance(second, torch.Tensor)
-                    and first.shape == second.shape and not torch.equal(first, second)):
-                result = Result(False, "✗ predict_with_mirror: two calls on the same images "
-                                       "gave different answers: dropout is still on. Call "
-                                       "net.eval() first (and net.train() afterwards if you "
-                                       "want to restore the mode).")
-                if verbose:
-                    print(result.message)
-                return result
         except Exception:  # noqa: BLE001 -- check_function reports the reader's error
-            pass
+            return fn
+        torch = _torch()
+        if (isinstance(first, torch.Tensor) and isinstance(second, torch.Tensor)
+                and first.shape == second.shape and not torch.equal(first, second)):
+            raise AnswerError("two calls on the same images gave different answers: dropout "
+                              "is still on. Call net.eval() first (and net.train() afterwards "
+                              "if you want to restore the mode).")
+        return fn
+
     return check_function(
         fn, _predict_with_mirror, _case_mirror, signature="predict_with_mirror(net, X)", mistakes=_MIRROR_MISTAKES, rtol=1e-9,
+        adapt=dropout_first,
         atol=1e-12, n_cases=10, verbose=verbose,
     )

@@ -14,7 +14,7 @@ import math
 
 import numpy as np
 
-from ..conv.arithmetic import conv_output_size, receptive_field
+from ..conv.arithmetic import conv_output_size
 from .engine import Mistake, Result, check_function, cycle_cases
 
 __all__ = ["check_conv_macs", "check_conv_output_size", "check_input_sizes",
@@ -237,12 +237,23 @@ def _plain_sizes(rng):
             return case
 
 
+def _padded_sizes(rng):
+    """Padding so large that s(o − 1) + k̂ − 2p < 1: the sizes start at i = 1, or there are none
+    (o = 1 with p = 2, k = 3: every input gives at least 2 outputs)."""
+    o, k, s, d = (int(rng.integers(1, 4)), int(rng.integers(1, 6)), int(rng.integers(1, 5)),
+                  _either(rng, 1, 2, 3))
+    low = -(-(s * (o - 1) + d * (k - 1) + 1) // 2)  # 2p ≥ s(o − 1) + k̂: no size above 0
+    return o, k, s, int(rng.integers(low, low + 3)), d
+
+
 def check_input_sizes(fn, *, verbose: bool = True) -> Result:
     """``input_sizes(o, k, s, p, d)``: every input size i, in increasing order, for which a
-    convolution (kernel k, stride s, padding p, dilation d) gives the output size o."""
+    convolution (kernel k, stride s, padding p, dilation d) gives the output size o; none
+    below i = 1, so an empty list when the padding alone gives more than o outputs."""
     return check_function(
-        fn, _input_sizes, cycle_cases(_case_sizes, _plain_sizes), signature="input_sizes(o, k, s, p, d)", mistakes=_SIZES_MISTAKES, atol=0, rtol=0,
-        n_cases=40, verbose=verbose,
+        fn, _input_sizes, cycle_cases(_case_sizes, _plain_sizes, _padded_sizes),
+        signature="input_sizes(o, k, s, p, d)", mistakes=_SIZES_MISTAKES, atol=0, rtol=0,
+        n_cases=45, verbose=verbose,
     )
 
 
@@ -300,37 +311,58 @@ def _plain_macs(rng):
             int(rng.integers(1, 65)), k, _either(rng, 1, 2, 4), _either(rng, 0, 1, 4))
 
 
+def _small_macs(rng):
+    """Images smaller than the kernel, which the padding makes fit (h + 2p ≥ k)."""
+    k = int(rng.integers(2, 8))
+    p = int(rng.integers(k // 2, k))
+    h, w = (int(rng.integers(max(1, k - 2 * p), k)) for _ in range(2))
+    return h, w, int(rng.integers(1, 9)), int(rng.integers(1, 9)), k, _either(rng, 1, 2, 4), p
+
+
 def check_conv_macs(fn, *, verbose: bool = True) -> Result:
     """``conv_macs(h, w, c_in, c_out, k, s, p)``: the multiply-adds of one forward pass of
     ``Conv2d(c_in, c_out, k, stride=s, padding=p)`` on one h × w image, OH · OW · c_out · c_in · k²
     (the bias additions not counted)."""
     return check_function(
-        fn, _conv_macs, cycle_cases(_case_macs, _plain_macs), signature="conv_macs(h, w, c_in, c_out, k, s, p)", mistakes=_MACS_MISTAKES, atol=0,
-        rtol=0, n_cases=40, verbose=verbose,
+        fn, _conv_macs, cycle_cases(_case_macs, _plain_macs, _small_macs),
+        signature="conv_macs(h, w, c_in, c_out, k, s, p)", mistakes=_MACS_MISTAKES, atol=0,
+        rtol=0, n_cases=45, verbose=verbose,
     )
 
 
 # --- exercise 5: receptive field of a strided stack --------------------------------------------
 
+def _geometric(n, s):
+    """1 + s + … + s^(n−1) without a loop."""
+    return n if s == 1 else (s**n - 1) // (s - 1)
+
+
 def _receptive_field_of_stack(n_layers, k, s):
     """r = 1 + (k − 1)(1 + s + … + s^(n−1)): layer l widens the view by (k − 1) · s^(l−1); the
-    package's :func:`~dlsg_utils.conv.receptive_field` of n identical layers."""
-    return receptive_field([(k, s)] * n_layers)
+    package's :func:`~dlsg_utils.conv.receptive_field` of n identical layers (a test checks),
+    in closed form, so that stacks of 10¹² layers are answered at once."""
+    return 1 + (k - 1) * _geometric(n_layers, s)
+
+
+def _kernel_power(n, k, s):
+    if n > 4096:  # k**n has n·log2(k) bits: this mistake is recognised on the smaller cases
+        raise OverflowError("too deep to compare")
+    return k**n
 
 
 _RF_MISTAKES = [
     Mistake(lambda n, k, s: 1 + n * (k - 1),
             "you ignored the stride: above a stride-s layer, neighbouring units are s input "
             "cells apart (the jump), so the next layer's k − 1 extra units cover (k − 1)·s cells."),
-    Mistake(lambda n, k, s: 1 + (k - 1) * sum(s**j for j in range(1, n + 1)),
+    Mistake(lambda n, k, s: 1 + (k - 1) * s * _geometric(n, s),
             "one stride too many: layer l's kernel is spread by the jump of the layers *below* "
             "it, s^(l−1); the first layer's kernel touches adjacent pixels (jump 1)."),
-    Mistake(lambda n, k, s: (k - 1) * sum(s**j for j in range(n)),
+    Mistake(lambda n, k, s: (k - 1) * _geometric(n, s),
             "off by one: start from r = 1 (a unit sees at least one pixel)."),
     Mistake(lambda n, k, s: k * s ** (n - 1),
             "the windows of neighbouring units overlap: add (k − 1)·(jump) per layer, "
             "r = 1 + (k − 1)(1 + s + … + s^(n−1))."),
-    Mistake(lambda n, k, s: k**n,
+    Mistake(_kernel_power,
             "multiplying the kernel sizes overcounts: neighbouring windows overlap; add "
             "(k − 1)·(jump) per layer."),
     Mistake(lambda n, k, s: 1 + (k - 1) * s ** (n - 1),
@@ -351,12 +383,24 @@ def _plain_rf(rng):
     return _either(rng, 1, 2, 7), int(rng.integers(1, 8)), _either(rng, 1, 2, 4)
 
 
+def _deep_rf(rng):
+    """Stacks a loop over the layers cannot go through in time: 10⁹ to 10¹² stride-1 layers."""
+    return int(10 ** rng.uniform(9, 12)), int(rng.integers(1, 12)), 1
+
+
+def _strided_deep_rf(rng):
+    """Up to 30 strided layers: the answer is still below 2⁵³, so a float answer is exact."""
+    return int(rng.integers(8, 31)), int(rng.integers(1, 12)), int(rng.integers(2, 4))
+
+
 def check_receptive_field_of_stack(fn, *, verbose: bool = True) -> Result:
     """``receptive_field_of_stack(n_layers, k, s)``: the input cells (along one axis) seen by
     one unit after ``n_layers`` identical k × k convolutions of stride s (no dilation),
-    1 + (k − 1)(1 + s + … + s^(n−1))."""
+    1 + (k − 1)(1 + s + … + s^(n−1)). Some cases are stacks of 10⁹ to 10¹² stride-1 layers,
+    which only a closed form answers in time; the first of them is case 3."""
     return check_function(
-        fn, _receptive_field_of_stack, cycle_cases(_case_rf, _plain_rf),
+        fn, _receptive_field_of_stack,
+        cycle_cases(_case_rf, _plain_rf, _deep_rf, _case_rf, _strided_deep_rf),
         signature="receptive_field_of_stack(n_layers, k, s)",
         mistakes=_RF_MISTAKES, atol=0, rtol=0, n_cases=40, verbose=verbose,
     )

@@ -34,10 +34,15 @@ def _case_dout(rng):
     return (rng.normal(size=(N, F, H, W)),)
 
 
+def _any_dout(rng):
+    """Any shape the question allows: one example, one filter, a 1 × 1 output map."""
+    return (rng.normal(size=tuple(int(n) for n in rng.integers(1, 5, size=4))),)
+
+
 def check_conv_bias_grad(fn, *, verbose: bool = True) -> Result:
     """``conv_bias_grad(dout)``: ∂L/∂b of a conv layer, shape (F,), from dout (N, F, OH, OW)."""
     return check_function(
-        fn, _bias_grad, _case_dout, signature="conv_bias_grad(dout)",
+        fn, _bias_grad, cycle_cases(_case_dout, _any_dout), signature="conv_bias_grad(dout)",
         mistakes=[
             Mistake(lambda d: d.mean(axis=(0, 2, 3)),
                     "you averaged: every output value adds b[f] once, so b[f] receives the *sum* "
@@ -90,12 +95,29 @@ def _plain_weight(rng):
     return _case_weight(rng, stride=int(rng.choice([1, 1, 2])), padding=int(rng.choice([0, 0, 1])))
 
 
+def _any_layer(rng, padding_below_k=False):
+    """k, s, p and an input size from the whole domain: k = 1, strides longer than the kernel
+    (inputs no window reads), padding of k or more, inputs smaller than the kernel."""
+    k, s = int(rng.integers(1, 5)), int(rng.integers(1, 6))
+    p = int(rng.integers(0, k)) if padding_below_k else int(rng.integers(0, 5))
+    H, W = (int(rng.integers(max(1, k - 2 * p), k + 7)) for _ in range(2))
+    return k, s, p, H, W
+
+
+def _any_weight(rng):
+    k, s, p, H, W = _any_layer(rng)
+    N, C, F = (int(n) for n in rng.integers(1, 4, size=3))
+    dout = rng.normal(size=(N, F, _out_size(H, k, s, p), _out_size(W, k, s, p)))
+    return rng.normal(size=(N, C, H, W)), dout, k, s, p
+
+
 def check_conv_weight_grad(fn, *, verbose: bool = True) -> Result:
     """``conv_weight_grad(x, dout, k, stride, padding)``: ∂L/∂w, shape (F, C, k, k), of a conv
     layer with k × k kernels, input ``x: (N, C, H, W)`` and upstream gradient
     ``dout: (N, F, OH, OW)``."""
     return check_function(
-        fn, _weight_grad, cycle_cases(_case_weight, _plain_weight), signature="conv_weight_grad(x, dout, k, stride, padding)",
+        fn, _weight_grad, cycle_cases(_case_weight, _plain_weight, _any_weight),
+        signature="conv_weight_grad(x, dout, k, stride, padding)",
         mistakes=[
             Mistake(lambda x, d, k, s, p: _weight_grad(x, d, k, s, p)[:, :, ::-1, ::-1],
                     "your kernel gradient is flipped by 180°: the forward pass is a "
@@ -227,11 +249,19 @@ def _plain_pool(rng):
     return _case_pool(rng, k=k, stride=k)  # non-overlapping windows, as in LeNet and VGG
 
 
+def _any_pool(rng):
+    """k = 1 and strides longer than the window (inputs no window reads) too."""
+    k, s = int(rng.integers(1, 4)), int(rng.integers(1, 5))
+    N, C, OH, OW = (int(n) for n in rng.integers(1, 4, size=4))
+    H, W = ((o - 1) * s + k + int(rng.integers(0, s)) for o in (OH, OW))
+    return rng.normal(size=(N, C, OH, OW)), rng.normal(size=(N, C, H, W)), k, s
+
+
 def check_maxpool_backward(fn, *, verbose: bool = True) -> Result:
     """``maxpool_backward(dout, x, k, stride)``: ∂L/∂x of k × k max pooling with stride
     ``stride`` (no padding), ``x: (N, C, H, W)``, ``dout: (N, C, OH, OW)``."""
     return check_function(
-        fn, _maxpool_backward, cycle_cases(_case_pool, _plain_pool, _tied_pool),
+        fn, _maxpool_backward, cycle_cases(_case_pool, _plain_pool, _tied_pool, _any_pool),
         signature="maxpool_backward(dout, x, k, stride)",
         mistakes=[
             Mistake(_all_maxima,
@@ -338,12 +368,22 @@ def _plain_input(rng):
                        padding=int(rng.choice([0, 0, 1])))
 
 
+def _any_input(rng):
+    """The whole domain of the question (p ≤ k − 1): k = 1, strides longer than the kernel,
+    inputs smaller than the kernel."""
+    k, s, p, H, W = _any_layer(rng, padding_below_k=True)
+    N, C, F = (int(n) for n in rng.integers(1, 4, size=3))
+    dout = rng.normal(size=(N, F, _out_size(H, k, s, p), _out_size(W, k, s, p)))
+    return dout, rng.normal(size=(F, C, k, k)), (N, C, H, W), s, p
+
+
 def check_conv_input_grad(fn, *, verbose: bool = True) -> Result:
     """``conv_input_grad(dout, w, x_shape, stride, padding)``: ∂L/∂x, shape ``x_shape`` =
     (N, C, H, W), of ``out = conv2d(x, w, stride=stride, padding=padding)`` (cross-correlation,
     as in PyTorch) with k × k kernels ``w: (F, C, k, k)`` and ``dout: (N, F, OH, OW)``."""
     return check_function(
-        fn, _input_grad, cycle_cases(_case_input, _plain_input), signature="conv_input_grad(dout, w, x_shape, stride, padding)",
+        fn, _input_grad, cycle_cases(_case_input, _plain_input, _any_input),
+        signature="conv_input_grad(dout, w, x_shape, stride, padding)",
         mistakes=[
             Mistake(lambda d, w, xs, s, p: _full_correlation(d, w, xs, s, p, flip=False),
                     "no flip: as a correlation over dout, dx needs the kernel flipped by 180° "
@@ -368,5 +408,5 @@ def check_conv_input_grad(fn, *, verbose: bool = True) -> Result:
                     "were never inside a window; they still belong to x: append their zero "
                     "gradient so that dx has x's shape."),
         ],
-        verbose=verbose,
+        n_cases=30, verbose=verbose,
     )

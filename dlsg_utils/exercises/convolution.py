@@ -23,10 +23,15 @@ def _case_conv1d(rng):
     return rng.normal(size=n), rng.normal(size=k)
 
 
+def _any_conv1d(rng):
+    """Any lengths the question allows: one entry each, or g longer than f."""
+    return rng.normal(size=int(rng.integers(1, 9))), rng.normal(size=int(rng.integers(1, 9)))
+
+
 def check_conv1d(fn, *, verbose: bool = True) -> Result:
     """``conv1d(f, g)``: the full 1-D convolution of two 1-D arrays, as ``np.convolve(f, g)``."""
     return check_function(
-        fn, _conv1d, _case_conv1d, signature="conv1d(f, g)",
+        fn, _conv1d, cycle_cases(_case_conv1d, _any_conv1d), signature="conv1d(f, g)",
         mistakes=[
             Mistake(lambda f, g: np.convolve(f, g[::-1], mode="full"),
                     "no flip: you computed the cross-correlation Σ f[m] g[m − n]. Convolution "
@@ -67,6 +72,29 @@ def _case_conv2d(rng):
     return rng.normal(size=(H, W)), rng.normal(size=(kh, kw))
 
 
+def _any_conv2d(rng):
+    """Any sizes the question allows, 1 ≤ kh ≤ H and 1 ≤ kw ≤ W: a 1 × 1 kernel, a kernel as
+    large as the image (one output pixel), a single row."""
+    H, W = int(rng.integers(1, 8)), int(rng.integers(1, 8))
+    kh, kw = int(rng.integers(1, H + 1)), int(rng.integers(1, W + 1))
+    return rng.normal(size=(H, W)), rng.normal(size=(kh, kw))
+
+
+def _by_rows(image, kernel, *, reverse=True, start=None, same_row=False):
+    """The valid cross-correlation built from full 1-D convolutions, one per kernel row (the
+    way exercise 2 asks for it), or one of the ways of getting that construction wrong."""
+    image, kernel = np.asarray(image, dtype=float), np.asarray(kernel, dtype=float)
+    (H, W), (kh, kw) = image.shape, kernel.shape
+    start = kw - 1 if start is None else start
+    out = np.zeros((H - kh + 1, W - kw + 1))
+    for y in range(H - kh + 1):
+        for i in range(kh):
+            row = image[y if same_row else y + i]
+            full = np.convolve(row, kernel[i, ::-1] if reverse else kernel[i])
+            out[y] += full[start : start + W - kw + 1]
+    return out
+
+
 def _same(image, kernel):
     kh, kw = kernel.shape
     padded = np.pad(image, (((kh - 1) // 2, kh // 2), ((kw - 1) // 2, kw // 2)))
@@ -75,9 +103,12 @@ def _same(image, kernel):
 
 def check_conv2d_single(fn, *, verbose: bool = True) -> Result:
     """``conv2d_single(image, kernel)``: valid cross-correlation of a 2-D image with a 2-D
-    kernel (what ``torch.nn.functional.conv2d`` computes), shape (H − kh + 1, W − kw + 1)."""
+    kernel (what ``torch.nn.functional.conv2d`` computes), shape (H − kh + 1, W − kw + 1),
+    for any 1 ≤ kh ≤ H and 1 ≤ kw ≤ W. The last three mistakes are those of building it from
+    full 1-D convolutions (exercise 2)."""
     return check_function(
-        fn, _xcorr2d, _case_conv2d, signature="conv2d_single(image, kernel)",
+        fn, _xcorr2d, cycle_cases(_case_conv2d, _any_conv2d),
+        signature="conv2d_single(image, kernel)",
         mistakes=[
             Mistake(lambda im, k: _xcorr2d(im, k[::-1, ::-1]),
                     "you flipped the kernel: that is true convolution. Deep-learning "
@@ -95,6 +126,17 @@ def check_conv2d_single(fn, *, verbose: bool = True) -> Result:
             Mistake(lambda im, k: _xcorr2d(im, k.T),
                     "you transposed the kernel: kernel[i, j] multiplies image[y + i, z + j] "
                     "(i down the rows, j along the columns)."),
+            Mistake(lambda im, k: _by_rows(im, k, reverse=False),
+                    "you flipped the kernel left-right only: conv1d convolves, it reads its "
+                    "second argument backwards (g[n − m]). Hand it the kernel row reversed, "
+                    "kernel[i, ::-1], and the two reversals cancel into a cross-correlation."),
+            Mistake(lambda im, k: _by_rows(im, k, start=0),
+                    "you kept the first W − kw + 1 entries of the full 1-D convolution: its "
+                    "first kw − 1 entries are windows that hang over the left end of the row. "
+                    "The windows inside the row are entries kw − 1 to W − 1, full[kw - 1 : W]."),
+            Mistake(lambda im, k: _by_rows(im, k, same_row=True),
+                    "every kernel row met the same image row: output row y adds kernel row i "
+                    "applied to image row y + i."),
         ],
         rtol=1e-5, atol=1e-6, verbose=verbose,
     )
@@ -137,12 +179,19 @@ def _case_matrix(rng):
     return rng.normal(size=(kh, kw)), H, W
 
 
+def _any_matrix(rng):
+    """Any sizes the question allows: 1 ≤ kh ≤ H, 1 ≤ kw ≤ W."""
+    H, W = int(rng.integers(1, 7)), int(rng.integers(1, 7))
+    return rng.normal(size=(int(rng.integers(1, H + 1)), int(rng.integers(1, W + 1)))), H, W
+
+
 def check_conv_matrix(fn, *, verbose: bool = True) -> Result:
     """``conv_matrix(kernel, H, W)``: the matrix M, shape ((H − kh + 1)(W − kw + 1), H·W),
     of the valid cross-correlation on H × W images: ``M @ image.ravel()`` equals
     ``conv2d_single(image, kernel).ravel()`` (NumPy's row-major order)."""
     return check_function(
-        fn, _conv_matrix, _case_matrix, signature="conv_matrix(kernel, H, W)",
+        fn, _conv_matrix, cycle_cases(_case_matrix, _any_matrix),
+        signature="conv_matrix(kernel, H, W)",
         mistakes=[
             Mistake(lambda k, H, W: _conv_matrix(k, H, W, flip=True),
                     "you flipped the kernel: that is the matrix of a true convolution. The "
@@ -237,14 +286,22 @@ def _case_connections(rng):
     return _distinct_connections(rng, small=False)
 
 
+def _any_connections(rng):
+    """Any image and odd kernel the question allows, k = 1 and kernels wider than the image
+    included."""
+    return int(rng.integers(1, 41)), int(rng.integers(1, 41)), 2 * int(rng.integers(0, 8)) + 1
+
+
 def check_n_connections(fn, *, verbose: bool = True) -> Result:
     """``n_connections(H, W, k)``: the number of (input pixel, output pixel) pairs that
     interact in a stride-1 k × k convolution (odd k) with zero padding (k − 1)/2 on an H × W
     image, i.e. the number of entries of its matrix that a kernel without zeros makes
-    non-zero. Every other case has an axis narrower than p = (k − 1)/2, where the closed form
-    n·k − p(p + 1) of the wider axes fails."""
+    non-zero. Every third case has an axis narrower than p = (k − 1)/2, where the closed form
+    n·k − p(p + 1) of the wider axes fails; every third draws from the whole domain (k = 1,
+    images of one pixel)."""
     return check_function(
-        fn, _n_connections, cycle_cases(_small_connections, _case_connections),
+        fn, _n_connections, cycle_cases(_small_connections, _case_connections,
+                                        _any_connections),
         signature="n_connections(H, W, k)", mistakes=_CONNECTION_MISTAKES,
         atol=0, rtol=0, n_cases=30, verbose=verbose,
     )

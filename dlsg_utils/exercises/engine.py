@@ -3,6 +3,14 @@ name a recognised mistake, and never raise (an unsolved exercise must not stop a
 
 :func:`check_function` is what every chapter checker calls; :class:`Mistake` is a known wrong
 answer with its hint; :class:`Result` is what a checker returns (truthy when right).
+
+Whatever the reader hands in cannot break a check: every check runs under :func:`run_checker`,
+whose guard (:mod:`.guard`) stops it after :data:`TIME_LIMIT_S` seconds and turns every
+exception into a verdict -- the answer's problem, with the exception's text, when the reader's own
+code raised it; a bug to report only when the checker's own code did. Whatever a checker builds
+from the reader's function (a wrapper that accepts another correct form) is built inside that
+guard: pass it as ``check_function(..., adapt=...)``; whatever it makes a list of from an answer
+goes through :func:`bounded_list`.
 """
 
 from __future__ import annotations
@@ -12,14 +20,28 @@ import copy
 import inspect
 import io
 import itertools
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-__all__ = ["MAX_PRINTED_LINES", "Mistake", "Result", "call", "check_function", "cycle_cases",
-           "preamble", "run_checker"]
+from .guard import (
+    AnswerError,
+    OutOfTime,
+    blame,
+    bounded_list,
+    disarm_alarm,
+    out_of_time_message,
+    within_time_limit,
+)
+from .guard import error_text as _error_text
+from .guard import readers_frames as _readers_frames
+from .guard import short as _short
+
+__all__ = ["MAX_PRINTED_LINES", "TIME_LIMIT_S", "AnswerError", "Mistake", "Result",
+           "bounded_list", "call", "check_function", "cycle_cases", "preamble", "run_checker"]
 
 
 @dataclass(frozen=True)
@@ -71,9 +93,25 @@ def _close(got: Any, want: Any, rtol: float, atol: float) -> bool:
                 return False  # a complex answer is not a real one
             g = np.real(g)
         g, w = g.astype(float), w.astype(float)
-    except (TypeError, ValueError):
-        return False
+    except (TypeError, ValueError) as err:
+        if _readers_frames(err.__traceback__):
+            raise  # the answer's own __float__ or __array__ raised: run_checker says so
+        return False  # not numbers: a wrong answer
     return g.shape == w.shape and bool(np.allclose(g, w, rtol=rtol, atol=atol))
+
+
+def _raise_if_the_answer_breaks(got: Any) -> None:
+    """Re-raise what the answer's own ``__array__``, ``__float__``, ``__len__`` or ``__iter__``
+    raises when looked at as numbers (a checker's ``compare`` may have taken it for a plain
+    wrong answer), so that run_checker reports it with its text; anything else is ignored."""
+    for look in (lambda v: np.asarray(_to_numpy(v), dtype=float), len, iter):
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # e.g. numpy's ComplexWarning
+                look(got)
+        except Exception as err:  # noqa: BLE001
+            if _readers_frames(err.__traceback__):
+                raise
 
 
 def _shape_note(got: Any, want: Any) -> str:
@@ -87,15 +125,8 @@ def _shape_note(got: Any, want: Any) -> str:
 def _describe(fn: Callable) -> str:
     try:
         return f"{getattr(fn, '__name__', 'function')}{inspect.signature(fn)}"
-    except (TypeError, ValueError):
-        return repr(fn)
-
-
-def _short(value: Any) -> str:
-    text = np.array2string(np.asarray(value), precision=4, threshold=12) if isinstance(
-        value, np.ndarray
-    ) else repr(value)
-    return text if len(text) < 200 else text[:197] + "..."
+    except Exception:  # noqa: BLE001 - no signature, or one that raises: show what it is
+        return _short(fn)
 
 
 def check_function(
@@ -111,6 +142,8 @@ def check_function(
     rtol: float = 1e-6,
     atol: float = 1e-9,
     seed: int = 0,
+    adapt: Callable[[Callable], Callable] | None = None,
+    probe_args: tuple | None = None,
     verbose: bool = True,
 ) -> Result:
     """Compare ``fn`` with ``reference`` on ``n_cases`` random inputs from ``make_case(rng)``.
@@ -122,19 +155,29 @@ def check_function(
     parenthesis. ``compare(got, want)`` replaces the default test (equal to ``rtol``/``atol``,
     element by element, whatever the container) for answers that are right in more than one
     form. Prints the verdict when ``verbose`` and returns a :class:`Result`; it never raises.
+
+    ``adapt(fn)`` builds what is checked from the reader's function, e.g. a wrapper that maps a
+    second correct convention onto the reference's: it is built inside the guard of
+    :func:`run_checker`, after ``fn`` is known to be a function, so no answer can break it. The
+    reader's own function must accept each case's arguments, or ``probe_args`` when given (for
+    an ``adapt`` that calls it with other arguments than the cases').
     """
     name = name or signature.split("(")[0]
     same = compare or (lambda got, want: _close(got, want, rtol, atol))
 
     def check(fn) -> Result:
         rng = np.random.default_rng(seed)
+        checked = None
         for case in range(1, n_cases + 1):
             args = make_case(rng)
-            problem = preamble(fn, signature, args, name=name)
+            problem = preamble(fn, signature, args if probe_args is None else probe_args,
+                               name=name)
             if problem is not None:
                 return problem
+            if checked is None:
+                checked = fn if adapt is None else adapt(fn)
             want = reference(*_copy_args(args))
-            got, problem = call(fn, args, name=name, case=case)
+            got, problem = call(checked, args, name=name, case=case)
             if problem is not None:
                 return problem
             if got is None and want is not None:
@@ -149,6 +192,7 @@ def check_function(
                                       {"mistake": mistake.hint})
                 except Exception:  # a mistake model that does not apply to this input
                     continue
+            _raise_if_the_answer_breaks(got)  # a compare that swallowed it hides the cause
             shape_note = _shape_note(got, want)
             return Result(False, f"✗ {name}: wrong answer on case {case}.{shape_note}\n"
                                  f"  input:    {', '.join(_short(a) for a in args)}\n"
@@ -167,7 +211,7 @@ def preamble(fn: Any, signature: str, args: tuple, *, name: str | None = None) -
     name = name or signature.split("(")[0]
     if not callable(fn):
         return Result(False, f"✗ {name}: expected a function {signature}, got "
-                             f"{type(fn).__name__} {fn!r:.60}.")
+                             f"{type(fn).__name__} {_short(fn):.60}.")
     try:
         inspect.signature(fn).bind(*args)
     except TypeError:
@@ -175,6 +219,9 @@ def preamble(fn: Any, signature: str, args: tuple, *, name: str | None = None) -
                              f"{len(args)} arguments, got {_describe(fn)}.")
     except ValueError:  # builtins without a signature: just try the call
         pass
+    except Exception as err:  # noqa: BLE001 - the answer's own __signature__ raised
+        return Result(False, f"✗ {name}: your function's signature could not be read: "
+                             f"{_error_text(err)} (expected a function {signature}).")
     return None
 
 
@@ -188,23 +235,29 @@ def call(fn: Callable, args: tuple, *, name: str, case: int = 0) -> tuple[Any, R
         return None, Result(False, f"… {name}: not attempted yet — replace the "
                                    "`raise NotImplementedError` with your code.")
     except Exception as err:
-        return None, Result(False, f"✗ {name}: your function raised {type(err).__name__}: "
-                                   f"{err}\n  on input {', '.join(_short(a) for a in args)}",
-                            case)
+        return None, Result(False, f"✗ {name}: your function raised {_error_text(err)}\n"
+                                   f"  on input {', '.join(_short(a) for a in args)}", case)
 
 
 def run_checker(check: Callable[[Any], Result], fn: Any, *, name: str,
                 verbose: bool = True) -> Result:
-    """Run ``check(fn)`` the way every checker must: what ``fn`` prints is capped at
-    :data:`MAX_PRINTED_LINES`, a failure of the checker itself becomes a Result instead of an
-    exception, and the verdict is printed when ``verbose``."""
+    """Run ``check(fn)`` the way every checker must, and never raise: what ``fn`` prints is
+    capped at :data:`MAX_PRINTED_LINES`; the check is stopped after :data:`TIME_LIMIT_S`
+    seconds; an :class:`AnswerError` becomes a failing verdict with its text; an exception
+    raised by the reader's own code (their function's ``__signature__``, or a method of what it
+    returned) is reported as the answer's problem; any other exception is the checker's own
+    failure, to be reported. The verdict is printed when ``verbose``."""
     printed = _CappedOutput()
     with contextlib.redirect_stdout(printed):
         try:
-            result = check(fn)
-        except Exception as err:  # a bug of ours must not stop the reader's notebook either
-            result = Result(False, f"✗ {name}: the checker itself failed "
-                                   f"({type(err).__name__}: {err}); please report it.")
+            result = within_time_limit(check, fn, TIME_LIMIT_S)
+        except AnswerError as err:
+            result = Result(False, f"✗ {name}: {_error_text(err).removeprefix('AnswerError: ')}")
+        except OutOfTime as stop:
+            disarm_alarm()  # in case the alarm landed while it was being switched off
+            result = Result(False, out_of_time_message(name, stop))
+        except Exception as err:  # noqa: BLE001 - an unsolved exercise must not stop a notebook
+            result = Result(False, blame(err, fn, name))
     if verbose:
         shown = printed.report()
         print((shown + "\n" if shown else "") + result.message)
@@ -228,6 +281,11 @@ def _copy_args(args: tuple) -> tuple:
 
 MAX_PRINTED_LINES = 20
 """How many lines a reader's function may print during one check before the rest is hidden."""
+
+TIME_LIMIT_S = 60.0
+"""How many seconds one check may run (every case together) before it is stopped: far more than
+any checker takes for a right answer on a slow laptop, so only an answer that never finishes
+meets it. 0 turns the limit off."""
 
 
 class _CappedOutput(io.TextIOBase):

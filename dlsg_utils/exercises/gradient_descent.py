@@ -13,16 +13,33 @@ import numpy as np
 
 from ..optim import SGD, run
 from ..optim.theory import stability_edge
-from .engine import Mistake, Result, check_function
+from .engine import Mistake, Result, check_function, cycle_cases
+from .gradient_descent_cases import (
+    _case_limit,
+    _case_limit_slow,
+    _case_local,
+    _case_local_other,
+    _case_loop,
+    _case_loop_edges,
+    _case_quartic,
+    _case_quartic_far,
+    _case_saddle,
+    _case_saddle_boundary,
+    _case_saddle_slow,
+    _case_step,
+    _case_step_shapes,
+    _case_weighted,
+    _case_weighted_edges,
+)
 
 __all__ = [
     "check_gd_limit",
     "check_gd_step",
     "check_gradient_descent",
     "check_local_max_stable_lr",
-    "check_lstsq_gradient",
     "check_quartic_gd_iterate",
     "check_saddle_escape_steps",
+    "check_weighted_lstsq_gradient",
 ]
 
 
@@ -46,15 +63,11 @@ def _gd_step(theta, grad, lr):
     return _package_step(SGD(lr=lr), theta, grad)[0]
 
 
-def _case_step(rng):
-    d = int(rng.integers(1, 6))
-    return rng.normal(size=d), rng.normal(size=d), float(rng.uniform(0.01, 0.5))
-
-
 def check_gd_step(fn, *, verbose: bool = True) -> Result:
     """``gd_step(theta, grad, lr)`` returns θ − η∇J (the slide's update)."""
     return check_function(
-        fn, _gd_step, _case_step, signature="gd_step(theta, grad, lr)",
+        fn, _gd_step, cycle_cases(_case_step, _case_step_shapes),
+        signature="gd_step(theta, grad, lr)",
         mistakes=[
             Mistake(lambda t, g, lr: t + lr * g,
                     "wrong sign: you stepped *up* the gradient. Descent moves against it."),
@@ -67,33 +80,39 @@ def check_gd_step(fn, *, verbose: bool = True) -> Result:
     )
 
 
-# --- exercise 2: the least-squares gradient ---------------------------------------------------
+# --- exercise 2: the gradient of weighted least squares ---------------------------------------
 
-def _lstsq_gradient(X, y, theta):
-    return X.T @ (X @ theta - y) / len(y)
-
-
-def _case_lstsq(rng):
-    n, d = int(rng.integers(3, 30)), int(rng.integers(1, 5))
-    return rng.normal(size=(n, d)), rng.normal(size=n), rng.normal(size=d)
+def _weighted_lstsq_gradient(X, y, w, theta):
+    """∇J for J(θ) = Σᵢ wᵢ(xᵢᵀθ − yᵢ)² / (2 Σᵢ wᵢ): Xᵀ(w ⊙ (Xθ − y)) / Σw."""
+    X, y, w, theta = (np.asarray(a, dtype=float) for a in (X, y, w, theta))
+    return X.T @ (w * (X @ theta - y)) / w.sum()
 
 
-def check_lstsq_gradient(fn, *, verbose: bool = True) -> Result:
-    """``lstsq_gradient(X, y, theta)`` is ∇J for J(θ) = ‖Xθ − y‖² / (2n)."""
+def check_weighted_lstsq_gradient(fn, *, verbose: bool = True) -> Result:
+    """``weighted_lstsq_gradient(X, y, w, theta)`` is ∇J for the weighted least-squares loss
+    J(θ) = Σᵢ wᵢ(xᵢᵀθ − yᵢ)² / (2 Σᵢ wᵢ), weights wᵢ ≥ 0 not all zero:
+    Xᵀ(w ⊙ (Xθ − y)) / Σw. The chapter's loss is the case of equal weights."""
     return check_function(
-        fn, _lstsq_gradient, _case_lstsq, signature="lstsq_gradient(X, y, theta)",
+        fn, _weighted_lstsq_gradient, cycle_cases(_case_weighted, _case_weighted_edges),
+        signature="weighted_lstsq_gradient(X, y, w, theta)",
         mistakes=[
-            Mistake(lambda X, y, t: X.T @ (y - X @ t) / len(y),
+            Mistake(lambda X, y, w, t: X.T @ (X @ t - y) / len(y),
+                    "the weights are missing: that is the chapter's unweighted gradient. Each "
+                    "residual xᵢᵀθ − yᵢ enters multiplied by its weight wᵢ."),
+            Mistake(lambda X, y, w, t: X.T @ (w * (X @ t - y)) / len(y),
+                    "J divides by Σw, the total weight, not by the number of examples n: "
+                    "divide the gradient by w.sum()."),
+            Mistake(lambda X, y, w, t: X.T @ (w**2 * (X @ t - y)) / w.sum(),
+                    "wᵢ multiplies the *squared* residual, so the derivative of wᵢ rᵢ²/2 is "
+                    "wᵢ rᵢ: the weight appears once, not squared."),
+            Mistake(lambda X, y, w, t: X.T @ (w * (y - X @ t)) / w.sum(),
                     "wrong sign: the residual is Xθ − y, not y − Xθ."),
-            Mistake(lambda X, y, t: X.T @ (X @ t - y),
-                    "missing the 1/n: J is a mean over the n examples, so is its gradient."),
-            Mistake(lambda X, y, t: 2 * X.T @ (X @ t - y) / len(y),
+            Mistake(lambda X, y, w, t: 2 * X.T @ (w * (X @ t - y)) / w.sum(),
                     "a factor 2 too large: J has a ½ in front, which cancels the 2 of the "
                     "square."),
-            Mistake(lambda X, y, t: X.T @ (X @ t - y) / (len(y) - 1),
-                    "off by one: divide by n, not n − 1."),
-            Mistake(lambda X, y, t: X @ t - y,
-                    "you returned the residual Xθ − y; multiply by Xᵀ (and divide by n)."),
+            Mistake(lambda X, y, w, t: X.T @ (np.sqrt(w) * (X @ t - y)) / w.sum(),
+                    "you weighted the residual by √wᵢ: that is the residual of the loss "
+                    "Σ(√wᵢ rᵢ)², but its gradient is Σ wᵢ rᵢ xᵢ (the √wᵢ appears twice)."),
         ],
         verbose=verbose,
     )
@@ -108,19 +127,12 @@ def _gradient_descent(grad_fn, theta0, lr, num_steps):
     return run(SGD(lr=lr), grad_fn, theta0, num_steps)
 
 
-def _case_loop(rng):
-    d = int(rng.integers(1, 4))
-    A = np.diag(rng.uniform(0.5, 3.0, size=d))
-    b = rng.normal(size=d)
-    return (lambda th: A @ th - b), rng.normal(size=d), float(rng.uniform(0.05, 0.3)), int(
-        rng.integers(1, 15))
-
-
 def check_gradient_descent(fn, *, verbose: bool = True) -> Result:
     """``gradient_descent(grad_fn, theta0, lr, num_steps)`` returns the path, shape
     (num_steps + 1, d), starting with θ₀."""
     return check_function(
-        fn, _gradient_descent, _case_loop, signature="gradient_descent(grad_fn, theta0, lr, num_steps)",
+        fn, _gradient_descent, cycle_cases(_case_loop, _case_loop_edges),
+        signature="gradient_descent(grad_fn, theta0, lr, num_steps)",
         mistakes=[
             Mistake(lambda g, t0, lr, n: _gradient_descent(g, t0, lr, n)[1:],
                     "off by one: the path should start with θ₀, so it has num_steps + 1 rows."),
@@ -142,19 +154,17 @@ def _gd_limit(X, y, theta0):
     return P @ y + theta0 - P @ (X @ theta0)
 
 
-def _case_limit(rng):
-    n, d = int(rng.integers(4, 20)), int(rng.integers(3, 7))
-    r = int(rng.integers(1, min(n, d)))  # rank r < d: a whole affine set of minimisers
-    X = rng.normal(size=(n, r)) @ rng.normal(size=(r, d))
-    return X, rng.normal(size=n), rng.normal(size=d)
-
-
 def check_gd_limit(fn, *, verbose: bool = True) -> Result:
     """``gd_limit(X, y, theta0)``: where gradient descent with a stable step, started at θ₀,
-    converges on J(θ) = ‖Xθ − y‖²/(2n) when X has dependent columns: X⁺y + (I − X⁺X)θ₀."""
+    converges on J(θ) = ‖Xθ − y‖²/(2n) when X has dependent columns: X⁺y + (I − X⁺X)θ₀.
+
+    Every other case is a matrix whose nonzero curvatures span eight decades or more, on
+    which running gradient descent to its limit would take more than 10⁹ steps: the question
+    asks for the limit without running the loop, and only the formula answers it in time."""
     pinv = np.linalg.pinv
     return check_function(
-        fn, _gd_limit, _case_limit, signature="gd_limit(X, y, theta0)",
+        fn, _gd_limit, cycle_cases(_case_limit, _case_limit_slow),
+        signature="gd_limit(X, y, theta0)",
         mistakes=[
             Mistake(lambda X, y, t: pinv(X) @ y,
                     "that is the minimum-norm least-squares solution X⁺y, where gradient descent "
@@ -168,6 +178,9 @@ def check_gd_limit(fn, *, verbose: bool = True) -> Result:
                     "which gradient descent changes; keep (I − X⁺X)θ₀, the part it cannot see."),
             Mistake(lambda X, y, t: pinv(X) @ y - t,
                     "wrong sign: the unchanged part of θ₀ is added, θ∞ = X⁺y + (I − X⁺X)θ₀."),
+            Mistake(lambda X, y, t: pinv(X) @ y + t,
+                    "you added all of θ₀; only its part outside the row space, (I − X⁺X)θ₀, "
+                    "survives: subtract X⁺Xθ₀."),
         ],
         rtol=1e-6, atol=1e-8, verbose=verbose,
     )
@@ -175,24 +188,37 @@ def check_gd_limit(fn, *, verbose: bool = True) -> Result:
 
 # --- exercise 5: convex but not strongly convex --------------------------------------------------
 
+QUARTIC_EXACT_STEPS = 10_000
+"""How many steps :func:`_quartic_gd_iterate` runs one by one before it switches to the
+asymptotic expansion of 1/θ_t²."""
+
+
 def _quartic_gd_iterate(theta0, lr, t):
+    """θ_t of gradient descent on J = θ⁴/4, θ ← θ − ηθ³: the first
+    :data:`QUARTIC_EXACT_STEPS` steps one by one; beyond them u = 1/θ² grows by
+    2η + 3η²/u + O(η³/u²) per step, summed in closed form, u_t ≈ u_s + 2η(t − s)
+    + (3η/2) ln(u_t/u_s). After s steps ηθ_s² < 1/(2s), so what this leaves out changes
+    θ_t by less than 1e-7 of itself (``tests/test_exercises_ch01.py`` compares it with the
+    loop up to 10⁶ steps)."""
     theta = float(theta0)
-    for _ in range(int(t)):
+    s = min(int(t), QUARTIC_EXACT_STEPS)
+    for _ in range(s):
         theta -= lr * theta**3
-    return theta
-
-
-def _case_quartic(rng):
-    theta0 = float(rng.uniform(0.2, 1.5) * rng.choice([-1.0, 1.0]))
-    lr = float(rng.uniform(0.005, 0.1)) / theta0**2  # η θ₀² ≤ 0.1: no overshoot
-    return theta0, lr, int(rng.integers(20, 3000))
+    if int(t) == s:
+        return theta
+    u_s = 1.0 / theta**2
+    u = u_s + 2 * lr * (int(t) - s)
+    u += 1.5 * lr * np.log(u / u_s)
+    return float(np.sign(theta) / np.sqrt(u))
 
 
 def check_quartic_gd_iterate(fn, *, verbose: bool = True) -> Result:
     """``quartic_gd_iterate(theta0, lr, t)`` predicts θ_t of gradient descent on J = θ⁴/4 to
-    within 3 %; θ_t ≈ θ₀ / √(1 + 2ηθ₀²t)."""
+    within 3 % for ηθ₀² ≤ 0.1 and 20 ≤ t ≤ 10¹²; θ_t ≈ θ₀ / √(1 + 2ηθ₀²t). Every other case
+    has t in the millions or more, where running the loop is not an answer."""
     return check_function(
-        fn, _quartic_gd_iterate, _case_quartic, signature="quartic_gd_iterate(theta0, lr, t)",
+        fn, _quartic_gd_iterate, cycle_cases(_case_quartic, _case_quartic_far),
+        signature="quartic_gd_iterate(theta0, lr, t)",
         mistakes=[
             Mistake(lambda t0, lr, t: t0 * (1 - lr) ** t,
                     "a constant factor per step is linear convergence, which needs a curvature "
@@ -216,14 +242,23 @@ def check_quartic_gd_iterate(fn, *, verbose: bool = True) -> Result:
 
 # --- exercise 6: how long gradient descent lingers at a saddle -----------------------------------
 
+def _saddle_t_star(x0, lr, lam, radius):
+    """The real-valued solution t* of x₀(1 + ηλ)^t = radius."""
+    return np.log(radius / x0) / np.log1p(lr * lam)
+
+
 def _saddle_escape_steps(x0, lr, lam, radius):
-    return int(np.ceil(np.log(radius / x0) / np.log1p(lr * lam)))
+    """The first whole t with x₀(1 + ηλ)^t ≥ radius: ⌈t*⌉, where a t* that is a whole number
+    up to rounding (x₀(1 + ηλ)^k = radius exactly) counts as that number."""
+    return int(np.ceil(_saddle_t_star(x0, lr, lam, radius) - 1e-9))
 
 
-def _case_saddle(rng):
-    lam = float(10 ** rng.uniform(-1, 1))
-    lr = float(rng.uniform(0.02, 0.5)) / lam  # ηλ between 0.02 and 0.5
-    return float(10 ** rng.uniform(-12, -2.5)), lr, lam, float(rng.uniform(0.05, 1.0))
+def _quiet(fn):
+    """A mistake model with numpy's warnings off (ln of a negative number is its answer)."""
+    def model(*args):
+        with np.errstate(all="ignore"):
+            return fn(*args)
+    return model
 
 
 def _steps_count(value) -> float:
@@ -234,10 +269,23 @@ def _steps_count(value) -> float:
 
 
 def _same_count(got, want) -> bool:
+    """The same count; beyond a million steps, the same to one part in a million (t* itself
+    is only known to about that when ηλ is tiny: ln(1 + ηλ) computed as np.log(1 + lr * lam)
+    loses digits)."""
     try:
-        return _steps_count(got) == _steps_count(want)
+        g, w = _steps_count(got), _steps_count(want)
     except (TypeError, ValueError):  # not a single number
         return False
+    return g == w if w < 1e6 else bool(abs(g - w) <= 1e-6 * w)
+
+
+def _ceil_at_boundary(x0, lr, lam, r):
+    """⌈t*⌉ straight from floating point, or ⌊t*⌋ + 1: both one too many where t* = k."""
+    t_star = _saddle_t_star(x0, lr, lam, r)
+    k = _saddle_escape_steps(x0, lr, lam, r)
+    if abs(t_star - k) > 1e-9:
+        raise ValueError("not a boundary case")  # the engine skips this mistake here
+    return k + 1
 
 
 def check_saddle_escape_steps(fn, *, verbose: bool = True) -> Result:
@@ -245,9 +293,13 @@ def check_saddle_escape_steps(fn, *, verbose: bool = True) -> Result:
     |x| ≥ radius on J = −λx²/2 from 0 < x₀ < radius, ⌈ln(radius/x₀) / ln(1 + ηλ)⌉. The
     real-valued t* = ln(radius/x₀) / ln(1 + ηλ) is accepted as the count ⌈t*⌉ it stands for;
     an answer rounded down (⌊t*⌋, ``int(t*)``, or ``round(t*)`` when it rounds down) is not:
-    after that many steps |x| is still below the radius."""
+    after that many steps |x| is still below the radius. The cases include starts from which
+    x reaches the radius exactly after k steps (the count is k, not k + 1) and counts of 10⁹
+    steps and more, which a loop cannot reach: there the count is compared to one part in a
+    million."""
     return check_function(
-        fn, _saddle_escape_steps, _case_saddle, signature="saddle_escape_steps(x0, lr, lam, radius)",
+        fn, _saddle_escape_steps, cycle_cases(_case_saddle, _case_saddle_boundary, _case_saddle_slow),
+        signature="saddle_escape_steps(x0, lr, lam, radius)",
         mistakes=[
             Mistake(lambda x0, lr, lam, r: np.floor(np.log(r / x0) / np.log1p(lr * lam)),
                     "you rounded down (floor, int() or round()): after ⌊t*⌋ steps x₀(1 + ηλ)^t is "
@@ -256,7 +308,7 @@ def check_saddle_escape_steps(fn, *, verbose: bool = True) -> Result:
             Mistake(lambda x0, lr, lam, r: np.log(r / x0) / (lr * lam),
                     "ln(1 + ηλ) ≈ ηλ only when ηλ is small; each step multiplies x by exactly "
                     "1 + ηλ, so divide by ln(1 + ηλ)."),
-            Mistake(lambda x0, lr, lam, r: np.log(r / x0) / np.log(1 - lr * lam),
+            Mistake(_quiet(lambda x0, lr, lam, r: np.log(r / x0) / np.log(1 - lr * lam)),
                     "along the escape direction the curvature is negative (J = −λx²/2, gradient "
                     "−λx), so a step multiplies x by 1 + ηλ, not 1 − ηλ."),
             Mistake(lambda x0, lr, lam, r: np.log10(r / x0) / np.log1p(lr * lam),
@@ -267,6 +319,12 @@ def check_saddle_escape_steps(fn, *, verbose: bool = True) -> Result:
             Mistake(lambda x0, lr, lam, r: (r - x0) / (lr * lam * x0),
                     "x grows geometrically, by the factor 1 + ηλ per step, not by a fixed amount "
                     "ηλx₀: take logarithms."),
+            Mistake(_ceil_at_boundary,
+                    "one step too many on a case where x₀(1 + ηλ)^k equals the radius exactly: "
+                    "the count is k, the first t with |x_t| ≥ radius. If you used ⌊t*⌋ + 1, that "
+                    "counts until |x| passes the radius strictly; if you took ⌈t*⌉ in floating "
+                    "point, t* = k came out a hair above k (k + 4e-15, say): round up with a "
+                    "tolerance, ⌈t* − 1e-9⌉."),
         ],
         compare=_same_count, verbose=verbose,
     )
@@ -279,21 +337,13 @@ def _local_max_stable_lr(d2J, theta_star):
     return stability_edge(0.0) / d2J(theta_star)
 
 
-def _case_local(rng):
-    a, b = float(rng.uniform(0.2, 2.0)), float(rng.uniform(-4.0, -0.5))
-    c = float(rng.uniform(-1.0, 1.0))
-    # J = aθ⁴ + bθ² + cθ: take its right-hand minimum, where J'' = 12aθ² + 2b > 0
-    roots = np.roots([4 * a, 0.0, 2 * b, c])
-    theta_star = float(np.max(roots.real[np.abs(roots.imag) < 1e-9]))
-    return (lambda th: 12 * a * th**2 + 2 * b), theta_star
-
-
 def check_local_max_stable_lr(fn, *, verbose: bool = True) -> Result:
     """``local_max_stable_lr(d2J, theta_star)``: near a minimum θ* a smooth J is almost the
     quadratic with curvature J''(θ*), so gradient descent can converge to θ* only for
     η < 2/J''(θ*)."""
     return check_function(
-        fn, _local_max_stable_lr, _case_local, signature="local_max_stable_lr(d2J, theta_star)",
+        fn, _local_max_stable_lr, cycle_cases(_case_local, _case_local_other),
+        signature="local_max_stable_lr(d2J, theta_star)",
         mistakes=[
             Mistake(lambda f, t: 1.0 / f(t),
                     "1/J''(θ*) is where gradient descent starts *overshooting* θ* (its factor "

@@ -6,7 +6,7 @@ import functools
 
 import numpy as np
 
-from .engine import Mistake, Result, check_function
+from .engine import Mistake, Result, check_function, cycle_cases
 
 __all__ = [
     "check_gabor_kernel",
@@ -39,6 +39,14 @@ def _case_gabor(rng):
             float(rng.uniform(3.0, 10.0)), float(rng.uniform(1.5, 5.0)))
 
 
+def _any_gabor(rng):
+    """Any odd size from 3 and any angle in radians: 0, π/2, negative and beyond π too."""
+    theta = float(rng.choice([0.0, np.pi / 2, np.pi, rng.uniform(-2 * np.pi, 2 * np.pi)]))
+    return (2 * int(rng.choice([1, 1, 2, int(rng.integers(3, 12))])) + 1, theta,
+            float(rng.uniform(2.0, 12.0)),
+            float(rng.uniform(0.8, 6.0)))
+
+
 def check_gabor_kernel(fn, *, verbose: bool = True) -> Result:
     """``gabor_filter(size, theta, wavelength, sigma)``: the even (cosine) Gabor filter of the
     chapter, preferring bars at angle θ (radians, counter-clockwise, y up), zero mean, unit L2
@@ -47,7 +55,8 @@ def check_gabor_kernel(fn, *, verbose: bool = True) -> Result:
     The tolerance (rtol 1e-4, atol 1e-6 on entries of a unit-norm kernel) accepts an answer
     computed in float32; every listed mistake changes entries by far more."""
     return check_function(
-        fn, _gabor_kernel, _case_gabor, signature="gabor_filter(size, theta, wavelength, sigma)",
+        fn, _gabor_kernel, cycle_cases(_case_gabor, _any_gabor),
+        signature="gabor_filter(size, theta, wavelength, sigma)",
         mistakes=[
             Mistake(lambda n, t, w, s: _gabor(n, np.deg2rad(t), w, s),
                     "theta is already in radians: do not convert it with np.deg2rad (or "
@@ -122,6 +131,16 @@ def _case_tuning(rng):
     return responses, angles
 
 
+def _any_tuning(rng):
+    """Few angles (down to 2), broad tuning, up to two leading axes of cells."""
+    n_angles = int(rng.integers(2, 8))
+    angles = rng.uniform(0.0, 180.0 / n_angles) + np.arange(n_angles) * 180.0 / n_angles
+    shape = tuple(int(n) for n in rng.integers(1, 4, size=int(rng.integers(0, 3)))) + (n_angles,)
+    pref = rng.uniform(0.0, 180.0, size=shape[:-1] + (1,))
+    tuning = np.exp(rng.uniform(0.5, 4.0) * (np.cos(np.deg2rad(2 * (angles - pref))) - 1))
+    return np.maximum(0.0, tuning + rng.normal(0.0, 0.05, size=shape)), angles
+
+
 def check_preferred_orientation(fn, *, verbose: bool = True) -> Result:
     """``preferred_orientation(responses, angles)``: responses (..., n_angles) ≥ 0, angles
     (n_angles,) in degrees covering 180°; returns the response-weighted circular mean
@@ -150,7 +169,7 @@ def check_preferred_orientation(fn, *, verbose: bool = True) -> Result:
          "you averaged the angles without weighting them by the responses."),
     ]
     return check_function(
-        _circle(fn), _circle(_preferred_orientation), _case_tuning,
+        _circle(fn), _circle(_preferred_orientation), cycle_cases(_case_tuning, _any_tuning),
         signature="preferred_orientation(responses, angles)",
         mistakes=[Mistake(_circle(w), hint) for w, hint in wrong],
         rtol=0, atol=1e-6, verbose=verbose,
@@ -211,6 +230,16 @@ def _case_vgg(rng):
     raise RuntimeError("no case separates the mistakes")  # pragma: no cover
 
 
+def _any_vgg(rng):
+    """Any configuration: pools first or in a row, no pool at all, sizes that pooling halves
+    with a remainder (floored, as MaxPool2d does), one hidden unit."""
+    config = ["M" if rng.random() < 0.3 else int(rng.integers(1, 20))
+              for _ in range(int(rng.integers(1, 7)))]
+    n_pools = config.count("M")
+    image_size = 2**n_pools + int(rng.integers(0, 2**n_pools * 3))
+    return config, image_size, int(rng.integers(1, 40)), int(rng.integers(1, 12))
+
+
 def check_vgg_parameters(fn, *, verbose: bool = True) -> Result:
     """``vgg_parameters(config, image_size, hidden, n_classes)``: the number of weights and
     biases of a VGG-style network: 3 input channels; each int in ``config`` a 3×3 convolution
@@ -218,6 +247,7 @@ def check_vgg_parameters(fn, *, verbose: bool = True) -> Result:
     stride 2; then three fully connected layers (flattened maps → hidden → hidden →
     n_classes), with biases."""
     return check_function(
-        fn, _vgg_parameters, _case_vgg, signature="vgg_parameters(config, image_size, hidden, n_classes)",
+        fn, _vgg_parameters, cycle_cases(_case_vgg, _any_vgg),
+        signature="vgg_parameters(config, image_size, hidden, n_classes)",
         mistakes=_VGG_MISTAKES, atol=0, rtol=0, n_cases=30, verbose=verbose,
     )

@@ -12,7 +12,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from .engine import Mistake, Result, check_function
+from .engine import Mistake, Result, check_function, cycle_cases
 
 __all__ = ["check_linear_ascent", "check_occlusion", "check_precision_at_k", "check_receptive_field",
            "check_saliency"]
@@ -65,6 +65,16 @@ def _case_saliency(rng):
     return net, x, target
 
 
+def _case_saliency_any(rng):
+    """Any image and class: one or three channels, the predicted class too, from 1×1 up."""
+    c = int(rng.choice([1, 3]))
+    h, w = int(rng.integers(1, 8)), int(rng.integers(1, 8))
+    k = int(rng.integers(2, 6))
+    net = _random_net(rng, c, h, w, k)
+    x = torch.from_numpy(rng.normal(0, 1, size=(1, c, h, w)))
+    return net, x, int(rng.integers(0, k))
+
+
 def _predicted(model, x):
     with torch.no_grad():
         return int(model(x).argmax())
@@ -74,7 +84,8 @@ def check_saliency(fn, *, verbose: bool = True) -> Result:
     """``saliency(model, x, target)``: the saliency map (H, W) of the one image ``x``
     (1, C, H, W) for class ``target``: max over channels of |∂ score_target / ∂ x|."""
     return check_function(
-        fn, _saliency, _case_saliency, signature="saliency(model, x, target)",
+        fn, _saliency, cycle_cases(_case_saliency, _case_saliency_any),
+        signature="saliency(model, x, target)", n_cases=30,
         mistakes=[
             Mistake(lambda m, x, t: _grad(m, x, t).amax(dim=0),
                     "you forgot the absolute value: a pixel matters as much when raising it "
@@ -150,6 +161,17 @@ def _case_occlusion(rng):
     return net, x, int(rng.integers(0, k)), patch, stride
 
 
+def _case_occlusion_any(rng):
+    """Any patch and stride: as large as the image, strides not dividing H − patch or > patch."""
+    c = int(rng.choice([1, 3]))
+    h, w = int(rng.integers(1, 9)), int(rng.integers(1, 9))
+    patch = int(rng.integers(1, min(h, w) + 1))
+    k = int(rng.integers(2, 6))
+    net = _random_net(rng, c, h, w, k)
+    x = torch.from_numpy(rng.uniform(0.2, 1, size=(1, c, h, w)))
+    return net, x, int(rng.integers(0, k)), patch, int(rng.integers(1, 5))
+
+
 def _drop(m, x, t, p, s):
     with torch.no_grad():
         p0 = float(torch.softmax(m(x), dim=1)[0, t])
@@ -162,7 +184,8 @@ def check_occlusion(fn, *, verbose: bool = True) -> Result:
     ``i*stride : i*stride+patch`` and columns ``j*stride : j*stride+patch``, for every position
     that fits: shape ((H − patch)//stride + 1, (W − patch)//stride + 1)."""
     return check_function(
-        fn, _reference_occlusion, _case_occlusion, signature="occlusion(model, x, target, patch, stride)",
+        fn, _reference_occlusion, cycle_cases(_case_occlusion, _case_occlusion_any),
+        signature="occlusion(model, x, target, patch, stride)", n_cases=30,
         mistakes=[
             Mistake(lambda m, x, t, p, s: _occlusion(m, x, t, p, s, what="score"),
                     "you returned the class score (logit); apply the softmax and return the "
@@ -222,6 +245,16 @@ def _case_rf(rng):
     return (layers,)
 
 
+def _case_rf_any(rng):
+    """Any stack: one layer, all strides 1, windows equal to strides, 1×1 kernels, paddings."""
+    layers = []
+    for _ in range(int(rng.integers(1, 7))):
+        s = int(rng.integers(1, 4))
+        k = s if rng.random() < 0.25 else int(rng.integers(1, 8))
+        layers.append((k, s, int(rng.integers(0, 5))))
+    return (layers,)
+
+
 def check_receptive_field(fn, *, verbose: bool = True) -> Result:
     """``receptive_field(layers)``: for ``layers`` = [(kernel, stride, padding), ...] from the
     input up, the (size, jump, start) of one unit of the last layer: how many input pixels its
@@ -229,7 +262,8 @@ def check_receptive_field(fn, *, verbose: bool = True) -> Result:
     fields are, and the input coordinate of the first pixel of unit 0's field (negative when
     the field reaches into the padding)."""
     return check_function(
-        fn, _reference_rf, _case_rf, signature="receptive_field(layers)",
+        fn, _reference_rf, cycle_cases(_case_rf, _case_rf_any), signature="receptive_field(layers)",
+        n_cases=30,
         mistakes=[
             Mistake(lambda layers: _rf(layers, grow="stride"),
                     "you grew the field by (k − 1) × *this layer's* stride; it grows by (k − 1) "
@@ -278,13 +312,25 @@ def _case_precision(rng):
     return idx, y_query, y_db
 
 
+def _case_precision_any(rng):
+    """Any retrieval: one query, K = 1, ten classes, a database as small as the list."""
+    k = int(rng.integers(1, 12))
+    n_q, n_db = int(rng.integers(1, 12)), k + int(rng.integers(0, 30))
+    classes = int(rng.choice([2, 10]))
+    y_db = torch.from_numpy(rng.integers(0, classes, size=n_db))
+    y_query = torch.from_numpy(rng.integers(0, classes, size=n_q))
+    idx = torch.from_numpy(np.stack([rng.permutation(n_db)[:k] for _ in range(n_q)]))
+    return idx, y_query, y_db
+
+
 def check_precision_at_k(fn, *, verbose: bool = True) -> Result:
     """``precision_at_k(idx, y_query, y_db)``: for neighbour indices ``idx`` (Q, K) (nearest
     first) into a database labelled ``y_db``, and the queries' labels ``y_query`` (Q,): the
     array (K,) whose entry k − 1 is the label agreement of the k nearest neighbours, averaged
     over the queries."""
     return check_function(
-        fn, _precision_at_k, _case_precision, signature="precision_at_k(idx, y_query, y_db)",
+        fn, _precision_at_k, cycle_cases(_case_precision, _case_precision_any),
+        signature="precision_at_k(idx, y_query, y_db)", n_cases=30,
         mistakes=[
             Mistake(lambda i, q, d: _agree(i, q, d).mean(dim=0).numpy(),
                     "you returned the agreement of the k-th neighbour alone; entry k − 1 is the "
@@ -308,8 +354,11 @@ def check_precision_at_k(fn, *, verbose: bool = True) -> Result:
 # --- exercise 5: a class model of a linear score, in closed form ----------------------------------
 
 def _linear_ascent(w, l2, lr, steps, *, factor=2.0, power=0):
+    """(1 − (1 − factor·lr·l2)^(steps + power)) · w / (factor·l2), with the power computed as
+    exp(t·log1p(−x)) so that it stays accurate for billions of steps."""
     w = np.asarray(w, dtype=float)
-    return (1 - (1 - factor * lr * l2) ** (steps + power)) * w / (factor * l2)
+    covered = -np.expm1((steps + power) * np.log1p(-factor * lr * l2))
+    return covered * w / (factor * l2)
 
 
 def _reference_linear_ascent(w, l2, lr, steps):
@@ -325,12 +374,27 @@ def _case_linear_ascent(rng):
     return w, l2, lr, int(rng.integers(2, 40))
 
 
+def _case_linear_ascent_any(rng):
+    """The rest of the domain, t ≥ 0 and 0 < 2·lr·l2 < 1: 0 or 1 step, rates near 0 or 1, and
+    10⁶ to 10⁹ steps (hours for a loop) with t·2·lr·l2 from 0.1 to 10 (still on its way)."""
+    w = rng.normal(size=(int(rng.integers(1, 3)), int(rng.integers(1, 5))))
+    l2 = float(rng.uniform(0.01, 0.5))
+    if rng.random() < 0.7:
+        steps = int(10 ** rng.uniform(6, 9))
+        rate = float(10 ** rng.uniform(-1, 1)) / steps
+    else:
+        steps = int(rng.integers(0, 3))
+        rate = float(rng.choice([1e-6, rng.uniform(0, 1), 0.999]))
+    return w, l2, rate / (2 * l2), steps
+
+
 def check_linear_ascent(fn, *, verbose: bool = True) -> Result:
     """``linear_ascent(w, l2, lr, steps)``: the image after ``steps`` steps of gradient ascent on
     ``S(I) − l2·||I||²`` with ``S(I) = Σ w·I``, step size ``lr``, from the zero image: an array
     shaped like ``w``."""
     return check_function(
-        fn, _reference_linear_ascent, _case_linear_ascent, signature="linear_ascent(w, l2, lr, steps)",
+        fn, _reference_linear_ascent, cycle_cases(_case_linear_ascent, _case_linear_ascent_any),
+        signature="linear_ascent(w, l2, lr, steps)", n_cases=24, rtol=1e-5, atol=1e-12,
         mistakes=[
             Mistake(lambda w, l2, lr, t: _linear_ascent(w, l2, lr, t, factor=1.0),
                     "the gradient of l2·||I||² is 2·l2·I, not l2·I: the factor 2 changes both "

@@ -13,12 +13,22 @@ from torch import nn
 
 from ..conv.arithmetic import conv_output_size, pool_output_size
 from ..models import LeNet5
-from .engine import Mistake, Result, check_function, preamble
+from .engine import Mistake, Result, check_function, cycle_cases
 from .lenet_measures import check_paired_z, check_shift_digits  # exercises 6 and 7
 from .receptive import check_receptive_field  # exercise 5, shared with chapter 12
 
 __all__ = ["check_build_lenet", "check_conv_counts", "check_lenet_sizes", "check_paired_z",
            "check_receptive_field", "check_shift_digits", "check_sparse_conv_counts"]
+
+
+def _same_numbers(got, want) -> bool:
+    """The same whole numbers in any sequence form: a list, a tuple, an array or a tensor, ints
+    or whole floats."""
+    try:
+        g = np.asarray(got, dtype=float)
+    except (TypeError, ValueError):
+        return False
+    return g.shape == (len(want),) and bool(np.array_equal(g, np.asarray(want, dtype=float)))
 
 
 # --- exercise 1: parameters and connections of a convolution layer -----------------------------
@@ -39,11 +49,19 @@ def _case_conv(rng):
     return c_in, c_out, k, out_size
 
 
+def _case_conv_any(rng):
+    """Any layer the question allows, boundaries included: 1×1 kernels, a 1×1 output,
+    c_out = c_in or fewer filters than input maps."""
+    return (int(rng.integers(1, 17)), int(rng.integers(1, 33)), int(rng.integers(1, 12)),
+            int(rng.choice([1, int(rng.integers(1, 65))])))
+
+
 def check_conv_counts(fn, *, verbose: bool = True) -> Result:
     """``conv_counts(c_in, c_out, k, out_size)`` -> ``(parameters, connections)`` of a conv
     layer with biases (LeCun's counting: a connection is one weight or bias used once)."""
     return check_function(
-        fn, _conv_counts, _case_conv, signature="conv_counts(c_in, c_out, k, out_size)",
+        fn, _conv_counts, cycle_cases(_case_conv, _case_conv_any),
+        signature="conv_counts(c_in, c_out, k, out_size)", n_cases=30, compare=_same_numbers,
         mistakes=[
             Mistake(lambda ci, co, k, o: (co * ci * k * k, co * ci * k * k * o * o),
                     "you left out the biases: each of the C_out filters has one bias, which is "
@@ -91,6 +109,16 @@ def _case_sizes(rng):
         return n, padding
 
 
+def _case_sizes_any(rng):
+    """Any input on which C5 has a map (n + 2p ≥ 32), from the smallest, n + 2p = 32 or 33, to
+    a line of digits 400 pixels wide, with paddings up to 12."""
+    padding = int(rng.integers(0, 13))
+    smallest = max(1, 32 - 2 * padding)
+    n = smallest + int(rng.integers(0, 2)) if rng.random() < 0.5 else int(
+        rng.integers(smallest, 401))
+    return n, padding
+
+
 def _sizes_with(conv, pool, pad_every=False):
     def sizes(n, padding):
         c1 = conv(n, padding)
@@ -106,7 +134,8 @@ def check_lenet_sizes(fn, *, verbose: bool = True) -> Result:
     valid = lambda n, p: n + 2 * p - 4  # noqa: E731
     half = lambda n: n // 2  # noqa: E731
     return check_function(
-        fn, _lenet_sizes, _case_sizes, signature="lenet_sizes(n, padding)",
+        fn, _lenet_sizes, cycle_cases(_case_sizes, _case_sizes_any),
+        signature="lenet_sizes(n, padding)", n_cases=30, compare=_same_numbers,
         mistakes=[
             Mistake(_sizes_with(lambda n, p: n - 4, half),
                     "you ignored the padding of C1: a zero border of p pixels on each side makes "
@@ -148,6 +177,14 @@ def _case_table(rng):
     return table, int(rng.choice([3, 5])), int(rng.integers(2, 15))
 
 
+def _case_table_any(rng):
+    """Any table the question allows: one input or one output map, a full (dense) table, an
+    output map that reads no input (it still has its bias), any kernel, a 1×1 output."""
+    c_in, c_out = int(rng.integers(1, 9)), int(rng.integers(1, 17))
+    table = rng.random((c_in, c_out)) < float(rng.choice([0.0, 0.5, 1.0, rng.uniform()]))
+    return table, int(rng.integers(1, 8)), int(rng.choice([1, int(rng.integers(1, 33))]))
+
+
 def check_sparse_conv_counts(fn, *, verbose: bool = True) -> Result:
     """``sparse_conv_counts(table, k, out_size)`` -> ``(parameters, connections)`` of a conv
     layer with connection table ``table`` (C_in × C_out booleans), like LeNet's C3."""
@@ -159,7 +196,9 @@ def check_sparse_conv_counts(fn, *, verbose: bool = True) -> Result:
         return f
 
     return check_function(
-        fn, _sparse_conv_counts, _case_table, signature="sparse_conv_counts(table, k, out_size)",
+        fn, _sparse_conv_counts, cycle_cases(_case_table, _case_table_any),
+        signature="sparse_conv_counts(table, k, out_size)", n_cases=30,
+        compare=_same_numbers,
         mistakes=[
             Mistake(counts(lambda t: t.size, lambda t: t.shape[1]),
                     "you counted a kernel for every (input, output) pair, as in a dense layer: "
@@ -256,18 +295,9 @@ def check_build_lenet(fn, *, verbose: bool = True) -> Result:
 
     Checked by the parameter count, the output shape and the outputs for fixed weights; each
     weight's values depend only on its shape, so any order of definition passes."""
-    if callable(fn):
-        problem = preamble(fn, _SIGNATURE, (1, 10))
-        if problem is not None:
-            if verbose:
-                print(problem.message)
-            return problem
-        user = _via(fn)
-    else:
-        user = fn
     return check_function(
-        user, _via(_package_lenet), _case_build, name="build_lenet", signature=_SIGNATURE,
-        n_cases=4,
+        fn, _via(_package_lenet), _case_build, name="build_lenet", signature=_SIGNATURE,
+        n_cases=4, adapt=_via,
         mistakes=[
             Mistake(_via(lambda c, k: _reference_lenet(c, k, pad=0, flat=16 * 4 * 4)),
                     "you left out padding=2 in the first convolution: then the maps shrink "

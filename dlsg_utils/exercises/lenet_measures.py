@@ -8,7 +8,7 @@ import math
 import numpy as np
 import torch
 
-from .engine import Mistake, Result, check_function
+from .engine import Mistake, Result, check_function, cycle_cases
 
 __all__ = ["check_paired_z", "check_shift_digits"]
 
@@ -36,11 +36,23 @@ def _case_shift(rng):
             return X, dy, dx
 
 
+def _case_shift_any(rng):
+    """Any batch and shift the question allows: several channels, float64 too, no shift, and
+    shifts as large as the image or larger (every pixel leaves: all zeros)."""
+    n, c = int(rng.integers(1, 4)), int(rng.integers(1, 4))
+    h, w = int(rng.integers(1, 13)), int(rng.integers(1, 13))
+    dtype = np.float32 if rng.random() < 0.5 else np.float64
+    X = torch.from_numpy(rng.random((n, c, h, w)).astype(dtype))
+    dy, dx = (int(rng.integers(-h - 2, h + 3)), int(rng.integers(-w - 2, w + 3)))
+    return X, dy, dx
+
+
 def check_shift_digits(fn, *, verbose: bool = True) -> Result:
     """``shift_digits(X, dy, dx)`` -> the images X (N, C, H, W) moved ``dy`` rows down and
     ``dx`` columns right, with zeros (the background) where nothing moves in."""
     return check_function(
-        fn, _shift_digits, _case_shift, signature="shift_digits(X, dy, dx)",
+        fn, _shift_digits, cycle_cases(_case_shift, _case_shift_any),
+        signature="shift_digits(X, dy, dx)", n_cases=30,
         mistakes=[
             Mistake(lambda X, dy, dx: torch.roll(torch.as_tensor(X), (dy, dx), dims=(-2, -1)),
                     "torch.roll wraps around: the ink that leaves on one side comes back on the "
@@ -76,6 +88,19 @@ def _case_paired(rng):
     return a, b
 
 
+def _case_paired_any(rng):
+    """Any pair the question allows: a handful of images, classifiers that never disagree
+    (z = 0), that disagree on every image, or that differ on a single image."""
+    n = int(rng.choice([1, 2, 5, int(rng.integers(1, 3000))]))
+    a = rng.random(n) < rng.uniform(0.0, 1.0)
+    kind = rng.integers(0, 4)
+    b = a.copy() if kind == 0 else ~a if kind == 1 else rng.random(n) < rng.uniform(0.0, 1.0)
+    if kind == 3:
+        b = a.copy()
+        b[int(rng.integers(0, n))] ^= True
+    return a, b
+
+
 def check_paired_z(fn, *, verbose: bool = True) -> Result:
     """``paired_z(correct_a, correct_b)`` -> McNemar's z = (n_ab − n_ba) / sqrt(n_ab + n_ba)
     for two boolean arrays saying which test images classifiers A and B got right."""
@@ -91,8 +116,8 @@ def check_paired_z(fn, *, verbose: bool = True) -> Result:
         return lambda a, b: f(*counts(a, b))
 
     return check_function(
-        fn, _paired_z, _case_paired, signature="paired_z(correct_a, correct_b)",
-        rtol=1e-5, atol=1e-7,
+        fn, _paired_z, cycle_cases(_case_paired, _case_paired_any),
+        signature="paired_z(correct_a, correct_b)", rtol=1e-5, atol=1e-7, n_cases=30,
         mistakes=[
             Mistake(unpaired,
                     "that is the unpaired test, as if A and B had been measured on different "

@@ -17,15 +17,16 @@ import numpy as np
 
 from ..optim import Momentum, Nesterov
 from ..optim.theory import iteration_matrix, spectral_radius, stability_edge
-from .engine import Mistake, Result, call, check_function, preamble, run_checker
-from .gradient_descent import _package_step
+from . import momentum_cases as cases
+from .engine import Mistake, Result, call, check_function, cycle_cases, preamble, run_checker
+from .gradient_descent import _package_step, _quiet, _same_count
 
 __all__ = [
     "check_ema_to_torch",
     "check_largest_stable_lr",
     "check_momentum_noise_floor",
-    "check_momentum_rate",
     "check_momentum_step",
+    "check_momentum_steps",
     "check_nesterov_edge",
     "check_nesterov_step",
 ]
@@ -44,18 +45,12 @@ def _momentum_step(theta, v, grad, lr, gamma):
     return _package_step(Momentum(lr=lr, gamma=gamma), theta, grad, v=v)
 
 
-def _case_momentum(rng):
-    d = int(rng.integers(1, 6))
-    return (rng.normal(size=d), rng.normal(size=d), rng.normal(size=d),
-            float(rng.uniform(0.01, 0.5)), float(rng.uniform(0.5, 0.95)))
-
-
 def check_momentum_step(fn, *, verbose: bool = True) -> Result:
     """``momentum_step(theta, v, grad, lr, gamma)`` returns ``(theta, v)`` after one step
     v ← γv + η∇J(θ), θ ← θ − v; ``grad`` is ∇J(θ) at the current θ."""
     step = _momentum_step
     return check_function(
-        fn, step, _case_momentum, signature="momentum_step(theta, v, grad, lr, gamma)",
+        fn, step, cases._case_momentum, signature="momentum_step(theta, v, grad, lr, gamma)",
         mistakes=[
             Mistake(lambda t, v, g, lr, gm: step(t, v, g, lr, gm)[0], _BOTH_HINT),
             Mistake(lambda t, v, g, lr, gm: (t - v, gm * v + lr * g), _OLD_V_HINT),
@@ -88,21 +83,12 @@ def _nesterov_step(theta, v, grad_fn, lr, gamma):
     return _package_step(Nesterov(lr=lr, gamma=gamma), theta, grad_fn, v=v)
 
 
-def _case_nesterov(rng):
-    d = int(rng.integers(1, 6))
-    Q, _ = np.linalg.qr(rng.normal(size=(d, d)))
-    A = (Q * rng.uniform(0.5, 10.0, size=d)) @ Q.T
-    b = rng.normal(size=d)
-    return (rng.normal(size=d), rng.normal(size=d), (lambda th: A @ th - b),
-            float(rng.uniform(0.01, 0.2)), float(rng.uniform(0.5, 0.95)))
-
-
 def check_nesterov_step(fn, *, verbose: bool = True) -> Result:
     """``nesterov_step(theta, v, grad_fn, lr, gamma)`` returns ``(theta, v)`` after one step
     v ← γv + η∇J(θ − γv), θ ← θ − v; ``grad_fn(theta)`` returns ∇J at any point."""
     step = _nesterov_step
     return check_function(
-        fn, step, _case_nesterov, signature="nesterov_step(theta, v, grad_fn, lr, gamma)",
+        fn, step, cases._case_nesterov, signature="nesterov_step(theta, v, grad_fn, lr, gamma)",
         mistakes=[
             Mistake(lambda t, v, f, lr, gm: step(t, v, f, lr, gm)[0], _BOTH_HINT),
             Mistake(lambda t, v, f, lr, gm: _momentum_step(t, v, f(t), lr, gm),
@@ -128,17 +114,42 @@ def check_nesterov_step(fn, *, verbose: bool = True) -> Result:
     )
 
 
-# --- exercise 3: the spectral radius of heavy-ball momentum ---------------------------------
+# --- exercise 3: how many steps, from the rate of one direction ------------------------------
 
 def _momentum_rate(lr, gamma, lam):
     return float(spectral_radius(lr, gamma, lam))
 
 
-def _case_rate(rng):
-    gamma = float(rng.uniform(0.0, 0.99))
-    lam = float(rng.uniform(0.5, 50.0))
-    a = float(rng.uniform(0.001, 2 + 2 * gamma))  # αλ inside the stable range
-    return a / lam, gamma, lam
+def _steps_from_rate(rate, factor):
+    """The smallest whole k with rate^k ≤ factor (a k* that is whole up to rounding counts as
+    that whole number); at least 1, since rate⁰ = 1 > factor (a rate of 0, γ = 0 and ηλ = 1,
+    removes the error in one step)."""
+    if rate == 0:
+        return 1
+    return max(1, int(np.ceil(np.log(factor) / np.log(rate) - 1e-9)))
+
+
+def _momentum_steps(lr, gamma, lam, factor):
+    """Steps until ρ^k ≤ factor, ρ the package's spectral radius of momentum's matrix."""
+    return _steps_from_rate(_momentum_rate(lr, gamma, lam), factor)
+
+
+def _case_rate_telling(rng):
+    """A case on which each mistake that fails gives a count no other gives, so the first
+    failure names its mistake (2√γ is right for real eigenvalues, √γ for complex ones)."""
+    for _ in range(500):
+        args = cases._case_rate(rng)
+        ref = _momentum_steps(*args)
+        counts = [_steps_count_or_nan(m.fn(*args)) for m in _STEPS_MISTAKES]
+        wrong = [c for c in counts if c != ref and not np.isnan(c)]  # nan: does not apply
+        if len(set(wrong)) == len(wrong):
+            return args
+    raise RuntimeError("no telling case in 500 draws")  # never seen; a bug of the checker
+
+
+def _steps_count_or_nan(value) -> float:
+    with np.errstate(invalid="ignore"):
+        return float(np.ceil(float(value) - 1e-9))
 
 
 def _complex_2sqrt(lr, gamma, lam):
@@ -146,31 +157,53 @@ def _complex_2sqrt(lr, gamma, lam):
     return 2 * np.sqrt(gamma) if abs(eig[0].imag) > 0 else float(np.abs(eig).max())
 
 
-def check_momentum_rate(fn, *, verbose: bool = True) -> Result:
-    """``momentum_rate(lr, gamma, lam)``: the factor by which heavy-ball momentum shrinks the
-    error per step along an eigen-direction with curvature λ, i.e. the spectral radius of
-    [[1 − ηλ, −γ], [ηλ, γ]]."""
+def _steps_with(rate_fn):
+    """A mistake made in the rate, carried through to the count."""
+    return _quiet(lambda lr, gm, lam, f: np.log(f) / np.log(rate_fn(lr, gm, lam)))
+
+
+_STEPS_MISTAKES = [
+    Mistake(_quiet(lambda lr, gm, lam, f: np.ceil(np.log(f) / np.log(abs(1 - lr * lam)))
+                   if gm == 0 and abs(1 - lr * lam) < 1e-12 else np.nan),
+            "with γ = 0 and ηλ = 1 the rate is 0: one step removes the error, so the count is "
+            "1 (ln 0 = −∞ turns the formula into 0)."),
+    Mistake(_steps_with(lambda lr, gm, lam: abs(1 - lr * lam)),
+            "|1 − ηλ| is gradient descent's rate; with momentum the error and the "
+            "velocity evolve together, so take the 2×2 matrix's eigenvalues."),
+    Mistake(_steps_with(_complex_2sqrt),
+            "for complex eigenvalues the modulus is √γ, not 2√γ (the two conjugate "
+            "eigenvalues multiply to det = γ). Distill's article prints 2√β there: "
+            "an erratum."),
+    Mistake(_steps_with(lambda lr, gm, lam: float(
+        np.linalg.eigvals(iteration_matrix(lr, gm, lam)).real.max())),
+            "take the *modulus* of the eigenvalues (np.abs), not their real part."),
+    Mistake(_steps_with(lambda lr, gm, lam: float(np.sqrt(gm))),
+            "√γ is the rate only while the eigenvalues are complex (the ball "
+            "oscillates); when they are real, the larger |eigenvalue| is the rate."),
+    Mistake(_steps_with(lambda lr, gm, lam: float(
+        np.abs(np.linalg.eigvals(iteration_matrix(lr, gm, lam))).min())),
+            "the slowest mode sets the rate: take the *largest* |eigenvalue|."),
+    Mistake(lambda lr, gm, lam, f: np.floor(np.log(f) / np.log(_momentum_rate(lr, gm, lam))),
+            "you rounded down: after ⌊k*⌋ steps ρ^k is still above the factor. The "
+            "count is the first whole k with ρ^k ≤ factor, ⌈ln(factor)/ln ρ⌉."),
+    Mistake(lambda lr, gm, lam, f: np.log(1 / f) / np.log(_momentum_rate(lr, gm, lam)),
+            "upside down: ln ρ < 0 and ln(factor) < 0, so k = ln(factor)/ln ρ is positive."),
+]
+
+
+def check_momentum_steps(fn, *, verbose: bool = True) -> Result:
+    """``momentum_steps(lr, gamma, lam, factor)``: the smallest whole k with ρ^k ≤ factor, ρ the
+    factor by which heavy-ball momentum shrinks the error per step along an eigen-direction with
+    curvature λ, i.e. the spectral radius of [[1 − ηλ, −γ], [ηλ, γ]]. A real-valued
+    k* = ln(factor)/ln ρ is accepted as the count ⌈k*⌉ it stands for. Every other case has a
+    count of 10⁹ steps or more (compared to one part in a million): a loop cannot answer it."""
     return check_function(
-        fn, _momentum_rate, _case_rate, signature="momentum_rate(lr, gamma, lam)",
-        mistakes=[
-            Mistake(lambda lr, gm, lam: abs(1 - lr * lam),
-                    "|1 − ηλ| is gradient descent's rate; with momentum the error and the "
-                    "velocity evolve together, so take the 2×2 matrix's eigenvalues."),
-            Mistake(_complex_2sqrt,
-                    "for complex eigenvalues the modulus is √γ, not 2√γ (the two conjugate "
-                    "eigenvalues multiply to det = γ). Distill's article prints 2√β there: "
-                    "an erratum."),
-            Mistake(lambda lr, gm, lam: float(
-                np.linalg.eigvals(iteration_matrix(lr, gm, lam)).real.max()),
-                    "take the *modulus* of the eigenvalues (np.abs), not their real part."),
-            Mistake(lambda lr, gm, lam: float(np.sqrt(gm)),
-                    "√γ is the rate only while the eigenvalues are complex (the ball "
-                    "oscillates); when they are real, the larger |eigenvalue| is the rate."),
-            Mistake(lambda lr, gm, lam: float(
-                np.abs(np.linalg.eigvals(iteration_matrix(lr, gm, lam))).min()),
-                    "the slowest mode sets the rate: take the *largest* |eigenvalue|."),
-        ],
-        verbose=verbose,
+        fn, _momentum_steps,
+        cycle_cases(_case_rate_telling, cases._case_rate_slow, _case_rate_telling,
+                    cases._case_rate_slow, cases._case_rate_no_momentum),
+        signature="momentum_steps(lr, gamma, lam, factor)",
+        mistakes=_STEPS_MISTAKES,
+        compare=_same_count, verbose=verbose,
     )
 
 
@@ -180,16 +213,13 @@ def _nesterov_edge(gamma):
     return stability_edge(gamma, nesterov=True)
 
 
-def _case_nesterov_edge(rng):
-    return (float(rng.choice([rng.uniform(0.0, 0.99), rng.uniform(0.9, 0.999)])),)
-
-
 def check_nesterov_edge(fn, *, verbose: bool = True) -> Result:
     """``nesterov_edge(gamma)``: the largest ηλ for which Nesterov's iteration matrix
     [[1 − ηλ, −γ(1 − ηλ)], [ηλ, γ(1 − ηλ)]] has spectral radius below 1, i.e.
     (2 + 2γ)/(1 + 2γ). A numerical answer within 0.1 % is accepted."""
     return check_function(
-        fn, _nesterov_edge, _case_nesterov_edge, signature="nesterov_edge(gamma)",
+        fn, _nesterov_edge, cycle_cases(cases._case_nesterov_edge, cases._case_nesterov_edge_ends),
+        signature="nesterov_edge(gamma)",
         mistakes=[
             Mistake(lambda g: 2.0 + 2.0 * g,
                     "2 + 2γ is heavy-ball momentum's edge. Nesterov's look-ahead multiplies the "
@@ -216,13 +246,6 @@ def _momentum_noise_floor(lr, gamma, lam, sigma2):
     return lr * sigma2 * (1 + gamma) / (lam * (1 - gamma) * (2 * (1 + gamma) - lr * lam))
 
 
-def _case_noise_floor(rng):
-    gamma = float(rng.uniform(0.0, 0.95))
-    lam = float(10 ** rng.uniform(-1, 1))
-    a = float(rng.uniform(0.05, min(2.0, 2 + 2 * gamma - 0.3)))  # ηλ inside the stable range
-    return a / lam, gamma, lam, float(10 ** rng.uniform(-1, 1))
-
-
 def check_momentum_noise_floor(fn, *, verbose: bool = True) -> Result:
     """``momentum_noise_floor(lr, gamma, lam, sigma2)``: the stationary E[x²] of heavy-ball
     momentum v ← γv + η(λx + ξ), x ← x − v with ξ ~ N(0, σ²):
@@ -232,7 +255,8 @@ def check_momentum_noise_floor(fn, *, verbose: bool = True) -> Result:
         return lr * s2 / (lam * (2 - lr * lam))
 
     return check_function(
-        fn, _momentum_noise_floor, _case_noise_floor, signature="momentum_noise_floor(lr, gamma, lam, sigma2)",
+        fn, _momentum_noise_floor, cycle_cases(cases._case_noise_floor, cases._case_noise_floor_edges),
+        signature="momentum_noise_floor(lr, gamma, lam, sigma2)",
         mistakes=[
             Mistake(lambda lr, g, lam, s2: gd(lr, lam, s2),
                     "that is gradient descent's floor (γ = 0). Momentum sums the noise of many "
@@ -360,13 +384,6 @@ def _largest_stable_lr(hessian, gamma, nesterov):
     return stability_edge(gamma, nesterov) / float(np.linalg.eigvalsh(hessian).max())
 
 
-def _case_largest(rng):
-    d = int(rng.integers(2, 5))
-    Q, _ = np.linalg.qr(rng.normal(size=(d, d)))
-    H = (Q * np.sort(10 ** rng.uniform(-1, 3, size=d))) @ Q.T
-    return H, float(rng.uniform(0.05, 0.99)), bool(rng.integers(0, 2))
-
-
 def check_largest_stable_lr(fn, *, verbose: bool = True) -> Result:
     """``largest_stable_lr(hessian, gamma, nesterov)``: the largest η for which heavy-ball
     momentum (``nesterov=False``) or Nesterov (``nesterov=True``) with momentum γ converges at
@@ -380,7 +397,7 @@ def check_largest_stable_lr(fn, *, verbose: bool = True) -> Result:
         return float(e.max() if which == "max" else e.min())
 
     return check_function(
-        fn, _largest_stable_lr, _case_largest, signature="largest_stable_lr(hessian, gamma, nesterov)",
+        fn, _largest_stable_lr, cases._case_largest, signature="largest_stable_lr(hessian, gamma, nesterov)",
         mistakes=[
             Mistake(lambda H, g, nest: edge(g, nest) / lam(H, "min"),
                     "the steepest direction breaks first: divide by the *largest* eigenvalue of "

@@ -7,7 +7,7 @@ import math
 
 from ..conv.arithmetic import receptive_field
 from .arithmetic import _distinct_case
-from .engine import Mistake, Result, check_function
+from .engine import Mistake, Result, check_function, cycle_cases
 
 __all__ = ["check_receptive_field"]
 
@@ -84,11 +84,23 @@ def _case_rf(rng):
     return (list(layers),)
 
 
+def _case_rf_any(rng):
+    """Any stack the question allows: a single layer, poolings whose window equals their
+    stride, 1×1 kernels, all strides 1, up to eight layers."""
+    n = int(rng.integers(1, 9))
+    layers = []
+    for _ in range(n):
+        s = int(rng.integers(1, 5))
+        k = s if rng.random() < 0.25 else int(rng.integers(1, 12))
+        layers.append((k, s))
+    return (layers,)
+
+
 def check_receptive_field(fn, *, verbose: bool = True) -> Result:
     """``receptive_field(layers)``: the width (in input pixels) of the window one unit of the
     last layer sees, for a stack of ``layers`` = [(k, s), ...] (kernel size and stride of each
     convolution or pooling layer, first layer first; padding does not change it)."""
     return check_function(
-        fn, _receptive_field, _case_rf, signature="receptive_field(layers)", mistakes=_RF_MISTAKES, atol=0, rtol=0,
-        n_cases=30, verbose=verbose,
+        fn, _receptive_field, cycle_cases(_case_rf, _case_rf_any),
+        signature="receptive_field(layers)", mistakes=_RF_MISTAKES, atol=0, rtol=0, n_cases=40, verbose=verbose,
     )

@@ -4,14 +4,12 @@ of a trained network (a lesion study)."""
 
 from __future__ import annotations
 
-import inspect
-
 import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .engine import Mistake, Result, check_function
+from .engine import Mistake, Result, check_function, cycle_cases
 
 __all__ = ["check_block_forward", "check_bottleneck_params", "check_drop_block",
            "check_resnet_params", "check_shortcut_a"]
@@ -105,6 +103,15 @@ def _case_shortcut(rng):
     return rng.normal(size=(n, c, h, w)), out_channels, stride
 
 
+def _case_shortcut_any(rng):
+    """Any input the question allows: odd sides (⌈H/stride⌉ rows are kept), stride 3, no new
+    channels, an odd number of new channels."""
+    n, c = int(rng.integers(1, 3)), int(rng.integers(1, 5))
+    h, w = int(rng.integers(1, 8)), int(rng.integers(1, 8))
+    return (rng.normal(size=(n, c, h, w)), c + int(rng.integers(0, 6)),
+            int(rng.integers(1, 4)))
+
+
 def _pad_end(x, out_channels, stride):
     sub = x[:, :, ::stride, ::stride]
     return np.pad(sub, ((0, 0), (0, out_channels - x.shape[1]), (0, 0), (0, 0)))
@@ -124,7 +131,8 @@ def check_shortcut_a(fn, *, verbose: bool = True) -> Result:
     """``shortcut_a(x, out_channels, stride)``: the parameter-free option-A shortcut of He et
     al. (2015) for x of shape (N, C, H, W); returns (N, out_channels, ⌈H/stride⌉, ⌈W/stride⌉)."""
     return check_function(
-        fn, _shortcut_a, _case_shortcut, signature="shortcut_a(x, out_channels, stride)",
+        fn, _shortcut_a, cycle_cases(_case_shortcut, _case_shortcut_any),
+        signature="shortcut_a(x, out_channels, stride)", n_cases=30,
         mistakes=[
             Mistake(_pad_end,
                     "you appended all the zero channels after the input's channels. That is "
@@ -167,6 +175,13 @@ def _case_params(rng):
             int(rng.choice([10, 100, 7])))
 
 
+def _case_params_any(rng):
+    """Any network the question allows: any width (odd ones too), one class or a thousand,
+    up to 1,000 blocks per stage (ResNet-6002)."""
+    return (int(rng.choice([1, int(rng.integers(1, 1001))])), int(rng.integers(1, 129)),
+            int(rng.choice([1, int(rng.integers(1, 1001))])))
+
+
 def check_resnet_params(fn, *, verbose: bool = True) -> Result:
     """``resnet_params(n, width, num_classes)``: the number of parameters of ResNet-(6n+2) for
     3x32x32 images with option-A shortcuts, as ``count_parameters(ResNetCIFAR(6n+2, width=width,
@@ -177,7 +192,8 @@ def check_resnet_params(fn, *, verbose: bool = True) -> Result:
         return full(n, w, k) - 2 * w - n * (4 * w + 8 * w + 16 * w)
 
     return check_function(
-        fn, full, _case_params, signature="resnet_params(n, width, num_classes)",
+        fn, full, cycle_cases(_case_params, _case_params_any),
+        signature="resnet_params(n, width, num_classes)", n_cases=30,
         mistakes=[
             Mistake(no_bn,
                     "the batch-norm parameters are missing: every BN layer has a learned scale and "
@@ -227,6 +243,13 @@ def _case_bottleneck(rng):
     return c, w, e
 
 
+def _case_bottleneck_any(rng):
+    """Any block the question allows: expansion 1 to 6, any width, any number of input
+    channels (equal to expansion·width or not)."""
+    w, e = int(rng.integers(1, 300)), int(rng.integers(1, 7))
+    return int(rng.choice([e * w, int(rng.integers(1, 3000))])), w, e
+
+
 def check_bottleneck_params(fn, *, verbose: bool = True) -> Result:
     """``bottleneck_params(in_channels, width, expansion)``: the trained parameters of the
     bottleneck block (He et al. 2015, Fig. 5 right) as ``count_parameters(Bottleneck(in_channels,
@@ -238,7 +261,8 @@ def check_bottleneck_params(fn, *, verbose: bool = True) -> Result:
         return c * e * w + 2 * e * w if c != e * w else 0
 
     return check_function(
-        fn, full, _case_bottleneck, signature="bottleneck_params(in_channels, width, expansion)",
+        fn, full, cycle_cases(_case_bottleneck, _case_bottleneck_any),
+        signature="bottleneck_params(in_channels, width, expansion)", n_cases=30,
         mistakes=[
             Mistake(lambda c, w, e: full(c, w, e) - 2 * (2 * w + e * w)
                     - (2 * e * w if c != e * w else 0),
@@ -350,15 +374,9 @@ def check_drop_block(fn, *, verbose: bool = True) -> Result:
     """``drop_block(model, stage, index)``: a copy of a CIFAR ResNet in which block ``index``
     (from 0) of ``stage`` (1, 2 or 3) is skipped -- the block becomes the identity -- while
     ``model`` itself is left unchanged. Only blocks that keep the shape are asked for."""
-    try:
-        inspect.signature(fn).bind(None, 1, 0)
-    except TypeError:
-        return Result(False, "✗ drop_block: expected a function drop_block(model, stage, "
-                             f"index) taking 3 arguments, got {fn!r:.60}.")
-    except ValueError:
-        pass
     result = check_function(
-        _run_drop(fn), _run_drop(_drop_block), _case_drop, signature="drop_block(model, stage, index)",
+        fn, _run_drop(_drop_block), _case_drop, signature="drop_block(model, stage, index)",
+        adapt=_run_drop, probe_args=(None, 1, 0),
         mistakes=[
             Mistake(_run_drop(_drop_in_place),
                     "your new model is right, but the original model changed too: copy it "

@@ -2,22 +2,43 @@
 
 from __future__ import annotations
 
-import inspect
+from functools import partial
 
 import numpy as np
 
 from ..linear import softmax, softmax_cross_entropy
 from ..optim import SGD
-from .engine import Mistake, Result, call, check_function, preamble, run_checker
+from .engine import (
+    Mistake,
+    Result,
+    bounded_list,
+    call,
+    check_function,
+    cycle_cases,
+    preamble,
+    run_checker,
+)
 from .gradient_descent import _package_step
+from .sgd_cases import (
+    _case_epoch,
+    _case_epoch_edges,
+    _case_expected,
+    _case_expected_edges,
+    _case_floor,
+    _case_floor_edges,
+    _case_noise,
+    _case_noise_edges,
+    _case_smoothing,
+    _case_smoothing_edges,
+)
 
 __all__ = [
     "check_expected_sq",
+    "check_label_smoothing_grad",
     "check_loss_floor",
     "check_minibatch_indices",
     "check_noise_scale",
     "check_sgd_epoch",
-    "check_softmax_cross_entropy_grad",
 ]
 
 
@@ -80,7 +101,8 @@ def _check_minibatch_indices(fn) -> Result:
                                 name="minibatch_indices", case=case)
             if problem is not None:
                 return problem
-            outs.append(list(out) if out is not None else None)
+            outs.append(None if out is None else bounded_list(
+                out, expected="a list of index arrays", limit=10 * n + 10))
         if outs[0] is None:
             return _fail("your function returned None — did you forget `return`?", case)
         hint = _inspect_batches(outs[0], n, b)
@@ -101,7 +123,7 @@ def _check_minibatch_indices(fn) -> Result:
                   len(_BATCH_CASES))
 
 
-# --- exercise 2: the softmax-regression gradient ----------------------------------------------
+# --- exercise 2: the gradient with smoothed labels ------------------------------------------
 
 def _one_hot(y, K):
     return np.eye(K)[y]
@@ -121,36 +143,53 @@ def _softmax_grad(W, X, y):
     return softmax_cross_entropy(W, X, y)[1]
 
 
-def _case_softmax(rng):
-    b, d, K = int(rng.integers(1, 20)), int(rng.integers(1, 6)), int(rng.integers(2, 6))
-    return rng.normal(size=(d, K)), rng.normal(size=(b, d)), rng.integers(0, K, size=b)
+def _label_smoothing_grad(W, X, y, alpha):
+    """∇_W of −(1/b) Σᵢ Σₖ Tᵢₖ log Pᵢₖ with T = (1 − α)Y + α/K: the package's gradient
+    Xᵀ(P − Y)/b plus the smoothing's share, α Xᵀ(Y − 1/K)/b, i.e. Xᵀ(P − T)/b."""
+    K = W.shape[1]
+    return _softmax_grad(W, X, y) + alpha * X.T @ (_one_hot(y, K) - 1.0 / K) / len(y)
 
 
-def check_softmax_cross_entropy_grad(fn, *, verbose: bool = True) -> Result:
-    """``softmax_cross_entropy_grad(W, X, y)`` = Xᵀ(softmax(XW) − onehot(y)) / b."""
+def check_label_smoothing_grad(fn, *, verbose: bool = True) -> Result:
+    """``label_smoothing_grad(W, X, y, alpha)``: ∇_W of the mean cross-entropy against the
+    smoothed targets T = (1 − α)·onehot(y) + α/K, which is Xᵀ(softmax(XW) − T)/b; 0 ≤ α ≤ 1."""
     def wrong(f):
-        return lambda W, X, y: f(W, X, y, _probs(W, X), _one_hot(y, W.shape[1]), len(y))
+        return lambda W, X, y, a: f(W, X, y, a, _probs(W, X), _one_hot(y, W.shape[1]), len(y),
+                                    W.shape[1])
 
     return check_function(
-        fn, _softmax_grad, _case_softmax, signature="softmax_cross_entropy_grad(W, X, y)",
+        fn, _label_smoothing_grad,
+        cycle_cases(_case_smoothing, partial(_case_smoothing_edges, alpha=0.0),
+                    partial(_case_smoothing_edges, alpha=1.0), _case_smoothing_edges),
+        signature="label_smoothing_grad(W, X, y, alpha)",
         mistakes=[
-            Mistake(wrong(lambda W, X, y, P, Y, b: X.T @ (P - Y)),
-                    "missing the 1/b: the loss is a mean over the batch, so is its gradient. "
-                    "Without it the step size grows with the batch size."),
-            Mistake(wrong(lambda W, X, y, P, Y, b: X.T @ (Y - P) / b),
-                    "wrong sign: the gradient of the cross-entropy is Xᵀ(P − Y)/b, "
-                    "probabilities minus one-hot labels."),
-            Mistake(wrong(lambda W, X, y, P, Y, b: X.T @ P / b),
-                    "you forgot to subtract the one-hot labels: the gradient is Xᵀ(P − Y)/b."),
-            Mistake(wrong(lambda W, X, y, P, Y, b: X.T @ (X @ W - Y) / b),
-                    "you used the scores XW instead of the probabilities softmax(XW)."),
-            Mistake(wrong(lambda W, X, y, P, Y, b: (P - Y).T @ X / b),
-                    "the gradient must have W's shape (d, K): compute Xᵀ(P − Y), not (P − Y)ᵀX."),
-            Mistake(wrong(lambda W, X, y, P, Y, b: X.T @ (_column_softmax(X @ W) - Y) / b),
+            Mistake(wrong(lambda W, X, y, a, P, Y, b, K: X.T @ (P - Y) / b),
+                    "the smoothing is missing: that is the gradient for the one-hot labels. "
+                    "With targets T the gradient is Xᵀ(P − T)/b."),
+            Mistake(wrong(lambda W, X, y, a, P, Y, b, K: X.T @ (P - (Y + a / K)) / b),
+                    "the targets must sum to 1 over the classes: T = (1 − α)Y + α/K, so the "
+                    "one-hot part is scaled down by 1 − α."),
+            Mistake(wrong(lambda W, X, y, a, P, Y, b, K: X.T @ (P - ((1 - a) * Y + a / (K - 1)
+                                                                     * (1 - Y))) / b),
+                    "you spread α over the K − 1 wrong classes; this exercise spreads it over "
+                    "all K classes, T = (1 − α)Y + α/K (PyTorch's label_smoothing does the "
+                    "same)."),
+            Mistake(wrong(lambda W, X, y, a, P, Y, b, K: X.T @ ((1 - a) * (P - Y)) / b),
+                    "the smoothing changes the targets, not the scale of the gradient: "
+                    "the softmax part P keeps its full weight, since the targets sum to 1."),
+            Mistake(wrong(lambda W, X, y, a, P, Y, b, K: X.T @ (P - (1 - a) * Y - a / K)),
+                    "missing the 1/b: the loss is a mean over the batch, so is its gradient."),
+            Mistake(wrong(lambda W, X, y, a, P, Y, b, K: X.T @ ((1 - a) * Y + a / K - P) / b),
+                    "wrong sign: the gradient is Xᵀ(P − T)/b, probabilities minus targets."),
+            Mistake(wrong(lambda W, X, y, a, P, Y, b, K: (P - (1 - a) * Y - a / K).T @ X / b),
+                    "the gradient must have W's shape (d, K): compute Xᵀ(P − T), not "
+                    "(P − T)ᵀX."),
+            Mistake(wrong(lambda W, X, y, a, P, Y, b, K: X.T @ (_column_softmax(X @ W)
+                                                                - (1 - a) * Y - a / K) / b),
                     "the softmax must normalise each row (over the K classes), not each "
                     "column (over the batch)."),
         ],
-        rtol=1e-6, verbose=verbose,
+        rtol=1e-6, atol=1e-9, verbose=verbose,
     )
 
 
@@ -165,15 +204,6 @@ def _sgd_epoch(W, X, y, batches, lr, *, sign=1.0):
     return W
 
 
-def _case_epoch(rng):
-    n, d, K = int(rng.integers(4, 30)), int(rng.integers(1, 5)), int(rng.integers(2, 5))
-    b = int(rng.integers(1, n))
-    order = rng.permutation(n)
-    batches = [order[i : i + b] for i in range(0, n, b)]
-    return (rng.normal(size=(d, K)), rng.normal(size=(n, d)), rng.integers(0, K, size=n),
-            batches, float(rng.uniform(0.1, 1.0)))
-
-
 def check_sgd_epoch(fn, *, verbose: bool = True) -> Result:
     """``sgd_epoch(W, X, y, batches, lr)``: one update W ← W − lr·∇J_batch(W) per batch, in
     order, each gradient taken at the current W."""
@@ -181,7 +211,8 @@ def check_sgd_epoch(fn, *, verbose: bool = True) -> Result:
         return W - lr * sum(_softmax_grad(W, X[i], y[i]) for i in batches)
 
     return check_function(
-        fn, _sgd_epoch, _case_epoch, signature="sgd_epoch(W, X, y, batches, lr)",
+        fn, _sgd_epoch, cycle_cases(_case_epoch, _case_epoch_edges),
+        signature="sgd_epoch(W, X, y, batches, lr)",
         mistakes=[
             Mistake(lambda W, X, y, bs, lr: W - lr * _softmax_grad(W, X, y),
                     "that is one batch-gradient step on all the data; mini-batch SGD makes "
@@ -208,17 +239,13 @@ def _loss_floor(lr, tr_sigma, batch_size):
     return lr * tr_sigma / (4.0 * batch_size)
 
 
-def _case_floor(rng):
-    return (float(10 ** rng.uniform(-3, 0)), float(10 ** rng.uniform(-1, 2)),
-            int(rng.integers(1, 500)))
-
-
 def check_loss_floor(fn, *, verbose: bool = True) -> Result:
     """``loss_floor(lr, tr_sigma, batch_size)``: the small-η prediction of the mean training-loss
     gap of SGD with a constant step and independently drawn batches of b examples,
     E[J(θ) − J*] ≈ η tr Σ / (4b)."""
     return check_function(
-        fn, _loss_floor, _case_floor, signature="loss_floor(lr, tr_sigma, batch_size)",
+        fn, _loss_floor, cycle_cases(_case_floor, _case_floor_edges),
+        signature="loss_floor(lr, tr_sigma, batch_size)",
         mistakes=[
             Mistake(lambda lr, s, b: lr * s / (2 * b),
                     "a factor 2 too large: that is tr(HC), with C the covariance of θ − θ*. "
@@ -248,13 +275,6 @@ def _expected_sq(x0, lrs, lam, sigma):
     return m
 
 
-def _case_expected(rng):
-    T = int(rng.integers(1, 60))
-    lam = float(rng.uniform(0.3, 3.0))
-    lrs = rng.uniform(0.01, 1.5, size=T) / lam  # ηλ < 1.5: every step contracts
-    return float(rng.normal(0, 5)), lrs, lam, float(rng.uniform(0.2, 2.0))
-
-
 def _last(value):
     """A number, or the last entry of a returned sequence E[x_0²], …, E[x_T²]."""
     arr = np.asarray(value, dtype=float) if value is not None else None
@@ -265,17 +285,18 @@ def check_expected_sq(fn, *, verbose: bool = True) -> Result:
     """``expected_sq(x0, lrs, lam, sigma)``: E[x_T²] after the steps x ← x − η_t(λx + ξ_t),
     ξ_t ~ N(0, σ²), one per entry of ``lrs``, from x = x0. A number, or the whole sequence
     E[x_0²] … E[x_T²] (its last entry is checked)."""
-    def accepted(*args):
-        out = fn(*args)
-        try:
-            return _last(out)
-        except (TypeError, ValueError):  # not a number: let the checker show what came back
-            return out
+    def adapt(fn):  # built by the engine, inside its guard
+        def accepted(*args):
+            out = fn(*args)
+            try:
+                return _last(out)
+            except (TypeError, ValueError):  # not a number: let the checker show what came back
+                return out
+        return accepted
 
-    if callable(fn):
-        accepted.__signature__ = _signature(fn)
     return check_function(
-        accepted if callable(fn) else fn, _expected_sq, _case_expected, signature="expected_sq(x0, lrs, lam, sigma)",
+        fn, _expected_sq, cycle_cases(_case_expected, _case_expected_edges),
+        signature="expected_sq(x0, lrs, lam, sigma)", adapt=adapt,
         mistakes=[
             Mistake(lambda x0, lrs, lam, s: _rec(x0**2, lrs, lambda e: (1 - e * lam),
                                                  lambda e: e**2 * s**2),
@@ -302,14 +323,6 @@ def check_expected_sq(fn, *, verbose: bool = True) -> Result:
     )
 
 
-def _signature(fn):
-    """fn's signature, so that a wrapper is checked against the reader's own arguments."""
-    try:
-        return inspect.signature(fn)
-    except (TypeError, ValueError):  # a builtin without one
-        return inspect.Signature([inspect.Parameter("args", inspect.Parameter.VAR_POSITIONAL)])
-
-
 def _rec(m, lrs, factor, noise):
     for eta in np.asarray(lrs, dtype=float):
         m = factor(eta) * m + noise(eta)
@@ -325,28 +338,24 @@ def _noise_scale(G, ddof=0):
     return tr_sigma / np.sum(g**2)
 
 
-def _case_noise(rng):
-    m, p = int(rng.integers(20, 200)), int(rng.integers(2, 30))
-    return (rng.normal(size=p) * rng.uniform(0.1, 2) + rng.normal(size=(m, p)),)
-
-
 def check_noise_scale(fn, *, verbose: bool = True) -> Result:
     """``noise_scale(G)`` for per-example gradients ``G: (m, p)``: tr Σ / ‖ḡ‖², with ḡ the mean
     row and tr Σ the mean squared distance of the rows from it (dividing by m or by m − 1:
     both are accepted)."""
-    def accepted(G):
-        out = fn(G)
-        try:
-            if np.isclose(float(out), _noise_scale(G, ddof=1), rtol=1e-6):
-                return _noise_scale(G)  # the unbiased variance: an equally correct convention
-        except (TypeError, ValueError):
-            pass
-        return out
+    def adapt(fn):  # built by the engine, inside its guard
+        def accepted(G):
+            out = fn(G)
+            try:
+                if np.isclose(float(out), _noise_scale(G, ddof=1), rtol=1e-6):
+                    return _noise_scale(G)  # the unbiased variance: equally correct
+            except (TypeError, ValueError):
+                pass
+            return out
+        return accepted
 
-    if callable(fn):
-        accepted.__signature__ = _signature(fn)
     return check_function(
-        accepted if callable(fn) else fn, _noise_scale, _case_noise, signature="noise_scale(G)",
+        fn, _noise_scale, cycle_cases(_case_noise, _case_noise_edges), signature="noise_scale(G)",
+        adapt=adapt,
         mistakes=[
             Mistake(lambda G: np.mean(np.sum(G**2, 1)) / np.sum(G.mean(0) ** 2),
                     "subtract the mean gradient first: E‖gᵢ‖² = tr Σ + ‖ḡ‖², so without "

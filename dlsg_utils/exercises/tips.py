@@ -7,7 +7,7 @@ import math
 
 import numpy as np
 
-from .engine import Mistake, Result, check_function
+from .engine import Mistake, Result, check_function, cycle_cases
 
 __all__ = [
     "check_early_stopping_epoch",
@@ -81,12 +81,20 @@ def _case_losses(rng):
     return [float(v) for v in losses], int(rng.integers(2, 6))
 
 
+def _any_losses(rng):
+    """Short runs, patience 1 or longer than the run, and ties (an equal loss is no new best)."""
+    n = int(rng.integers(1, 10))
+    return ([round(float(v), 1) for v in rng.uniform(0.0, 0.5, n)],
+            int(rng.choice([1, int(rng.integers(1, 12))])))
+
+
 def check_early_stopping_epoch(fn, *, verbose: bool = True) -> Result:
     """``early_stopping_epoch(val_losses, patience)``: the epoch (counted from 1) after which
     training stops — the first epoch that ends ``patience`` epochs in a row without a new best
     validation loss — or ``len(val_losses)`` if that never happens."""
     return check_function(
-        fn, _early_stopping_epoch, _case_losses, signature="early_stopping_epoch(val_losses, patience)",
+        fn, _early_stopping_epoch, cycle_cases(_case_losses, _any_losses),
+        signature="early_stopping_epoch(val_losses, patience)",
         mistakes=[
             Mistake(lambda v, p: _early_stopping_epoch(v, p) - 1,
                     "off by one: epochs are counted from 1 (Python's index + 1)."),
@@ -123,12 +131,19 @@ def _case_vote(rng):
     return error, int(rng.choice([3, 5, 7, 9, 11, 15, 21]))
 
 
+def _any_vote(rng):
+    """One member, errors of 0, 1/2 and 1, and large ensembles."""
+    error = float(rng.choice([0.0, 0.5, 1.0, rng.uniform(0.0, 1.0)]))
+    return error, 2 * int(rng.choice([0, 0, 1, int(rng.integers(2, 60))])) + 1
+
+
 def check_majority_vote_error(fn, *, verbose: bool = True) -> Result:
     """``majority_vote_error(error, K)``: the probability that more than half of K members
     (K odd) are wrong, when each is wrong with probability ``error`` independently of the
     others: Σ_{k=(K+1)/2}^{K} C(K, k) e^k (1 − e)^(K−k)."""
     return check_function(
-        fn, _majority_vote_error, _case_vote, signature="majority_vote_error(error, K)",
+        fn, _majority_vote_error, cycle_cases(_case_vote, _any_vote),
+        signature="majority_vote_error(error, K)",
         mistakes=[
             Mistake(lambda e, K: 1 - _majority_vote_error(e, K),
                     "that is the probability that the majority is *right*; the question asks "
@@ -163,6 +178,10 @@ def _images_needed_mcnemar(d, q, z=1.96):
 
 
 def _case_images(rng):
+    if rng.random() < 0.3:  # the rest of the domain: large d, and q = |d| (one-sided)
+        d = float(rng.uniform(0.001, 0.6)) * rng.choice([-1, 1])
+        q = float(rng.choice([abs(d), rng.uniform(abs(d), 1.0)]))
+        return d, q, float(rng.uniform(1.0, 4.0))
     d = float(rng.uniform(0.001, 0.04)) * rng.choice([-1, 1])
     q = float(abs(d) + rng.uniform(0.005, 0.1))  # disagreements include the difference
     return d, q, float(rng.choice([1.96, 2.0, 2.58, 3.0]))
@@ -180,8 +199,8 @@ def check_test_images_needed(fn, *, verbose: bool = True) -> Result:
                     lambda d, q, z=1.96: math.ceil(_images_needed(d, q, z)),
                     lambda d, q, z=1.96: math.ceil(_images_needed_mcnemar(d, q, z))]
     return check_function(
-        _accepting(fn, _images_needed, alternatives), _images_needed, _case_images,
-        signature="test_images_needed(d, q, z=1.96)",
+        fn, _images_needed, _case_images, signature="test_images_needed(d, q, z=1.96)",
+        adapt=lambda fn: _accepting(fn, _images_needed, alternatives),
         mistakes=[
             Mistake(lambda d, q, z=1.96: z**2 * q * (1 - q) / d**2,
                     "q(1 − q) is the variance of a 0/1 variable; the per-image difference "
@@ -223,12 +242,20 @@ def _case_scaling(rng):
     return sizes, lrs
 
 
+def _any_scaling(rng):
+    """Two points, batch sizes that are not powers of two, exponents of any sign."""
+    sizes = np.sort(rng.choice(np.arange(1, 5000), size=int(rng.integers(2, 9)), replace=False))
+    lrs = 10 ** rng.uniform(-4, 0) * sizes.astype(float) ** rng.uniform(-1, 2)
+    return sizes, lrs * np.exp(rng.normal(0, 0.3, size=len(sizes)))
+
+
 def check_lr_scaling_exponent(fn, *, verbose: bool = True) -> Result:
     """``lr_scaling_exponent(batch_sizes, lrs)``: the exponent α of lr ∝ b^α, the least-squares
     slope of log(lr) against log(b) over all points (any base of the logarithm gives the
     same slope)."""
     return check_function(
-        fn, _scaling_exponent, _case_scaling, signature="lr_scaling_exponent(batch_sizes, lrs)",
+        fn, _scaling_exponent, cycle_cases(_case_scaling, _any_scaling),
+        signature="lr_scaling_exponent(batch_sizes, lrs)",
         mistakes=[
             Mistake(lambda b, lr: _slope(b, lr),
                     "fit on log–log axes: a power law lr = c·b^α is a straight line of slope α "
@@ -267,6 +294,10 @@ def _goyal_lr_last_step(step, base_lr, k, warmup_steps):
 
 
 def _case_goyal(rng):
+    if rng.random() < 0.5:  # the rest of the domain: one warm-up step, k = 1, the step itself
+        warmup = int(rng.choice([1, 1, 2, 3]))
+        step = max(0, warmup + int(rng.choice([-warmup, -1, 0, 0, 1, 10**6])))
+        return step, float(rng.uniform(0.001, 1.0)), int(rng.integers(1, 64)), warmup
     warmup = int(rng.integers(5, 500))
     return (int(rng.integers(0, 2 * warmup)), float(rng.uniform(0.01, 0.2)),
             int(rng.choice([2, 4, 8, 32])), warmup)
@@ -279,8 +310,8 @@ def check_goyal_lr(fn, *, verbose: bool = True) -> Result:
     and k·η from then on (the linear scaling rule). A ramp that already reaches k·η at step
     ``warmup_steps − 1`` is accepted too."""
     return check_function(
-        _accepting(fn, _goyal_lr, [_goyal_lr_last_step]), _goyal_lr, _case_goyal,
-        signature="goyal_lr(step, base_lr, k, warmup_steps)",
+        fn, _goyal_lr, _case_goyal, signature="goyal_lr(step, base_lr, k, warmup_steps)",
+        adapt=lambda fn: _accepting(fn, _goyal_lr, [_goyal_lr_last_step]),
         mistakes=[
             Mistake(lambda t, lr, k, w: lr * (1 + (k - 1) * t / w),
                     "after the warm-up the rate stays at k·η; yours keeps climbing."),
