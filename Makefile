@@ -11,7 +11,7 @@ STAMP := $(VENV)/.installed
 TEST_ENV := DLSG_SMOKE=1 DLSG_OFFLINE=1 MPLBACKEND=Agg OMP_NUM_THREADS=1 PYDEVD_DISABLE_FILE_VALIDATION=1
 JOBS ?= 2
 
-.PHONY: print-tex-packages test-latest test-oldest book pdf test lint unit notebooks browser bench clean lab reference
+.PHONY: print-tex-packages test-latest test-oldest book pdf colab test lint unit notebooks browser bench clean lab reference
 
 # A .venv without the stamp was interrupted while it was being built: start it again rather
 # than trust it. A stamp older than the requirements means "update in place".
@@ -35,8 +35,25 @@ WIDGETS_JS := _vendor/static/widgets/embed-amd.js
 $(WIDGETS_JS): tools/vendor_js.py | $(STAMP)
 	$(BIN)/python tools/vendor_js.py _vendor
 
+# tools/preexecute.py first executes the chapters missing from the execution cache side by
+# side (one per two cores, at least two), so the build itself only renders them.
 book: $(STAMP) $(WIDGETS_JS)
+	$(BIN)/python tools/preexecute.py
 	$(BIN)/jupyter-book build . --all -W -n --keep-going
+	$(link_pdf)
+
+# The intro's "PDF edition" link is never broken (tests/browser/test_links.py): once `make pdf`
+# has built the PDF, `make book` and `make pdf` copy it next to the pages and the link leads to
+# it; until then it leads to the README's section on building it.
+PDF_HOWTO := https://github.com/dlsg/gradient-descent-and-convnets\#the-pdf-edition
+define link_pdf
+	@mkdir -p _build/html; \
+	if [ -f _build/latex/book.pdf ]; then cp _build/latex/book.pdf _build/html/book.pdf; \
+		old='$(PDF_HOWTO)'; new=book.pdf; else old=book.pdf; new='$(PDF_HOWTO)'; fi; \
+	if [ -f _build/html/intro.html ]; then \
+		sed -i.orig "s|href=\"$$old\"|href=\"$$new\"|" _build/html/intro.html && \
+		rm _build/html/intro.html.orig; fi
+endef
 
 # The PDF edition: Jupyter Book's LaTeX builder with XeLaTeX (Debian's TeX Live packages, as
 # .ci/run installs them). Executions come from the same cache as `make book`. The PDF is copied
@@ -48,9 +65,16 @@ print-tex-packages:
 pdf: $(STAMP)
 	@command -v xelatex > /dev/null && command -v latexmk > /dev/null || { \
 		echo "make pdf needs XeLaTeX and latexmk: apt-get install $(TEX_PACKAGES)"; exit 1; }
+	$(BIN)/python tools/preexecute.py
 	$(BIN)/jupyter-book build . --builder pdflatex -W -n --keep-going
-	mkdir -p _build/html && cp _build/latex/book.pdf _build/html/book.pdf
+	@test -f _build/latex/book.pdf || { echo "the LaTeX build wrote no _build/latex/book.pdf"; exit 1; }
+	$(link_pdf)
 	@echo "PDF: _build/latex/book.pdf (and _build/html/book.pdf)"
+
+# Colab- and Jupyter-ready copies of the chapters (colab/NN_*.ipynb, no raw MyST), with the
+# numbers of the last `make book`, whose execution cache they are read from.
+colab: $(STAMP)
+	$(BIN)/python tools/colab_copies.py
 
 test: lint unit notebooks browser
 
@@ -76,10 +100,11 @@ browser: $(STAMP)
 		$(BIN)/python -m pytest tests/browser -q -p no:cacheprovider; \
 	fi
 
-# JupyterLab, installed into .venv on first use (the book itself does not need it).
+# JupyterLab, installed into .venv on first use (the book itself does not need it). As root
+# (containers, cloud VMs) JupyterLab refuses to start without --allow-root: it is given then.
 lab: $(STAMP)
 	test -x $(BIN)/jupyter-lab || $(BIN)/python -m pip install --quiet jupyterlab
-	$(BIN)/jupyter lab chapters/
+	$(BIN)/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) chapters/
 
 # The package's stated dependency ranges, tested at both ends, each in its own environment:
 # the newest releases of what a Colab runtime has (test-latest), and the oldest versions that
