@@ -9,13 +9,16 @@ starts on an odd page. This extension rearranges the assembled document instead:
 - front matter: the root page's text as one unnumbered chapter, "Introduction", its pages
   numbered i, ii, ... after the contents;
 - main matter: each ``_toc.yml`` part whose caption starts with "Part" becomes a part page headed
-  with that caption, and its chapters are numbered from 1, as the web edition counts them;
+  with that caption, and its chapters are numbered from 1 (chapters/04_... is chapter 4, as the
+  prose counts them);
 - back matter: the remaining pages (API, bibliography, about) as unnumbered chapters, outside the
   parts in the PDF's bookmarks; the bibliography page's heading and sentence are followed by the
   one list of works (Sphinx's own "Bibliography" chapter is not made);
 - figures, tables and equations numbered through the book (Fig. 1, 2, ...), as the web pages
   number them, not per chapter;
-- chapters start on the next page, not the next odd page (no blank pages).
+- chapters start on the next page, not the next odd page (no blank pages);
+- tables get columns wide enough for their words, printed tables (network summaries) a smaller
+  font when they are wider than the page, and progress bars their final state (see each class).
 """
 
 import html
@@ -60,6 +63,8 @@ PREAMBLE = r"""
 % that no word is cut (Sphinx's default is the width of three digits)
 \setlength{\tymin}{5em}
 % ... and sets its columns ragged right, not justified: narrow columns without wide gaps
+% (Sphinx's T column is tabulary's J; the \let lets \newcolumntype redefine it without a warning)
+\makeatletter\expandafter\let\csname NC@find@T\endcsname\relax\makeatother
 \newcolumntype{T}{L}
 """
 
@@ -178,6 +183,8 @@ class FitWideOutputs(SphinxPostTransform):
 
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 BAR_WIDTH = 10  # characters, as tqdm draws a bar in text
+# tqdm's text when nothing has run yet: "  0%|          | 0/30 [00:00<?, ?it/s]"
+PROGRESS_AT_START = re.compile(r"(?<!\d)0%\|.*\| 0/\d+ \[00:00<\?")
 
 
 def _widget_states(env, docname: str) -> dict:
@@ -263,9 +270,6 @@ class ProgressBarsAtTheirEnd(SphinxPostTransform):
             node = node.parent
         return self.env.docname
 
-
-# tqdm's text when nothing has run yet: "  0%|          | 0/30 [00:00<?, ?it/s]"
-PROGRESS_AT_START = re.compile(r"(?<!\d)0%\|.*\| 0/\d+ \[00:00<\?")
 
 
 def _latex_settings(app, config):
