@@ -1,7 +1,10 @@
 // Outputs too wide (or too long) for their box scroll inside it; a keyboard user must be able
 // to reach and scroll them too (WCAG 2.1.1; axe-core's scrollable-region-focusable): such boxes
-// get a tab stop and a name. Widget outputs (progress bars) are drawn by the widget manager
-// after the page has loaded, so the check runs again whenever an output area changes.
+// get a tab stop and a name. The role is "group", not "region": a chapter has dozens of such
+// boxes, and as landmarks they would crowd a screen reader's list of landmarks (and need a
+// name each, axe-core's landmark-unique); a name on an element without a role is not allowed.
+// Widget outputs (progress bars) are drawn by the widget manager after the page has loaded,
+// so the check runs again whenever an output area changes.
 var DLSG_SCROLL_BOXES = "div.cell_output pre, div.highlight pre, div.output pre, .cell_output .output, " +
   ".cell_output .jupyter-widgets, .cell_output .widget-container";
 function dlsgFocusableScrollBoxes() {
@@ -11,8 +14,8 @@ function dlsgFocusableScrollBoxes() {
       (box.scrollWidth > box.clientWidth || box.scrollHeight > box.clientHeight);
     if (scrolls && !box.hasAttribute("tabindex")) {
       box.setAttribute("tabindex", "0");
-      box.setAttribute("role", "region");
-      box.setAttribute("aria-label", "scrollable output");
+      box.setAttribute("role", "group");
+      box.setAttribute("aria-label", box.closest(".cell_output, .output") ? "output (scrolls)" : "code (scrolls)");
     }
   });
 }
@@ -69,4 +72,43 @@ document.addEventListener("DOMContentLoaded", function () {
   document.querySelectorAll(".theme-switch-button, .search-button__button").forEach(function (b) {
     watch.observe(b, {childList: true, subtree: true});
   });
+});
+
+// The theme's primary sidebar (the book's title, the search button, the table of contents) is
+// not inside a landmark, so a screen reader's landmark list skips the title and the search
+// (axe-core: region). It becomes a complementary landmark; on a phone the theme moves its
+// content into a dialog while it is open, which is a region of its own.
+function dlsgSidebarLandmark() {
+  var side = document.querySelector(".bd-sidebar-primary");
+  if (side && !side.hasAttribute("role") && !side.closest("main, [role=main], aside, nav")) {
+    side.setAttribute("role", "complementary");
+    side.setAttribute("aria-label", "Book sidebar");
+  }
+}
+document.addEventListener("DOMContentLoaded", dlsgSidebarLandmark);
+
+// A figure shown smaller than it was drawn (a wide figure, a phone screen) opens at its natural
+// size when tapped or clicked: the image becomes a link to itself, so it is reachable with the
+// keyboard (Tab, Enter) and the browser's own zoom works on it. Animation players (whose image
+// changes every frame) and images that already are links are left alone.
+function dlsgFullSizeFigures() {
+  document.querySelectorAll(".cell_output img, figure img").forEach(function (img) {
+    if (img.closest("a") || !img.complete || !img.naturalWidth) return;
+    if (/^_anim_img/.test(img.id) || /^data:/.test(img.currentSrc || img.src)) return;
+    if (img.naturalWidth <= img.clientWidth + 1) return;
+    var link = document.createElement("a");
+    link.className = "dlsg-full-size";
+    link.href = img.currentSrc || img.src;
+    var hint = document.createElement("span");
+    hint.className = "visually-hidden";
+    hint.textContent = " (open the figure at full size)";
+    img.parentNode.insertBefore(link, img);
+    link.appendChild(img);
+    link.appendChild(hint);
+  });
+}
+window.addEventListener("load", dlsgFullSizeFigures);
+window.addEventListener("resize", function () {
+  window.clearTimeout(dlsgFullSizeFigures.pending);
+  dlsgFullSizeFigures.pending = window.setTimeout(dlsgFullSizeFigures, 100);
 });

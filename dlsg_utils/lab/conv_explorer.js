@@ -14,6 +14,9 @@
   if (window.dlsgConv && window.dlsgConv.version === VERSION) return;
 
   function fail(msg) { throw new Error(msg); }
+  /** The error for o′ < 1, carrying o′: the explorer tells o′ = 0 (which PyTorch may compute,
+   * as an empty tensor) from o′ < 0 (which PyTorch always refuses). */
+  function failSize(o, msg) { var e = new Error(msg); e.outputSize = o; throw e; }
 
   /** dlsg_utils.conv.arithmetic._int: an int >= minimum, or the same ValueError message. */
   function int(v, name, minimum) {
@@ -45,7 +48,7 @@
     p = int(p, "padding", 0); a = int(a, "output_padding", 0);
     if (a >= Math.max(s, d)) fail("output_padding must be smaller than stride or dilation (" + Math.max(s, d) + "), got " + a);
     var o = (i - 1) * s - 2 * p + d * (k - 1) + a + 1;
-    if (o < 1) fail("transposed convolution output size would be " + o + ": padding " + p + " is too large for input " + i + ", kernel " + k + ", stride " + s + ", dilation " + d);
+    if (o < 1) failSize(o, "transposed convolution output size would be " + o + ": padding " + p + " is too large for input " + i + ", kernel " + k + ", stride " + s + ", dilation " + d);
     return o;
   }
 
@@ -210,8 +213,8 @@
   Explorer.prototype.update = function () {
     var s = this.state, c = this.config();
     if (this.inputs.a) this.inputs.a.disabled = !s.transposed;
-    this.error = null; this.L = null;
-    try { this.L = layout(c); } catch (e) { this.error = e.message; }
+    this.error = null; this.L = null; this.emptySize = false;
+    try { this.L = layout(c); } catch (e) { this.error = e.message; this.emptySize = e.outputSize === 0; }
     var L = this.L;
     if (L) {
       var n = L.out * L.out;
@@ -226,8 +229,16 @@
         m.real + " of them multiply an input value, " + (m.total - m.real) + " a zero.";
       if (this.posInput) { this.posInput.max = n - 1; this.posInput.disabled = false; }
     } else {
-      this.formula.textContent = "";
-      this.counts.textContent = "PyTorch refuses this layer, and so does dlsg_utils.conv: " + this.error + ".";
+      this.formula.textContent = this.emptySize
+        ? "o′ = (i − 1)s − 2p + d(k − 1) + a + 1 = (" + s.n + " − 1)·" + s.s + " − 2·" + s.p + " + " + s.d + "·(" + s.k + " − 1) + " + s.a + " + 1 = 0"
+        : "";
+      // o′ = 0 (checked with torch 2.x on CPU): the oneDNN kernel (float32, used for some
+      // kernel sizes) returns an empty tensor, the native one raises "Output size is too small".
+      this.counts.textContent = this.emptySize
+        ? "An empty output (0×0): nothing to compute. PyTorch returns an empty tensor or raises " +
+          "\u201cOutput size is too small\u201d, depending on which CPU kernel it picks; " +
+          "dlsg_utils.conv refuses the layer: " + this.error + "."
+        : "PyTorch refuses this layer, and so does dlsg_utils.conv: " + this.error + ".";
       if (this.posInput) { this.posInput.max = 0; this.posInput.disabled = true; }
       this.stop();
     }

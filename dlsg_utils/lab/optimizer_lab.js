@@ -700,8 +700,12 @@
     ]);
   };
 
+  /** A new start from a click or an arrow key, kept on the plotted domain (a click in the
+   * axes' margin or a key held down at an edge stops at the edge). */
   Lab.prototype.moveStart = function (p) {
     if (!(isFinite(p[0]) && isFinite(p[1]))) return;
+    var b = this.bounds;
+    p = [Math.min(b[0][1], Math.max(b[0][0], p[0])), Math.min(b[1][1], Math.max(b[1][0], p[1]))];
     this.setStartFromWorld(p);
     this.update(true);
   };

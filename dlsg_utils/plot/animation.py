@@ -17,6 +17,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.animation import FuncAnimation
 
+from ..book import smallest_text_pt
 from ..checks import check_int
 from ._mpl import _Animation, figure_of
 from .surfaces import (
@@ -78,14 +79,26 @@ _ICONS = {
 _ICON = re.compile(r'<i class="(fa [^"]*)"></i>')
 
 
-def _offline_player(html: str, alt: str) -> str:
+_LOOP_FORM = re.compile(r'<form title="Repetition mode" aria-label="Repetition mode"'
+                        r'([^>]*class="anim-state">)(.*?)</form>', re.S)
+
+
+def _offline_player(html: str, alt: str, attrs: str = "") -> str:
     """``html`` without the CDN stylesheet, its icons replaced by characters, and what a screen
-    reader needs: the frame image's alt text and a label on the frame slider."""
+    reader needs: the frame image's alt text and a label on the frame slider. ``attrs`` is
+    added to the frame image's tag as it is.
+
+    The player's named <form> of repetition modes is a form landmark, one per player, all
+    called "Repetition mode" (axe-core: landmark-unique): the name moves to a radiogroup
+    inside it, which is what the three radio buttons are."""
     html = _CDN_LINK.sub("", html)
+    html = _LOOP_FORM.sub(r'<form\1<div role="radiogroup" aria-label="Repetition mode">\2</div>'
+                          r'</form>', html)
     html = _ICON.sub(lambda m: f'<span aria-hidden="true">{_ICONS.get(m.group(1), "?")}</span>',
                      html)
     html = re.sub(r'<img id="(_anim_img\w+)">',
-                  lambda m: f'<img id="{m.group(1)}" alt="{_html.escape(alt, quote=True)}">', html)
+                  lambda m: f'<img id="{m.group(1)}" alt="{_html.escape(alt, quote=True)}"{attrs}>',
+                  html)
     return re.sub(r'<input id="(_anim_slider\w+)" type="range"',
                   r'<input id="\1" type="range" aria-label="animation frame"', html)
 
@@ -105,6 +118,16 @@ def _still_png(fig) -> bytes:
     finally:
         note.remove()
     return buf.getvalue()
+
+
+def _text_size_attrs(fig, dpi) -> str:
+    """The frame image's data-dlsg-smallest-text-pt and data-dlsg-dpi attributes: the smallest
+    font size of the figure as its last frame left it, and the resolution of the frames (what
+    an inline figure records in its PNG, :func:`dlsg_utils.book.record_figure_text_sizes`)."""
+    dpi = fig.dpi if dpi == "figure" else float(dpi)
+    smallest = smallest_text_pt(fig)
+    size = "" if smallest is None else f' data-dlsg-smallest-text-pt="{smallest:g}"'
+    return f'{size} data-dlsg-dpi="{dpi:g}"'
 
 
 def animation_html(
@@ -134,8 +157,9 @@ def animation_html(
         rc["animation.embed_limit"] = embed_limit_mb
     with mpl.rc_context(rc):
         html = anim.to_jshtml(default_mode=default_mode)
+        dpi = mpl.rcParams["savefig.dpi"]
     fig = figure_of(anim)
-    out = AnimationHTML(_offline_player(html, alt))
+    out = AnimationHTML(_offline_player(html, alt, _text_size_attrs(fig, dpi)))
     out.n_frames = html.count('] = "data:image/')
     out.png = _still_png(fig)
     if close:
@@ -210,9 +234,11 @@ def race_animation(
         (heads[name],) = ax.plot([], [], "o", color=col[name], ms=7, mec="k", mew=0.6, zorder=4)
         (loss_lines[name],) = ax_loss.plot([], [], color=col[name], lw=1.5, label=name)
     # above the panel: inside it, the growing curves would run into the legend
-    ax_loss.legend(fontsize="small", loc="lower center", bbox_to_anchor=(0.5, 1.0),
+    # "medium", not "small": 10 points at 72 dpi in a 720-px player that the page shows at
+    # 672 px are 9.3 CSS px (tests/browser/test_layout.py)
+    ax_loss.legend(fontsize="medium", loc="lower center", bbox_to_anchor=(0.5, 1.0),
                    ncol=min(len(paths), 4), frameon=False)
-    counter = ax.text(0.02, 0.97, "", transform=ax.transAxes, va="top", fontsize="small",
+    counter = ax.text(0.02, 0.97, "", transform=ax.transAxes, va="top", fontsize="medium",
                       bbox={"fc": "w", "ec": "none", "alpha": 0.8})
     fig.suptitle(getattr(surface, "name", "") if title is None else title)
     fig.tight_layout()

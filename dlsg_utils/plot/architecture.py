@@ -9,8 +9,24 @@ from torch import nn
 from ..checks import check_int
 from ..models.blocks import RBFOutput, Subsampling
 from ..models.counts import feature_layers
+from .images import readable_width
 
 __all__ = ["draw_architecture"]
+
+LABEL_PT = 8
+"""The font size of the counts and names, in points."""
+
+
+def _stagger(labels, dy: float) -> bool:
+    """If neighbouring labels of one row overlap, move every other one by ``dy`` (data units)
+    to a second row. Returns whether it did."""
+    boxes = [t.get_window_extent().expanded(1.1, 1.0) for t in labels]
+    if not any(a.overlaps(b) for a, b in zip(boxes, boxes[1:], strict=False)):
+        return False
+    for t in labels[1::2]:
+        x, y = t.get_position()
+        t.set_position((x, y + dy))
+    return True
 
 
 def _label(m: nn.Module) -> str:
@@ -47,9 +63,15 @@ def draw_architecture(model: nn.Module, input_shape, *, ax=None, names=None,
         raise ValueError(f"names must label the {len(layers)} drawn layers "
                          f"({', '.join(n for n, _, _ in layers)}), got {len(names)}")
     if ax is None:
-        _, ax = plt.subplots(figsize=(max(8, 1.25 * len(items)), 3.6))
+        # no wider than keeps the 8-point labels readable on the page (a wider figure is shown
+        # scaled down, its labels with it), with as many pixels
+        width = max(8, 1.25 * len(items))
+        shrink = min(1.0, readable_width(LABEL_PT) / width)
+        _, ax = plt.subplots(figsize=(width * shrink, 3.6 * shrink),
+                             dpi=plt.rcParams["figure.dpi"] * min(2.0, 1 / shrink))
     biggest = max(s[-1] for s in (shape for _, _, shape in items) if len(s) == 3)
     x = 0.0
+    tops, bottoms = [], []
     for i, (_name, m, shape) in enumerate(items):
         label = "input" if m is None else (names[i - 1] if names else _label(m))
         if len(shape) == 3:
@@ -62,7 +84,8 @@ def draw_architecture(model: nn.Module, input_shape, *, ax=None, names=None,
                                        facecolor=plt.cm.Blues(0.25 + 0.5 * j / max(sheets, 1)),
                                        edgecolor="black", linewidth=0.6))
             width_drawn = side * w / h + 0.07 * sheets
-            ax.text(x + width_drawn / 2, 1.35, f"{c}@{h}x{w}", ha="center", fontsize=8)
+            tops.append(ax.text(x + width_drawn / 2, 1.35, f"{c}@{h}x{w}", ha="center",
+                                fontsize=LABEL_PT))
         else:
             units = shape[0]
             height = 0.4 + 2.0 * min(1.0, math.log10(max(units, 2)) / 3.5)
@@ -70,13 +93,17 @@ def draw_architecture(model: nn.Module, input_shape, *, ax=None, names=None,
             ax.add_patch(Rectangle((x, -height / 2), width_drawn, height,
                                    facecolor=plt.cm.Oranges(0.5), edgecolor="black",
                                    linewidth=0.6))
-            ax.text(x + width_drawn / 2, 1.35, f"{units}", ha="center", fontsize=8)
-        ax.text(x + width_drawn / 2, -1.55, label, ha="center", fontsize=8, rotation=0)
+            tops.append(ax.text(x + width_drawn / 2, 1.35, f"{units}", ha="center",
+                                fontsize=LABEL_PT))
+        bottoms.append(ax.text(x + width_drawn / 2, -1.55, label, ha="center", fontsize=LABEL_PT))
         x += width_drawn + 0.55
     ax.set_xlim(-0.3, x)
     ax.set_ylim(-1.9, 1.7)
     ax.set_aspect("equal")
     ax.axis("off")
+    ax.figure.draw_without_rendering()  # the labels' sizes on the page
+    # crowded labels (a long network) take two rows
+    ax.set_ylim(-1.9 - 0.4 * _stagger(bottoms, -0.4), 1.7 + 0.4 * _stagger(tops, 0.4))
     if title:
         ax.set_title(title)
     return ax

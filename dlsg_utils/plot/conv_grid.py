@@ -167,9 +167,10 @@ def conv_figure(i: int, k: int, s: int = 1, p: int = 0, d: int = 1, transposed: 
 
 def conv_animation(i: int, k: int, s: int = 1, p: int = 0, d: int = 1,
                    transposed: bool = False, *, max_frames: int | None = None,
-                   size: float = 2.6, dpi: int = 60, interval: int = 400) -> FuncAnimation:
+                   size: float = 2.6, dpi: int = 66, interval: int = 400) -> FuncAnimation:
     """The kernel sliding over every output position of ``(i, k, s, p, d)``, or of its
     transpose, one frame per position (``max_frames``: at most that many, the first ones).
+    At the default 66 dpi the 10-point titles show at 9.2 CSS px (60 dpi made them 8.3).
 
     Show it in a notebook with ``dlsg_utils.plot.animation_html(conv_animation(...))``.
     """

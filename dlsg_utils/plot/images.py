@@ -13,6 +13,20 @@ from ..checks import check_int
 
 __all__ = ["plot_confusion", "show_activation_maps", "show_filters", "show_images"]
 
+COLUMN_PX = 672
+"""The width of the book's text column at desktop width (1280 px), in CSS px. A wider figure
+is shown scaled down, and its text with it: 7-point titles over 16 panels of 1 inch show at
+4 px."""
+MIN_TEXT_PX = 9
+"""The smallest text a figure may show at desktop width, in CSS px (tests/browser/test_layout.py)."""
+
+
+def readable_width(smallest_pt: float) -> float:
+    """The widest (in inches) a figure may be drawn for text of ``smallest_pt`` points to show
+    at :data:`MIN_TEXT_PX` or more in the book's column: a figure W inches wide is shown at
+    most COLUMN_PX wide, so its text at pt / 72 * COLUMN_PX / W px at least."""
+    return smallest_pt / 72 * COLUMN_PX / MIN_TEXT_PX
+
 
 def plot_confusion(cm: np.ndarray, classes: Sequence[str] | None = None, *, ax=None,
                    title: str = "Confusion matrix"):
@@ -53,14 +67,21 @@ def _to_image(x: torch.Tensor | np.ndarray) -> tuple[np.ndarray, str | None]:
     return a, "gray"
 
 
-def _grid(n: int, ncols: int, size: float, extra: float = 0.4):
-    """A Figure with ``n`` panels in rows of ``ncols``, every axis switched off."""
+def _grid(n: int, ncols: int, size: float, extra: float = 0.4, text_pt: float = 8):
+    """A Figure with ``n`` panels in rows of ``ncols``, every axis switched off.
+
+    Panels are ``size`` inches, but a grid too wide for its ``text_pt``-point titles to stay
+    readable on the page (:func:`readable_width`) is drawn narrower, with as many pixels (a
+    higher dpi, up to twice matplotlib's): the page shows it at the same size, and its titles
+    larger."""
     import matplotlib.pyplot as plt
 
     ncols = min(ncols, n)
     nrows = math.ceil(n / ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows + extra),
-                             squeeze=False)
+    shrink = min(1.0, readable_width(text_pt) / (size * ncols))
+    dpi = plt.rcParams["figure.dpi"] * min(2.0, 1.0 / shrink)
+    fig, axes = plt.subplots(nrows, ncols, dpi=dpi, squeeze=False,
+                             figsize=(size * shrink * ncols, size * shrink * nrows + extra))
     for ax in axes.flat:
         ax.axis("off")
     return fig, axes.flat
@@ -77,7 +98,7 @@ def show_images(images, titles: Sequence[str] | None = None, *, ncols: int = 8,
     check_int("ncols", ncols, min=1)
     if titles is not None and len(titles) != n:
         raise ValueError(f"titles must give one title per image ({n}), got {len(titles)}")
-    fig, axes = _grid(n, ncols, size, extra=0.3)
+    fig, axes = _grid(n, ncols, size, extra=0.3, text_pt=8)
     for i, ax in enumerate(axes):
         if i < n:
             img, cmap = _to_image(images[i])
@@ -132,7 +153,7 @@ def show_activation_maps(act: torch.Tensor, *, max_maps: int = 16, ncols: int = 
         raise ValueError(f"act must have shape (C, H, W), got {tuple(a.shape)}")
     check_int("ncols", ncols, min=1)
     c = min(a.shape[0], check_int("max_maps", max_maps, min=1))
-    fig, axes = _grid(c, ncols, size)
+    fig, axes = _grid(c, ncols, size, text_pt=7)
     for i, ax in enumerate(axes):
         if i < c:
             ax.imshow(a[i].numpy(), cmap="viridis")

@@ -254,7 +254,9 @@ def _torch_transpose(i, k, s, p, d, a):
                                   output_padding=a, dilation=d).shape[2]
     except RuntimeError:
         return None
-    return size or None  # torch returns an empty tensor for size 0; we refuse it
+    # size 0: torch's oneDNN kernel returns an empty tensor, its native one raises (see
+    # test_conv_explorer_tells_an_empty_transposed_output_from_a_refused_layer); we refuse it
+    return size or None
 
 
 def _python(fn, *args):
@@ -443,6 +445,34 @@ def test_clicking_the_map_moves_the_start(open_page):
     assert text.startswith(f"Start ({float(f'{start[0]:.3g}'):g}")
 
 
+def test_arrow_keys_and_clicks_keep_the_start_on_the_plotted_map(open_page):
+    """Holding an arrow key (or clicking in the axes' margin) stops the start at the map's
+    edge: the start is always a point of the plotted domain."""
+    v = open_page()
+    lab = _first_lab(v)
+    state = """() => { const lab = document.querySelector('.dlsg-widget').dlsgLab;
+        return {start: lab.startPoint, bounds: lab.bounds}; }"""
+    canvas = lab.locator("canvas.dlsg-lab-map")
+    canvas.focus()
+    (x_lo, x_hi), (y_lo, y_hi) = v.page.evaluate(state)["bounds"]
+    for key, axis, edge in [("ArrowLeft", 0, x_lo), ("ArrowUp", 1, y_hi),
+                            ("ArrowRight", 0, x_hi), ("ArrowDown", 1, y_lo)]:
+        for _ in range(15):  # 15 x 10% of the map's width: far past any edge
+            v.page.keyboard.press(f"Shift+{key}")
+        start = v.page.evaluate(state)["start"]
+        assert start[axis] == pytest.approx(edge, abs=1e-9), (key, start)
+        assert x_lo - 1e-9 <= start[0] <= x_hi + 1e-9 and y_lo - 1e-9 <= start[1] <= y_hi + 1e-9
+    # the status line shows the clamped start
+    text = lab.locator(".dlsg-lab-status").text_content()
+    assert text.startswith(f"Start ({float(f'{x_hi:.3g}'):g}, {float(f'{y_lo:.3g}'):g})"), text
+    # a click left of the axes (in the tick labels' margin) starts on the left edge
+    box = canvas.bounding_box()
+    canvas.click(position={"x": 2, "y": box["height"] * 0.4})
+    start = v.page.evaluate(state)["start"]
+    assert start[0] == pytest.approx(x_lo, abs=1e-9) and y_lo <= start[1] <= y_hi
+    assert v.console_errors == []
+
+
 def test_quadratic_shows_predicted_and_measured_rates(open_page):
     v = open_page()
     rows = _first_lab(v).locator(".dlsg-lab-rates tbody tr")
@@ -473,6 +503,61 @@ def test_conv_explorer_plays_and_reports_refused_layers(open_page):
     assert "PyTorch refuses this layer" in counts
     assert "kernel (3, dilated 7) is larger than the padded input (6)" in counts
     assert ex.locator("button", has_text="Play").is_disabled()
+    assert v.console_errors == []
+
+
+def _set_layer(ex, **values):
+    """Set the explorer's sliders as a reader would (each fires its input event)."""
+    for key, value in values.items():
+        ex.locator(f"input[type=range][id$='-{key}']").evaluate(
+            "(el, v) => { el.value = v; el.dispatchEvent(new Event('input')); }", value)
+
+
+def _torch_transposed_outcomes(i, k, s, p, d, a):
+    """What F.conv_transpose2d does on a float32 i x i input, with oneDNN on and off: 'empty'
+    (a tensor with no elements), 'too small' (RuntimeError "Output size is too small"), or the
+    shape."""
+    outcomes = set()
+    for onednn in (True, False):
+        with torch.backends.mkldnn.flags(enabled=onednn):
+            try:
+                y = F.conv_transpose2d(torch.zeros(1, 1, i, i), torch.zeros(1, 1, k, k), stride=s,
+                                       padding=p, output_padding=a, dilation=d)
+                outcomes.add("empty" if y.numel() == 0 else tuple(y.shape))
+            except RuntimeError as err:
+                assert "Output size is too small" in str(err)
+                outcomes.add("too small")
+    return outcomes
+
+
+def test_conv_explorer_tells_an_empty_transposed_output_from_a_refused_layer(open_page):
+    """o' = 0: torch returns an empty tensor or raises, depending on the CPU kernel it picks
+    (oneDNN's float32 kernel returns one for these sizes, the native kernel raises), so the
+    explorer must not say PyTorch refuses it; o' < 0 is refused by every kernel."""
+    empty_layers = [dict(n=1, k=4, s=1, p=2, d=1), dict(n=1, k=2, s=1, p=1, d=1)]
+    for layer in empty_layers:  # torch 2.13 on x86: {"empty", "too small"}, then {"too small"}
+        outcomes = _torch_transposed_outcomes(layer["n"], layer["k"], layer["s"], layer["p"],
+                                              layer["d"], 0)
+        assert set() < outcomes <= {"empty", "too small"}
+    assert _torch_transposed_outcomes(1, 1, 1, 1, 1, 0) == {"too small"}  # o' = -1
+    v = open_page()
+    ex = v.page.locator(".dlsg-conv").first
+    ex.locator("input[id$='-transposed']").check()
+    for layer in empty_layers:
+        _set_layer(ex, a=0, **layer)
+        counts = ex.locator(".dlsg-conv-counts").text_content()
+        assert "empty output (0×0)" in counts and "PyTorch returns an empty tensor" in counts
+        assert "Output size is too small" in counts
+        assert "refuses this layer" not in counts
+        assert "output size would be 0" in counts  # dlsg_utils.conv's message
+        assert ex.locator(".dlsg-conv-formula").text_content().endswith("+ 1 = 0")
+        assert ex.locator("button", has_text="Play").is_disabled()
+    _set_layer(ex, n=1, k=1, s=1, p=1, d=1, a=0)  # o' = -1
+    counts = ex.locator(".dlsg-conv-counts").text_content()
+    assert counts.startswith("PyTorch refuses this layer") and "would be -1" in counts
+    assert "empty" not in counts and ex.locator(".dlsg-conv-formula").text_content() == ""
+    _set_layer(ex, p=0)  # o' = 1: drawn again
+    assert "Output 1×1" in ex.locator(".dlsg-conv-counts").text_content()
     assert v.console_errors == []
 
 
