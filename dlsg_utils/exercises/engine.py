@@ -5,7 +5,7 @@ name a recognised mistake, and never raise (an unsolved exercise must not stop a
 answer with its hint; :class:`Result` is what a checker returns (truthy when right).
 
 Whatever the reader hands in cannot break a check: every check runs under :func:`run_checker`,
-whose guard (:mod:`.guard`) stops it after :data:`TIME_LIMIT_S` seconds and turns every
+whose guard (the module ``dlsg_utils.exercises.guard``) stops it after :data:`TIME_LIMIT_S` seconds and turns every
 exception into a verdict -- the answer's problem, with the exception's text, when the reader's own
 code raised it; a bug to report only when the checker's own code did. Whatever a checker builds
 from the reader's function (a wrapper that accepts another correct form) is built inside that

@@ -16,7 +16,7 @@ reader hands in cannot break a checker.
   checker's own code alone asks to be reported as a bug. The reader's code is any code that is
   not in this package, the standard library or the installed packages (a notebook cell is).
 * :func:`bounded_list`: what a checker makes a list of from an answer is capped at
-  :data:`MAX_ITEMS` items; :class:`AnswerError` is how a check says "the answer is wrong" from
+  ``MAX_ITEMS`` items; :class:`AnswerError` is how a check says "the answer is wrong" from
   anywhere inside the guard.
 """
 
@@ -73,7 +73,7 @@ holds, far fewer than fill the memory."""
 
 
 def bounded_list(value: Any, *, expected: str = "a list", limit: int | None = None) -> list:
-    """``list(value)`` for a reader's answer, taking at most ``limit`` (:data:`MAX_ITEMS`)
+    """``list(value)`` for a reader's answer, taking at most ``limit`` (``MAX_ITEMS``)
     items, so that a generator without end cannot hang the check or fill the memory. Raises
     :class:`AnswerError` (a verdict, inside :func:`run_checker`) when ``value`` cannot be
     iterated or holds more than ``limit`` items; ``expected`` says what was asked for."""
