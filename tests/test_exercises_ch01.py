@@ -2,17 +2,17 @@
 with their hint, cover the whole domain of their questions, and the chapter's hidden solutions
 pass them there."""
 
-import ast
 import json
 from pathlib import Path
 
 import numpy as np
 import pytest
-from checker_harness import checker_tests
+from checker_harness import checker_tests, solution_definitions
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dlsg_utils.exercises import (
+from dlsg_utils.exercises import ch01_gradient_descent as ch01
+from dlsg_utils.exercises.ch01_gradient_descent import (
     check_gd_limit,
     check_gd_step,
     check_gradient_descent,
@@ -21,7 +21,6 @@ from dlsg_utils.exercises import (
     check_saddle_escape_steps,
     check_weighted_lstsq_gradient,
 )
-from dlsg_utils.exercises import gradient_descent as ch01
 
 CHAPTER = Path(__file__).resolve().parents[1] / "chapters" / "01_gradient_descent.ipynb"
 
@@ -29,15 +28,7 @@ CHAPTER = Path(__file__).resolve().parents[1] / "chapters" / "01_gradient_descen
 def _solutions():
     """The functions the chapter's hidden solution cells define, executed as written (only the
     definitions: the rest of a cell uses the chapter's variables)."""
-    namespace = {"np": np}
-    for cell in json.loads(CHAPTER.read_text())["cells"]:
-        source = "".join(cell["source"])
-        if cell["cell_type"] == "code" and source.startswith("#@title Solution"):
-            tree = ast.parse(source)
-            tree.body = [n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.Import,
-                                                                  ast.ImportFrom))]
-            exec(compile(tree, str(CHAPTER), "exec"), namespace)
-    return namespace
+    return solution_definitions("01", {"np": np})
 
 
 SOLUTIONS = _solutions()
@@ -149,7 +140,7 @@ CASES = {
 def test_gd_limit_reference_is_the_limit_found_by_running_gradient_descent():
     """On the well-conditioned cases, where running is feasible, the reference formula is where
     gradient descent actually stops."""
-    from dlsg_utils.exercises.gradient_descent import _case_limit, _gd_limit
+    from dlsg_utils.exercises.ch01_gradient_descent import _case_limit, _gd_limit
 
     rng = np.random.default_rng(3)
     for _ in range(10):
@@ -161,7 +152,10 @@ def test_gd_limit_reference_is_the_limit_found_by_running_gradient_descent():
 def test_gd_limit_checker_needs_the_formula_a_loop_of_200000_steps_is_refused():
     """Every other case has L/μ ≥ 10⁸: running gradient descent (200,000 steps, about a second)
     is still far from its limit there, so "predict without running the loop" is enforced."""
-    from dlsg_utils.exercises.gradient_descent_cases import LIMIT_MIN_CONDITION, _case_limit_slow
+    from dlsg_utils.exercises.ch01_gradient_descent_cases import (
+        LIMIT_MIN_CONDITION,
+        _case_limit_slow,
+    )
 
     rng = np.random.default_rng(0)
     for _ in range(20):
@@ -197,7 +191,10 @@ def test_quartic_checker_accepts_the_continuous_time_formula_in_several_forms():
 def test_quartic_checker_asks_for_horizons_no_loop_reaches():
     """Every other case has t of a million or more, up to 10¹²: a loop answers the first case
     and is refused on the second (capped here at 10⁵ steps to keep the test short)."""
-    from dlsg_utils.exercises.gradient_descent_cases import QUARTIC_MAX_STEPS, _case_quartic_far
+    from dlsg_utils.exercises.ch01_gradient_descent_cases import (
+        QUARTIC_MAX_STEPS,
+        _case_quartic_far,
+    )
 
     rng = np.random.default_rng(0)
     ts = [_case_quartic_far(rng)[2] for _ in range(50)]
@@ -214,7 +211,7 @@ def test_quartic_checker_asks_for_horizons_no_loop_reaches():
 def test_quartic_reference_equals_the_loop_step_by_step(t):
     """Up to 10⁴ steps the reference is the loop; beyond, its expansion of 1/θ² stays within
     1e-7 of the loop (checked to a million steps) at the largest ηθ₀² the question allows."""
-    from dlsg_utils.exercises.gradient_descent import _quartic_gd_iterate
+    from dlsg_utils.exercises.ch01_gradient_descent import _quartic_gd_iterate
 
     for theta0, lr in [(1.0, 0.1), (-0.5, 0.1 / 0.25), (30.0, 1e-4 / 900)]:
         want = _quartic_loop(theta0, lr, t)
@@ -224,7 +221,7 @@ def test_quartic_reference_equals_the_loop_step_by_step(t):
 def test_saddle_reference_is_the_simulated_count_where_a_loop_can_reach():
     """On the ordinary and the boundary cases the reference count is the number of steps of
     the loop x ← x + ηλx until x ≥ radius (on the boundary cases x hits the radius exactly)."""
-    from dlsg_utils.exercises.gradient_descent import (
+    from dlsg_utils.exercises.ch01_gradient_descent import (
         _case_saddle,
         _case_saddle_boundary,
         _saddle_escape_steps,
@@ -248,8 +245,8 @@ def test_saddle_checker_accepts_the_real_valued_formula_in_any_base():
 def test_saddle_checker_needs_the_formula_a_loop_cannot_count_a_billion_steps():
     """Cases of 10⁹ steps and more come every third case: a loop (capped here) is refused there,
     after passing the ordinary and the boundary case."""
-    from dlsg_utils.exercises.gradient_descent import _saddle_escape_steps
-    from dlsg_utils.exercises.gradient_descent_cases import (
+    from dlsg_utils.exercises.ch01_gradient_descent import _saddle_escape_steps
+    from dlsg_utils.exercises.ch01_gradient_descent_cases import (
         SADDLE_MIN_SLOW_COUNT,
         _case_saddle_slow,
     )
@@ -309,7 +306,7 @@ def test_saddle_checker_rejects_an_answer_two_steps_off():
 def test_reference_quartic_iterate_equals_package_sgd_run_on_theta4_over_4():
     """The exercise's reference loop is exactly dlsg_utils.optim.run(SGD) on J = θ⁴/4, on the
     checker's own random cases (30 of them, up to 3000 steps)."""
-    from dlsg_utils.exercises.gradient_descent import _case_quartic, _quartic_gd_iterate
+    from dlsg_utils.exercises.ch01_gradient_descent import _case_quartic, _quartic_gd_iterate
     from dlsg_utils.optim import SGD, run
 
     rng = np.random.default_rng(5)
@@ -322,7 +319,7 @@ def test_reference_quartic_iterate_equals_package_sgd_run_on_theta4_over_4():
 def test_reference_gradient_descent_and_step_are_the_package_sgd():
     """gd_step and gradient_descent reproduce a hand-written θ − η∇J loop on random quadratics
     (the references call the package, so this checks the package against the formula)."""
-    from dlsg_utils.exercises.gradient_descent import (
+    from dlsg_utils.exercises.ch01_gradient_descent import (
         _case_loop,
         _case_step,
         _gd_step,

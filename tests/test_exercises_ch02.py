@@ -2,17 +2,16 @@
 with their hint, cover the whole domain of their questions, and the chapter's hidden solutions
 pass them there."""
 
-import ast
 import json
 from pathlib import Path
 
 import numpy as np
 import pytest
-from checker_harness import checker_tests
+from checker_harness import checker_tests, solution_definitions
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dlsg_utils.exercises.sgd import (
+from dlsg_utils.exercises.ch02_sgd import (
     check_expected_sq,
     check_label_smoothing_grad,
     check_loss_floor,
@@ -28,15 +27,7 @@ CHAPTER = Path(__file__).resolve().parents[1] / "chapters" / "02_sgd_and_minibat
 def _solutions():
     """The functions the chapter's hidden solution cells define, executed as written (only the
     definitions: the rest of a cell uses the chapter's variables)."""
-    namespace = {"np": np, "softmax_cross_entropy": softmax_cross_entropy}
-    for cell in json.loads(CHAPTER.read_text())["cells"]:
-        source = "".join(cell["source"])
-        if cell["cell_type"] == "code" and source.startswith("#@title Solution"):
-            tree = ast.parse(source)
-            tree.body = [n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.Import,
-                                                                  ast.ImportFrom))]
-            exec(compile(tree, str(CHAPTER), "exec"), namespace)
-    return namespace
+    return solution_definitions("02", {"np": np, "softmax_cross_entropy": softmax_cross_entropy})
 
 
 SOLUTIONS = _solutions()
@@ -340,7 +331,7 @@ def test_the_chapters_hidden_solution_passes_its_checker(name, checker):
        scale=st.sampled_from([1.0, 100.0, 1000.0]), seed=st.integers(0, 2**32 - 1))
 def test_label_smoothing_solution_equals_the_reference_on_the_whole_domain(alpha, b, K, scale,
                                                                           seed):
-    from dlsg_utils.exercises.sgd import _label_smoothing_grad
+    from dlsg_utils.exercises.ch02_sgd import _label_smoothing_grad
 
     rng = np.random.default_rng(seed)
     W, X, y = scale * rng.normal(size=(3, K)), rng.normal(size=(b, 3)), rng.integers(0, K, b)
@@ -352,7 +343,7 @@ def test_label_smoothing_solution_equals_the_reference_on_the_whole_domain(alpha
 @given(x0=st.floats(-100, 100), lrs=st.lists(st.floats(0.0, 3.0), max_size=30),
        lam=st.floats(0.1, 3.0), sigma=st.floats(0.0, 3.0))
 def test_expected_sq_solution_equals_the_reference_for_any_schedule(x0, lrs, lam, sigma):
-    from dlsg_utils.exercises.sgd import _expected_sq
+    from dlsg_utils.exercises.ch02_sgd import _expected_sq
 
     got = np.asarray(SOLUTIONS["expected_sq"](x0, np.array(lrs) / lam, lam, sigma))
     assert got.reshape(-1)[-1] == pytest.approx(_expected_sq(x0, np.array(lrs) / lam, lam, sigma),

@@ -2,17 +2,16 @@
 with their hint; they cover the whole domain of their questions, the chapter's hidden solutions
 pass them there, and the reference formulas reproduce the facts the chapter states."""
 
-import ast
 import json
 from pathlib import Path
 
 import numpy as np
 import pytest
-from checker_harness import checker_tests
+from checker_harness import checker_tests, solution_definitions
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dlsg_utils.exercises.momentum import (
+from dlsg_utils.exercises.ch03_momentum import (
     check_ema_to_torch,
     check_largest_stable_lr,
     check_momentum_noise_floor,
@@ -29,15 +28,7 @@ CHAPTER = Path(__file__).resolve().parents[1] / "chapters" / "03_momentum_and_ne
 def _solutions():
     """The functions the chapter's hidden solution cells define, executed as written (only the
     definitions: the rest of a cell uses the chapter's variables)."""
-    namespace = {"np": np}
-    for cell in json.loads(CHAPTER.read_text())["cells"]:
-        source = "".join(cell["source"])
-        if cell["cell_type"] == "code" and source.startswith("#@title Solution"):
-            tree = ast.parse(source)
-            tree.body = [n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.Import,
-                                                                  ast.ImportFrom))]
-            exec(compile(tree, str(CHAPTER), "exec"), namespace)
-    return namespace
+    return solution_definitions("03", {"np": np})
 
 
 SOLUTIONS = _solutions()
@@ -328,8 +319,8 @@ def test_largest_stable_lr_checker_accepts_a_bisection_on_the_spectral_radius():
 def test_reference_noise_floor_equals_the_stationary_covariance_of_the_packages_iteration_matrix():
     """E[x²] of the reference is C[0, 0] of C = M C Mᵀ + η²σ² uuᵀ, u = (−1, 1), with M the
     package's dlsg_utils.optim.theory.iteration_matrix, on 200 of the checker's random cases."""
-    from dlsg_utils.exercises.momentum import _momentum_noise_floor
-    from dlsg_utils.exercises.momentum_cases import _case_noise_floor
+    from dlsg_utils.exercises.ch03_momentum import _momentum_noise_floor
+    from dlsg_utils.exercises.ch03_momentum_cases import _case_noise_floor
     from dlsg_utils.optim.theory import iteration_matrix
 
     rng = np.random.default_rng(7)
@@ -344,8 +335,8 @@ def test_reference_noise_floor_equals_the_stationary_covariance_of_the_packages_
 def test_reference_momentum_and_nesterov_steps_match_the_slides_formulas():
     """The references call the package's Momentum and Nesterov; on 40 random cases each they
     equal v ← γv + η∇J(θ [− γv]), θ ← θ − v written out."""
-    from dlsg_utils.exercises.momentum import _momentum_step, _nesterov_step
-    from dlsg_utils.exercises.momentum_cases import _case_momentum, _case_nesterov
+    from dlsg_utils.exercises.ch03_momentum import _momentum_step, _nesterov_step
+    from dlsg_utils.exercises.ch03_momentum_cases import _case_momentum, _case_nesterov
 
     rng = np.random.default_rng(8)
     for _ in range(40):
@@ -394,8 +385,8 @@ def test_checker_accepts_another_correct_form(checker, answer):
 
 
 def test_momentum_steps_checker_needs_the_rate_a_loop_cannot_count_a_billion_steps():
-    from dlsg_utils.exercises.momentum import _momentum_steps
-    from dlsg_utils.exercises.momentum_cases import MOMENTUM_MIN_SLOW_COUNT, _case_rate_slow
+    from dlsg_utils.exercises.ch03_momentum import _momentum_steps
+    from dlsg_utils.exercises.ch03_momentum_cases import MOMENTUM_MIN_SLOW_COUNT, _case_rate_slow
 
     rng = np.random.default_rng(0)
     assert min(_momentum_steps(*_case_rate_slow(rng)) for _ in range(30)) >= MOMENTUM_MIN_SLOW_COUNT
@@ -451,8 +442,8 @@ def test_the_chapters_hidden_solution_passes_its_checker(name, checker):
        factor_exp=st.floats(-300, -0.01))
 def test_momentum_steps_solution_equals_the_reference_on_the_whole_stable_range(a_frac, gamma,
                                                                                 factor_exp):
-    from dlsg_utils.exercises.gradient_descent import _same_count
-    from dlsg_utils.exercises.momentum import _momentum_steps
+    from dlsg_utils.exercises.ch01_gradient_descent import _same_count
+    from dlsg_utils.exercises.ch03_momentum import _momentum_steps
 
     args = (a_frac * (2 + 2 * gamma), gamma, 1.0, 10.0**factor_exp)
     assert _same_count(SOLUTIONS["momentum_steps"](*args), _momentum_steps(*args))

@@ -1,18 +1,17 @@
 """Chapter 4 checkers accept every correct answer and reject known-wrong ones with their hint,
 cover the whole domain of their questions, and the chapter's hidden solutions pass them there."""
 
-import ast
 import json
 from pathlib import Path
 
 import numpy as np
 import pytest
-from checker_harness import checker_tests
+from checker_harness import checker_tests, solution_definitions
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dlsg_utils.exercises import adaptive as ch04
-from dlsg_utils.exercises.adaptive import (
+from dlsg_utils.exercises import ch04_adaptive as ch04
+from dlsg_utils.exercises.ch04_adaptive import (
     check_adagrad_step,
     check_adamw_step,
     check_lr_window,
@@ -27,15 +26,7 @@ CHAPTER = Path(__file__).resolve().parents[1] / "chapters" / "04_adaptive_learni
 def _solutions():
     """The functions the chapter's hidden solution cells define, executed as written (only the
     definitions: the rest of a cell uses the chapter's variables)."""
-    namespace = {"np": np}
-    for cell in json.loads(CHAPTER.read_text())["cells"]:
-        source = "".join(cell["source"])
-        if cell["cell_type"] == "code" and source.startswith("#@title Solution"):
-            tree = ast.parse(source)
-            tree.body = [n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.Import,
-                                                                  ast.ImportFrom))]
-            exec(compile(tree, str(CHAPTER), "exec"), namespace)
-    return namespace
+    return solution_definitions("04", {"np": np})
 
 
 SOLUTIONS = _solutions()
@@ -276,7 +267,7 @@ def test_adamw_checker_accepts_torch_adamw():
 
 
 def test_rprop_checker_cases_contain_every_kind_of_coordinate():
-    from dlsg_utils.exercises.adaptive import _case_rprop
+    from dlsg_utils.exercises.ch04_adaptive import _case_rprop
 
     _, prev, delta, grad = _case_rprop(np.random.default_rng(1))
     same = grad * prev

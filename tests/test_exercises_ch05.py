@@ -1,18 +1,17 @@
 """Chapter 5 checkers accept every correct answer and reject known-wrong ones with their hint,
 cover the whole domain of their questions, and the chapter's hidden solutions pass them there."""
 
-import ast
 import json
 from pathlib import Path
 
 import numpy as np
 import pytest
-from checker_harness import checker_tests
+from checker_harness import checker_tests, solution_definitions
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dlsg_utils.exercises import visual as ch05
-from dlsg_utils.exercises.visual import (
+from dlsg_utils.exercises import ch05_visual_demo as ch05
+from dlsg_utils.exercises.ch05_visual_demo import (
     check_arrival_step,
     check_escape_steps,
     check_momentum_growth,
@@ -27,15 +26,7 @@ CHAPTER = Path(__file__).resolve().parents[1] / "chapters" / "05_visual_demo.ipy
 def _solutions():
     """The functions the chapter's hidden solution cells define, executed as written (only the
     definitions: the rest of a cell uses the chapter's variables)."""
-    namespace = {"np": np}
-    for cell in json.loads(CHAPTER.read_text())["cells"]:
-        source = "".join(cell["source"])
-        if cell["cell_type"] == "code" and source.startswith("#@title Solution"):
-            tree = ast.parse(source)
-            tree.body = [n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.Import,
-                                                                  ast.ImportFrom))]
-            exec(compile(tree, str(CHAPTER), "exec"), namespace)
-    return namespace
+    return solution_definitions("05", {"np": np})
 
 
 SOLUTIONS = _solutions()
@@ -166,7 +157,7 @@ def test_checker_accepts_another_correct_route(checker, answer):
 
 
 def test_escape_steps_reference_on_a_hand_made_path():
-    from dlsg_utils.exercises.visual import _escape_steps
+    from dlsg_utils.exercises.ch05_visual_demo import _escape_steps
 
     path = np.array([[1.0, 1e-3], [0.5, 0.5], [0.2, -1.5], [0.1, 3.0]])
     assert _escape_steps(path, 1.0) == 2
@@ -179,7 +170,7 @@ def test_sgd_escape_prediction_matches_the_chapters_run():
 
 
 def test_arrival_checker_cases_include_a_nonzero_minimum_and_runs_that_never_arrive():
-    from dlsg_utils.exercises.visual import _case_arrival
+    from dlsg_utils.exercises.ch05_visual_demo import _case_arrival
 
     rng = np.random.default_rng(0)
     cases = [_case_arrival(rng) for _ in range(20)]

@@ -4,11 +4,11 @@ import math
 
 import numpy as np
 import pytest
-from checker_harness import checker_tests
+from checker_harness import checker_tests, solution_definitions, solution_sources
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dlsg_utils.exercises.tips import (
+from dlsg_utils.exercises.ch06_tips import (
     check_early_stopping_epoch,
     check_goyal_lr,
     check_lr_scaling_exponent,
@@ -152,7 +152,7 @@ def test_goyal_lr_reference_is_eta_at_step_zero_and_k_eta_after_the_warmup():
 
 
 def test_majority_vote_of_one_member_is_its_own_error_and_falls_with_K_below_one_half():
-    from dlsg_utils.exercises.tips import _majority_vote_error
+    from dlsg_utils.exercises.ch06_tips import _majority_vote_error
 
     assert _majority_vote_error(0.2, 1) == pytest.approx(0.2)
     assert _majority_vote_error(0.2, 3) == pytest.approx(3 * 0.04 * 0.8 + 0.008)
@@ -180,7 +180,7 @@ def test_images_needed_matches_a_simulated_paired_comparison():
 
 def test_early_stopping_reference_matches_the_training_loop():
     """The exercise's stopping epoch is the one dlsg_utils.train.EarlyStopping reports."""
-    from dlsg_utils.exercises.tips import _case_losses, _early_stopping_epoch
+    from dlsg_utils.exercises.ch06_tips import _case_losses, _early_stopping_epoch
     from dlsg_utils.train import EarlyStopping
 
     rng = np.random.default_rng(1)
@@ -196,7 +196,7 @@ def test_reference_images_needed_inverts_stats_paired_difference_exactly():
     dlsg_utils.stats.paired_difference gives z with se² = (q − d²)/(n − 1) (sample variance of
     the per-image differences); the reference's n = z²(q − d²)/d² for that z is then n − 1,
     exactly. Checked on 200 random tables (the package's d and q, the reference's formula)."""
-    from dlsg_utils.exercises.tips import _images_needed
+    from dlsg_utils.exercises.ch06_tips import _images_needed
     from dlsg_utils.stats import paired_difference
 
     rng = np.random.default_rng(11)
@@ -219,7 +219,7 @@ def test_reference_images_needed_inverts_stats_paired_difference_exactly():
 def test_reference_goyal_lr_equals_the_packages_warmup_schedule():
     """Goyal et al.'s ramp from η to kη over w steps is dlsg_utils.schedules' "warmup" (torch's
     LinearLR) with lr = kη and start_factor = 1/k, at every step of 2w + 10, for 24 settings."""
-    from dlsg_utils.exercises.tips import _goyal_lr
+    from dlsg_utils.exercises.ch06_tips import _goyal_lr
     from dlsg_utils.schedules import lr_curve
 
     for k in (2, 4, 8, 32):
@@ -301,20 +301,11 @@ def test_checkers_draw_the_boundaries_of_their_questions():
 def _solutions():
     """The functions the hidden solutions define (their other lines need the chapter's runs),
     and the investigate exercise's cell, which runs on its own."""
-    import ast
-    import json
-    from pathlib import Path
-
     import torch
 
-    path = Path(__file__).parents[1] / "chapters" / "06_choosing_an_optimizer.ipynb"
-    namespace = {"np": np, "math": math, "torch": torch, "print": lambda *a, **k: None}
-    cells = ["".join(c["source"]) for c in json.loads(path.read_text())["cells"]
-             if c["cell_type"] == "code" and "".join(c["source"]).startswith("#@title Solution")]
-    for src in cells:
-        defs = [node for node in ast.parse(src).body if isinstance(node, ast.FunctionDef)]
-        exec(compile(ast.Module(body=defs, type_ignores=[]), "solution", "exec"), namespace)
-    exec(next(src for src in cells if "rng_p" in src), namespace)
+    namespace = solution_definitions("06", {"np": np, "math": math, "torch": torch,
+                                            "print": lambda *a, **k: None}, imports=False)
+    exec(next(src for src in solution_sources("06") if "rng_p" in src), namespace)
     return namespace
 
 

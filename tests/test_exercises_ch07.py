@@ -2,11 +2,11 @@
 
 import numpy as np
 import torch
-from checker_harness import checker_tests
+from checker_harness import checker_tests, solution_cells_run
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dlsg_utils.exercises.history import (
+from dlsg_utils.exercises.ch07_history import (
     check_gabor_kernel,
     check_preferred_orientation,
     check_vgg_parameters,
@@ -106,7 +106,7 @@ def test_gabor_checker_accepts_a_float32_answer():
 
 def test_gabor_reference_prefers_its_own_orientation():
     """A cell built for θ responds more to a bar at θ than to bars at any other angle."""
-    from dlsg_utils.exercises.history import _gabor_kernel
+    from dlsg_utils.exercises.ch07_history import _gabor_kernel
 
     size = 21
     r = np.arange(size) - (size - 1) / 2
@@ -133,7 +133,7 @@ def test_orientation_checker_accepts_every_representative_modulo_180():
 def test_circular_mean_finds_a_preferred_orientation_between_the_samples():
     """On a 15° grid the argmax misses a 7° preference by 7°, the circular mean finds it
     (to within 0.001°: only the aliased higher harmonics of the tuning curve bias it)."""
-    from dlsg_utils.exercises.history import _preferred_orientation
+    from dlsg_utils.exercises.ch07_history import _preferred_orientation
 
     angles = np.arange(0, 180, 15.0)
     responses = np.exp(3 * (np.cos(np.deg2rad(2 * (angles - 7.0))) - 1))
@@ -143,7 +143,7 @@ def test_circular_mean_finds_a_preferred_orientation_between_the_samples():
 
 def test_vgg_reference_gives_the_papers_vgg16_and_vgg19_sizes():
     """Simonyan & Zisserman, Table 2: 138M (D, VGG-16) and 144M (E, VGG-19) parameters."""
-    from dlsg_utils.exercises.history import _vgg_parameters
+    from dlsg_utils.exercises.ch07_history import _vgg_parameters
 
     d = [64, 64, "M", 128, 128, "M"] + [256] * 3 + ["M"] + [512] * 3 + ["M"] + [512] * 3 + ["M"]
     e = [64, 64, "M", 128, 128, "M"] + [256] * 4 + ["M"] + [512] * 4 + ["M"] + [512] * 4 + ["M"]
@@ -169,7 +169,7 @@ def _torch_vgg(config, image_size, hidden, n_classes):
 def test_reference_vgg_parameters_equal_count_parameters_of_the_torch_network_on_checker_cases():
     """The closed-form count is dlsg_utils.models.count_parameters of the VGG built in torch,
     on 40 of the checker's random configurations (exact integers)."""
-    from dlsg_utils.exercises.history import _case_vgg, _vgg_parameters
+    from dlsg_utils.exercises.ch07_history import _case_vgg, _vgg_parameters
     from dlsg_utils.models import count_parameters
 
     rng = np.random.default_rng(10)
@@ -249,16 +249,11 @@ def _chapter():
 def _solutions():
     namespace = {"np": np, "torch": torch, "F": torch.nn.functional,
                  "print": lambda *a, **k: None}
-    namespace.update({name: (lambda fn: None) for name in (
-        "check_gabor_kernel", "check_preferred_orientation", "check_vgg_parameters")})
-    cells = _chapter()
-    for src, _ in cells:  # the chapter's cells the solutions build on
+    for src, _ in _chapter():  # the chapter's cells the solutions build on
         if src.startswith(("def grid(", "def bar(", "g0 = torch.tensor(bank[0])")):
             exec(src, namespace)
-    for src, _ in cells:
-        if src.startswith("#@title Solution"):
-            exec(src, namespace)
-    return namespace
+    return solution_cells_run("07", namespace, checkers=(
+        "check_gabor_kernel", "check_preferred_orientation", "check_vgg_parameters"))
 
 
 SOLUTIONS = _solutions()

@@ -1,15 +1,14 @@
 """Chapter 8 checkers accept every correct convention and reject known mistakes with their hint."""
 
-import json
 from pathlib import Path
 
 import numpy as np
 import torch
-from checker_harness import checker_tests
+from checker_harness import checker_tests, solution_cells_run
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dlsg_utils.exercises.convolution import (
+from dlsg_utils.exercises.ch08_convolution import (
     check_conv1d,
     check_conv2d_single,
     check_conv_matrix,
@@ -135,7 +134,7 @@ def test_conv1d_accepts_the_hand_loop_and_rejects_np_correlate():
 
 
 def test_conv_matrix_reference_times_an_image_is_the_convolution():
-    from dlsg_utils.exercises.convolution import _conv_matrix
+    from dlsg_utils.exercises.ch08_convolution import _conv_matrix
 
     rng = np.random.default_rng(0)
     image, kernel = rng.normal(size=(6, 9)), rng.normal(size=(3, 2))
@@ -144,7 +143,7 @@ def test_conv_matrix_reference_times_an_image_is_the_convolution():
 
 
 def test_n_connections_reference_counts_the_nonzeros_of_the_padded_layers_matrix():
-    from dlsg_utils.exercises.convolution import _n_connections
+    from dlsg_utils.exercises.ch08_convolution import _n_connections
 
     for H, W, k in [(8, 8, 3), (28, 28, 3), (5, 11, 5), (7, 9, 7), (9, 9, 9),
                     (1, 1, 7), (2, 3, 7), (1, 12, 9), (3, 2, 5), (4, 1, 9)]:
@@ -172,7 +171,7 @@ def test_reference_conv_matrix_times_an_image_equals_package_conv2d_im2col_on_th
     """M @ image.ravel() is the package's convolution (im2col, a different implementation from
     the naive loops behind the conv2d_single reference), on 60 of the checker's random cases."""
     from dlsg_utils.conv import conv2d_im2col
-    from dlsg_utils.exercises.convolution import _case_matrix, _conv_matrix
+    from dlsg_utils.exercises.ch08_convolution import _case_matrix, _conv_matrix
 
     rng = np.random.default_rng(9)
     for _ in range(60):
@@ -243,16 +242,9 @@ CHAPTER = Path(__file__).parents[1] / "chapters" / "08_convolution.ipynb"
 def _solutions():
     """The namespace the chapter's hidden solution cells define, run in order (checkers
     replaced by no-ops)."""
-    cells = json.loads(CHAPTER.read_text())["cells"]
-    namespace = {"np": np, "torch": torch, "F": torch.nn.functional,
-                 "rng": np.random.default_rng(0), "print": lambda *a, **k: None}
-    namespace.update({name: (lambda fn: None) for name in (
-        "check_conv1d", "check_conv2d_single", "check_conv_matrix", "check_n_connections")})
-    for cell in cells:
-        src = "".join(cell["source"])
-        if cell["cell_type"] == "code" and src.startswith("#@title Solution"):
-            exec(src, namespace)
-    return namespace
+    return solution_cells_run("08", {"np": np, "torch": torch, "F": torch.nn.functional,
+                                     "rng": np.random.default_rng(0)}, checkers=(
+        "check_conv1d", "check_conv2d_single", "check_conv_matrix", "check_n_connections"))
 
 
 SOLUTIONS = _solutions()

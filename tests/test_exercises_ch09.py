@@ -5,12 +5,12 @@ import math
 
 import numpy as np
 import torch
-from checker_harness import checker_tests
+from checker_harness import checker_tests, solution_cells_run
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from dlsg_utils.conv import conv_output_size, receptive_field
-from dlsg_utils.exercises.arithmetic import (
+from dlsg_utils.exercises.ch09_arithmetic import (
     check_conv_macs,
     check_conv_output_size,
     check_input_sizes,
@@ -290,7 +290,7 @@ def test_checkers_draw_the_boundaries_of_their_questions():
 
 
 def test_receptive_field_reference_is_the_packages_receptive_field_of_identical_layers():
-    from dlsg_utils.exercises.arithmetic import _receptive_field_of_stack
+    from dlsg_utils.exercises.ch09_arithmetic import _receptive_field_of_stack
 
     for n in range(1, 13):
         for k in range(1, 8):
@@ -316,24 +316,14 @@ def test_receptive_field_checker_rejects_a_loop_that_cannot_reach_the_deep_stack
 # --- the chapter's hidden solutions, run as they stand, on the whole domain of each question -----
 
 def _solutions():
-    import json
-    from pathlib import Path
-
     from dlsg_utils.conv import transpose_output_padding
 
-    path = Path(__file__).parents[1] / "chapters" / "09_convolution_arithmetic.ipynb"
     namespace = {"np": np, "torch": torch, "F": torch.nn.functional, "math": math,
                  "conv_output_size": conv_output_size, "receptive_field": receptive_field,
-                 "transpose_output_padding": transpose_output_padding,
-                 "print": lambda *a, **k: None}
-    namespace.update({name: (lambda fn: None) for name in (
+                 "transpose_output_padding": transpose_output_padding}
+    return solution_cells_run("09", namespace, checkers=(
         "check_conv_output_size", "check_same_padding", "check_input_sizes", "check_conv_macs",
-        "check_receptive_field_of_stack")})
-    for cell in json.loads(path.read_text())["cells"]:
-        src = "".join(cell["source"])
-        if cell["cell_type"] == "code" and src.startswith("#@title Solution"):
-            exec(src, namespace)
-    return namespace
+        "check_receptive_field_of_stack"))
 
 
 SOLUTIONS = _solutions()

@@ -4,7 +4,7 @@ reject the classic mistakes of a backward pass with their hint."""
 import numpy as np
 import torch
 import torch.nn.functional as F
-from checker_harness import checker_tests
+from checker_harness import checker_tests, solution_cells_run
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -15,7 +15,7 @@ from dlsg_utils.conv import (
     max_pool2d_backward,
     relu_backward,
 )
-from dlsg_utils.exercises.conv_layer import (
+from dlsg_utils.exercises.ch10_conv_layer import (
     check_conv_bias_grad,
     check_conv_input_grad,
     check_conv_weight_grad,
@@ -293,25 +293,16 @@ def test_checkers_draw_the_boundaries_of_their_questions():
 # --- the chapter's hidden solutions, run as they stand, on the whole domain of each question -----
 
 def _solutions():
-    import json
-    from pathlib import Path
-
     from dlsg_utils.conv import conv2d_forward, conv2d_im2col, numerical_gradient
 
-    path = Path(__file__).parents[1] / "chapters" / "10_the_conv_layer.ipynb"
     namespace = {"np": np, "torch": torch, "F": F, "conv2d_im2col": conv2d_im2col,
                  "conv2d_forward": conv2d_forward, "conv2d_backward": conv2d_backward,
-                 "numerical_gradient": numerical_gradient, "print": lambda *a, **k: None,
+                 "numerical_gradient": numerical_gradient,
                  "rel_error": lambda a, b: np.linalg.norm(a - b) / max(
                      1e-300, np.linalg.norm(a) + np.linalg.norm(b))}
-    namespace.update({name: (lambda fn: None) for name in (
+    return solution_cells_run("10", namespace, checkers=(
         "check_conv_bias_grad", "check_relu_grad", "check_conv_weight_grad",
-        "check_maxpool_backward", "check_conv_input_grad")})
-    for cell in json.loads(path.read_text())["cells"]:
-        src = "".join(cell["source"])
-        if cell["cell_type"] == "code" and src.startswith("#@title Solution"):
-            exec(src, namespace)
-    return namespace
+        "check_maxpool_backward", "check_conv_input_grad"))
 
 
 SOLUTIONS = _solutions()

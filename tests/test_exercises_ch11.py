@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
-from checker_harness import checker_tests
+from checker_harness import checker_tests, solution_function
 from torch import nn
 
-from dlsg_utils.exercises.lenet import (
+from dlsg_utils.exercises.ch11_lenet import (
     check_build_lenet,
     check_conv_counts,
     check_lenet_sizes,
@@ -318,7 +318,7 @@ def test_paired_z_is_zero_for_identical_classifiers_and_its_null_spread_is_one()
 def test_reference_conv_counts_equal_count_parameters_and_count_connections_on_checker_cases():
     """(parameters, connections) of the reference are dlsg_utils.models.count_parameters and
     count_connections of the torch layer, on 40 of the checker's random layers (exact)."""
-    from dlsg_utils.exercises.lenet import _case_conv, _conv_counts
+    from dlsg_utils.exercises.ch11_lenet import _case_conv, _conv_counts
 
     rng = np.random.default_rng(12)
     for _ in range(40):
@@ -331,7 +331,7 @@ def test_reference_conv_counts_equal_count_parameters_and_count_connections_on_c
 def test_reference_sparse_counts_equal_the_packages_sparse_conv2d_on_checker_tables():
     """The reference's count for a connection table is SparseConv2d's trainable_parameters and
     count_connections, on 40 of the checker's random tables (exact)."""
-    from dlsg_utils.exercises.lenet import _case_table, _sparse_conv_counts
+    from dlsg_utils.exercises.ch11_lenet import _case_table, _sparse_conv_counts
     from dlsg_utils.models.blocks import SparseConv2d
 
     rng = np.random.default_rng(13)
@@ -347,7 +347,7 @@ def test_reference_sparse_counts_equal_the_packages_sparse_conv2d_on_checker_tab
 def test_mistake_models_start_from_the_packages_lenet():
     """The mistakes of build_lenet are _reference_lenet with one change; without a change it
     must be the checker's reference, the package's modern LeNet5, on the checker's cases."""
-    from dlsg_utils.exercises.lenet import _case_build, _package_lenet, _reference_lenet, _via
+    from dlsg_utils.exercises.ch11_lenet import _case_build, _package_lenet, _reference_lenet, _via
 
     rng = np.random.default_rng(0)
     for _ in range(4):
@@ -361,7 +361,7 @@ def test_reference_paired_z_and_stats_paired_difference_differ_only_by_their_var
     """McNemar's z (variance under 'no difference': q) and dlsg_utils.stats.paired_difference's z
     (sample variance of the per-image differences, (q − d²)·n/(n − 1)) obey
     n / z_McNemar² − (n − 1) / z_paired² = 1 exactly; checked on 100 of the checker's cases."""
-    from dlsg_utils.exercises.lenet_measures import _case_paired, _paired_z
+    from dlsg_utils.exercises.ch11_lenet_measures import _case_paired, _paired_z
     from dlsg_utils.stats import paired_difference
 
     rng = np.random.default_rng(14)
@@ -381,20 +381,7 @@ def test_reference_paired_z_and_stats_paired_difference_differ_only_by_their_var
 def _solution(name):
     """The function ``name`` as the chapter's hidden solution cell defines it (only its ``def``
     runs here, not the measurements that follow it in the cell)."""
-    import ast
-    import json
-    from pathlib import Path
-
-    cells = json.loads((Path(__file__).parents[1] / "chapters" / "11_lenet.ipynb").read_text())
-    for cell in cells["cells"]:
-        source = "".join(cell["source"])
-        if cell["cell_type"] == "code" and source.startswith("#@title Solution"):
-            for node in ast.parse(source).body:
-                if isinstance(node, ast.FunctionDef) and node.name == name:
-                    namespace = {"np": np, "torch": torch, "nn": nn, "F": F, "math": math}
-                    exec(compile(ast.Module([node], []), name, "exec"), namespace)
-                    return namespace[name]
-    raise LookupError(f"no solution cell defines {name}")
+    return solution_function("11", name, {"np": np, "torch": torch, "nn": nn, "F": F, "math": math})
 
 
 SOLVED = {"conv_counts": check_conv_counts, "lenet_sizes": check_lenet_sizes,
@@ -412,8 +399,8 @@ def test_hidden_solution_of_the_chapter_passes_its_checker(name):
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from dlsg_utils.exercises.lenet import _conv_counts, _lenet_sizes, _sparse_conv_counts  # noqa: E402
-from dlsg_utils.exercises.lenet_measures import _paired_z, _shift_digits  # noqa: E402
+from dlsg_utils.exercises.ch11_lenet import _conv_counts, _lenet_sizes, _sparse_conv_counts  # noqa: E402
+from dlsg_utils.exercises.ch11_lenet_measures import _paired_z, _shift_digits  # noqa: E402
 from dlsg_utils.exercises.receptive import _receptive_field  # noqa: E402
 
 

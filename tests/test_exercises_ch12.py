@@ -5,10 +5,10 @@ import math
 import numpy as np
 import pytest
 import torch
-from checker_harness import checker_tests
+from checker_harness import checker_tests, solution_function
 from torch import nn
 
-from dlsg_utils.exercises.alexnet import (
+from dlsg_utils.exercises.ch12_alexnet import (
     _case_cost,
     _conv_cost,
     check_activation_grads,
@@ -218,7 +218,7 @@ def test_reference_activation_grads_equal_relu_backward_and_torch_autograd_of_ta
     """ReLU'(x) of the reference is the package's relu_backward of a gradient of ones (0 at the
     kink), tanh'(x) is torch's autograd, on 40 of the checker's cases with exact zeros."""
     from dlsg_utils.conv import relu_backward, relu_forward
-    from dlsg_utils.exercises.alexnet import _act_grads, _case_act
+    from dlsg_utils.exercises.ch12_alexnet import _act_grads, _case_act
 
     rng = np.random.default_rng(15)
     for _ in range(40):
@@ -235,20 +235,7 @@ def test_reference_activation_grads_equal_relu_backward_and_torch_autograd_of_ta
 def _solution(name):
     """The function ``name`` as the chapter's hidden solution cell defines it (only its ``def``
     runs here, not the measurements that follow it in the cell)."""
-    import ast
-    import json
-    from pathlib import Path
-
-    path = Path(__file__).parents[1] / "chapters" / "12_alexnet.ipynb"
-    for cell in json.loads(path.read_text())["cells"]:
-        source = "".join(cell["source"])
-        if cell["cell_type"] == "code" and source.startswith("#@title Solution"):
-            for node in ast.parse(source).body:
-                if isinstance(node, ast.FunctionDef) and node.name == name:
-                    namespace = {"np": np, "torch": torch, "nn": nn, "math": math}
-                    exec(compile(ast.Module([node], []), name, "exec"), namespace)
-                    return namespace[name]
-    raise LookupError(f"no solution cell defines {name}")
+    return solution_function("12", name, {"np": np, "torch": torch, "nn": nn, "math": math})
 
 
 SOLVED = {"conv_layer_cost": check_conv_layer_cost, "receptive_field": check_receptive_field,
@@ -284,7 +271,7 @@ def test_receptive_field_solution_is_right_on_every_stack(layers):
 @settings(max_examples=100, deadline=None)
 @given(st.lists(st.floats(-50, 50) | st.just(0.0), min_size=0, max_size=12))
 def test_activation_grads_solution_is_right_on_every_array(values):
-    from dlsg_utils.exercises.alexnet import _act_grads
+    from dlsg_utils.exercises.ch12_alexnet import _act_grads
 
     x = np.array(values)
     for got, want in zip(_solution("activation_grads")(x), _act_grads(x), strict=True):
@@ -294,7 +281,7 @@ def test_activation_grads_solution_is_right_on_every_array(values):
 @settings(max_examples=200, deadline=None)
 @given(st.floats(0.0, 0.999), st.integers(1, 20), st.integers(0, 2**32 - 1))
 def test_inverted_dropout_solution_is_right_for_every_p_and_tie(p, n, seed):
-    from dlsg_utils.exercises.alexnet import _inverted_dropout
+    from dlsg_utils.exercises.ch12_alexnet import _inverted_dropout
 
     rng = np.random.default_rng(seed)
     x, u = rng.normal(size=n), rng.uniform(size=n)

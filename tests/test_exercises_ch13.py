@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
-from checker_harness import checker_tests
+from checker_harness import checker_tests, solution_function
 from torch import nn
 
-from dlsg_utils.exercises.resnet import (
+from dlsg_utils.exercises.ch13_resnet import (
     check_block_forward,
     check_bottleneck_params,
     check_drop_block,
@@ -142,7 +142,7 @@ def test_counted_parameters_equal_the_reference_on_networks_small_enough_to_buil
     """count_parameters of the package's network is the reference on the checker's buildable
     cases; the checker also asks for up to 1,000 blocks per stage, which only a formula (or a
     sum over blocks) reaches in time."""
-    from dlsg_utils.exercises.resnet import _case_params, _resnet_params
+    from dlsg_utils.exercises.ch13_resnet import _case_params, _resnet_params
 
     rng = np.random.default_rng(0)
     for _ in range(8):
@@ -198,20 +198,7 @@ def test_drop_block_checker_leaves_a_readers_model_alone_and_reports_a_non_model
 def _solution(name):
     """The function ``name`` as the chapter's hidden solution cell defines it (only its ``def``
     runs here, not the measurements that follow it in the cell)."""
-    import ast
-    import json
-    from pathlib import Path
-
-    path = Path(__file__).parents[1] / "chapters" / "13_resnet.ipynb"
-    for cell in json.loads(path.read_text())["cells"]:
-        source = "".join(cell["source"])
-        if cell["cell_type"] == "code" and source.startswith("#@title Solution"):
-            for node in ast.parse(source).body:
-                if isinstance(node, ast.FunctionDef) and node.name == name:
-                    namespace = {"np": np, "torch": torch, "nn": nn, "F": F, "copy": copy}
-                    exec(compile(ast.Module([node], []), name, "exec"), namespace)
-                    return namespace[name]
-    raise LookupError(f"no solution cell defines {name}")
+    return solution_function("13", name, {"np": np, "torch": torch, "nn": nn, "F": F, "copy": copy})
 
 
 SOLVED = {"block_forward": check_block_forward, "shortcut_a": check_shortcut_a,
@@ -228,7 +215,7 @@ def test_hidden_solution_of_the_chapter_passes_its_checker(name):
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from dlsg_utils.exercises.resnet import (  # noqa: E402
+from dlsg_utils.exercises.ch13_resnet import (  # noqa: E402
     _bottleneck_params,
     _resnet_params,
     _shortcut_a,

@@ -4,16 +4,16 @@ their hint."""
 import numpy as np
 import pytest
 import torch
-from checker_harness import checker_tests
+from checker_harness import checker_tests, solution_function
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dlsg_utils import visualize as V
-from dlsg_utils.exercises.interpret import (
+from dlsg_utils.exercises.ch14_interpret import (
     check_linear_ascent,
     check_occlusion,
     check_precision_at_k,
-    check_receptive_field,
+    check_receptive_field_geometry,
     check_saliency,
 )
 
@@ -115,7 +115,7 @@ CASES = {
          (lambda m, x, t, p, s: _occlusion(m, x, t, p, s, fill=1.0), "filled the square with ones"),
          (lambda m, x, t, p, s: _occlusion(m, x, t, p, s)[:-1, :-1], "missed the last position")],
     ),
-    check_receptive_field: (
+    check_receptive_field_geometry: (
         _receptive_field,
         [(lambda layers: _rf_wrong(layers, "stride"), "*this layer's* stride"),
          (lambda layers: _rf_wrong(layers, "one"), "as if every stride were 1"),
@@ -154,8 +154,8 @@ CASES = {
 
 
 def test_receptive_field_checker_accepts_a_list_and_the_output_to_input_recurrence():
-    assert check_receptive_field(_receptive_field_list, verbose=False)
-    assert check_receptive_field(_receptive_field, verbose=False)
+    assert check_receptive_field_geometry(_receptive_field_list, verbose=False)
+    assert check_receptive_field_geometry(_receptive_field, verbose=False)
 
 
 def test_precision_checker_accepts_torch_and_numpy_answers():
@@ -167,7 +167,7 @@ def test_linear_ascent_closed_form_equals_the_loop_of_the_class_model_section():
     """The closed form is the loop's result; the loop itself is the definition, checked here on
     the checker's short horizons (the checker also asks for up to 10⁹ steps, out of a loop's
     reach)."""
-    from dlsg_utils.exercises.interpret import _case_linear_ascent, _reference_linear_ascent
+    from dlsg_utils.exercises.ch14_interpret import _case_linear_ascent, _reference_linear_ascent
 
     rng = np.random.default_rng(18)
     for _ in range(30):
@@ -177,8 +177,8 @@ def test_linear_ascent_closed_form_equals_the_loop_of_the_class_model_section():
 
 
 def test_linear_ascent_checker_asks_for_horizons_a_loop_cannot_reach_cheaply():
+    from dlsg_utils.exercises.ch14_interpret import _case_linear_ascent, _case_linear_ascent_any
     from dlsg_utils.exercises.engine import cycle_cases
-    from dlsg_utils.exercises.interpret import _case_linear_ascent, _case_linear_ascent_any
 
     draw, rng = cycle_cases(_case_linear_ascent, _case_linear_ascent_any), np.random.default_rng(0)
     steps = [draw(rng)[3] for _ in range(24)]  # the checker's own seed and number of cases
@@ -187,7 +187,7 @@ def test_linear_ascent_checker_asks_for_horizons_a_loop_cannot_reach_cheaply():
 
 def test_receptive_field_of_the_chapters_conv2_is_10_pixels_with_jump_2_from_pixel_minus_4():
     # conv1 5x5 pad 2, pool 2x2 stride 2, conv2 3x3 pad 1: the worked example of the chapter
-    from dlsg_utils.exercises.interpret import _reference_rf
+    from dlsg_utils.exercises.ch14_interpret import _reference_rf
 
     assert _reference_rf([(5, 1, 2), (2, 2, 0), (3, 1, 1)]).tolist() == [10, 2, -4]
 
@@ -198,7 +198,7 @@ def test_package_functions_pass_the_checkers():
 
 def test_package_occlusion_map_passes_the_checker_in_float32_tolerance():
     from dlsg_utils.exercises import check_function
-    from dlsg_utils.exercises.interpret import _case_occlusion, _reference_occlusion
+    from dlsg_utils.exercises.ch14_interpret import _case_occlusion, _reference_occlusion
 
     result = check_function(
         lambda m, x, t, p, s: V.occlusion_map(m, x, t, patch=p, stride=s),
@@ -212,7 +212,7 @@ def test_reference_rf_size_and_jump_equal_the_packages_receptive_field_and_strid
     """Size and jump of the (size, jump, start) reference are conv.receptive_field of the (k, s)
     pairs and the product of the strides, on 60 of the checker's random stacks."""
     from dlsg_utils.conv import receptive_field
-    from dlsg_utils.exercises.interpret import _case_rf, _reference_rf
+    from dlsg_utils.exercises.ch14_interpret import _case_rf, _reference_rf
 
     rng = np.random.default_rng(16)
     for _ in range(60):
@@ -225,7 +225,7 @@ def test_reference_rf_size_and_jump_equal_the_packages_receptive_field_and_strid
 def test_reference_linear_ascent_equals_the_packages_class_model_on_a_linear_score():
     """The closed form is what dlsg_utils.visualize.class_model computes for a linear score
     S(I) = Σ w·I (a float64 linear layer), from the zero image, on 20 of the checker's cases."""
-    from dlsg_utils.exercises.interpret import _case_linear_ascent, _reference_linear_ascent
+    from dlsg_utils.exercises.ch14_interpret import _case_linear_ascent, _reference_linear_ascent
 
     rng = np.random.default_rng(17)
     for _ in range(20):
@@ -244,24 +244,11 @@ def test_reference_linear_ascent_equals_the_packages_class_model_on_a_linear_sco
 def _solution(name):
     """The function ``name`` as the chapter's hidden solution cell defines it (only its ``def``
     runs here, not the measurements that follow it in the cell)."""
-    import ast
-    import json
-    from pathlib import Path
-
-    path = Path(__file__).parents[1] / "chapters" / "14_what_convnets_learn.ipynb"
-    for cell in json.loads(path.read_text())["cells"]:
-        source = "".join(cell["source"])
-        if cell["cell_type"] == "code" and source.startswith("#@title Solution"):
-            for node in ast.parse(source).body:
-                if isinstance(node, ast.FunctionDef) and node.name == name:
-                    namespace = {"np": np, "torch": torch}
-                    exec(compile(ast.Module([node], []), name, "exec"), namespace)
-                    return namespace[name]
-    raise LookupError(f"no solution cell defines {name}")
+    return solution_function("14", name, {"np": np, "torch": torch})
 
 
 SOLVED = {"saliency": check_saliency, "occlusion": check_occlusion,
-          "receptive_field": check_receptive_field, "precision_at_k": check_precision_at_k,
+          "receptive_field": check_receptive_field_geometry, "precision_at_k": check_precision_at_k,
           "linear_ascent": check_linear_ascent}
 
 
@@ -291,7 +278,7 @@ def test_every_solution_cell_follows_its_exercise_stub():
 @given(st.integers(1, 8), st.integers(1, 8), st.integers(1, 8), st.integers(1, 5),
        st.integers(0, 2**32 - 1))
 def test_occlusion_solution_is_right_for_every_patch_and_stride(h, w, patch, stride, seed):
-    from dlsg_utils.exercises.interpret import _random_net, _reference_occlusion
+    from dlsg_utils.exercises.ch14_interpret import _random_net, _reference_occlusion
 
     patch = min(patch, h, w)
     rng = np.random.default_rng(seed)
@@ -305,7 +292,7 @@ def test_occlusion_solution_is_right_for_every_patch_and_stride(h, w, patch, str
 @given(st.lists(st.tuples(st.integers(1, 9), st.integers(1, 4), st.integers(0, 4)),
                 min_size=0, max_size=8))
 def test_receptive_field_solution_is_right_on_every_stack(layers):
-    from dlsg_utils.exercises.interpret import _reference_rf
+    from dlsg_utils.exercises.ch14_interpret import _reference_rf
 
     assert list(_solution("receptive_field")(layers)) == _reference_rf(layers).tolist()
 
@@ -313,7 +300,7 @@ def test_receptive_field_solution_is_right_on_every_stack(layers):
 @settings(max_examples=100, deadline=None)
 @given(st.integers(1, 10), st.integers(1, 12), st.integers(2, 10), st.integers(0, 2**32 - 1))
 def test_precision_solution_is_right_on_every_retrieval(n_q, k, classes, seed):
-    from dlsg_utils.exercises.interpret import _precision_at_k
+    from dlsg_utils.exercises.ch14_interpret import _precision_at_k
 
     rng = np.random.default_rng(seed)
     y_db = torch.from_numpy(rng.integers(0, classes, size=k + 5))
@@ -326,7 +313,7 @@ def test_precision_solution_is_right_on_every_retrieval(n_q, k, classes, seed):
 @settings(max_examples=200, deadline=None)
 @given(st.floats(1e-9, 0.999), st.floats(0.01, 1.0), st.integers(0, 10**9))
 def test_linear_ascent_solution_is_right_for_every_rate_and_horizon(rate, l2, steps):
-    from dlsg_utils.exercises.interpret import _reference_linear_ascent
+    from dlsg_utils.exercises.ch14_interpret import _reference_linear_ascent
 
     w = np.array([1.0, -2.0, 0.5])
     lr = rate / (2 * l2)
@@ -391,7 +378,7 @@ def _ascent_torch(w, l2, lr, steps):
 ALTERNATIVES = {
     check_saliency: [_saliency_by_jacobian, _saliency_by_backward_of_one_hot],
     check_occlusion: [_occlusion_numpy, _occlusion_batched],
-    check_receptive_field: [_receptive_field_list, _receptive_field],
+    check_receptive_field_geometry: [_receptive_field_list, _receptive_field],
     check_precision_at_k: [_precision_torch, _precision_running_loop],
     check_linear_ascent: [_ascent_torch,
                           lambda w, l2, lr, t: np.asarray(w) * (1 - np.exp(t * np.log(1 - 2 * lr * l2)))

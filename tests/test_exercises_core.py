@@ -1,8 +1,10 @@
 """The exercise checker itself: verdicts, hints, and it never raises."""
 
 import itertools
+import re
 import signal
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -170,9 +172,7 @@ def test_odd_return_values_get_a_verdict_not_an_exception():
 
 
 def _every_checker():
-    import dlsg_utils.exercises as ex
-
-    return [getattr(ex, n) for n in ex.__all__ if n.startswith("check_") and n != "check_function"]
+    return list(_all_checkers().values())
 
 
 @pytest.mark.parametrize("odd", [
@@ -378,7 +378,7 @@ def test_bounded_list_stops_at_its_limit():
 
 
 def test_minibatch_indices_takes_a_bounded_list_of_an_endless_generator():
-    from dlsg_utils.exercises.sgd import check_minibatch_indices
+    from dlsg_utils.exercises.ch02_sgd import check_minibatch_indices
 
     def endless(n, batch_size, rng):
         return (np.arange(batch_size) for _ in itertools.count())
@@ -504,3 +504,50 @@ def test_no_checker_breaks_on_a_hostile_answer(kind, monkeypatch):
     failures = {name: problem for name, checker in checkers.items()
                 if (problem := _hostile_verdict(checker, _HOSTILE[kind], kind, limit))}
     assert not failures, "\n".join(f"{n}: {p}" for n, p in failures.items())
+
+
+# --- names: one checker, one name, one home ------------------------------------------------------
+
+def test_each_chapter_has_one_checker_module_named_by_the_chapter():
+    import importlib
+
+    from dlsg_utils.exercises import CHAPTER_MODULES
+
+    chapters = sorted(p.name for p in (Path(__file__).resolve().parents[1] / "chapters").glob("[0-9][0-9]_*.ipynb")
+                      if not p.name.startswith("00_"))  # front matter, no exercises
+    assert sorted(CHAPTER_MODULES) == list(range(1, len(chapters) + 1))
+    for number, name in CHAPTER_MODULES.items():
+        assert name.startswith(f"ch{number:02d}_"), name
+        assert importlib.import_module(f"dlsg_utils.exercises.{name}").__all__
+
+
+def test_no_two_exercises_share_a_checker_name():
+    """Every check_* is defined once; a chapter module may re-export another module's checker
+    (chapter 12 asks chapter 11's receptive-field question again) but never defines its own
+    checker under a name that is taken."""
+    by_name = {}
+    for qualified, fn in _all_checkers().items():
+        by_name.setdefault(fn.__name__, set()).add(qualified)
+    assert {n: q for n, q in by_name.items() if len(q) > 1} == {}
+
+
+def test_the_package_root_exports_only_the_engine_and_has_no_star_import():
+    import dlsg_utils.exercises as ex
+
+    source = Path(ex.__file__).read_text()
+    assert "import *" not in source
+    assert not [n for n in ex.__all__ if n.startswith("check_") and n != "check_function"]
+
+
+def test_every_chapter_imports_its_checkers_from_its_own_module_only():
+    import json
+
+    from dlsg_utils.exercises import CHAPTER_MODULES
+
+    root = Path(__file__).resolve().parents[1] / "chapters"
+    for number, name in CHAPTER_MODULES.items():
+        (nb,) = root.glob(f"{number:02d}_*.ipynb")
+        code = "".join("".join(c["source"]) for c in json.loads(nb.read_text())["cells"]
+                       if c["cell_type"] == "code")
+        imports = set(re.findall(r"from (dlsg_utils\.exercises[\w.]*) import", code))
+        assert imports == {f"dlsg_utils.exercises.{name}"}, (nb.name, imports)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 
 from ..conv.arithmetic import receptive_field
-from .arithmetic import _distinct_case
+from .ch09_arithmetic import _distinct_case
 from .engine import Mistake, Result, check_function, cycle_cases
 
 __all__ = ["check_receptive_field"]

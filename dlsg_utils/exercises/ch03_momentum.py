@@ -17,9 +17,9 @@ import numpy as np
 
 from ..optim import Momentum, Nesterov
 from ..optim.theory import iteration_matrix, spectral_radius, stability_edge
-from . import momentum_cases as cases
+from . import ch03_momentum_cases as cases
+from .ch01_gradient_descent import _package_step, _quiet, _same_count
 from .engine import Mistake, Result, call, check_function, cycle_cases, preamble, run_checker
-from .gradient_descent import _package_step, _quiet, _same_count
 
 __all__ = [
     "check_ema_to_torch",

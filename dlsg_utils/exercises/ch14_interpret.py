@@ -14,7 +14,7 @@ from torch import nn
 
 from .engine import Mistake, Result, check_function, cycle_cases
 
-__all__ = ["check_linear_ascent", "check_occlusion", "check_precision_at_k", "check_receptive_field",
+__all__ = ["check_linear_ascent", "check_occlusion", "check_precision_at_k", "check_receptive_field_geometry",
            "check_saliency"]
 
 
@@ -255,7 +255,7 @@ def _case_rf_any(rng):
     return (layers,)
 
 
-def check_receptive_field(fn, *, verbose: bool = True) -> Result:
+def check_receptive_field_geometry(fn, *, verbose: bool = True) -> Result:
     """``receptive_field(layers)``: for ``layers`` = [(kernel, stride, padding), ...] from the
     input up, the (size, jump, start) of one unit of the last layer: how many input pixels its
     receptive field spans along one axis, how many input pixels apart neighbouring units'

@@ -13,8 +13,7 @@ import numpy as np
 
 from ..optim import SGD, run
 from ..optim.theory import stability_edge
-from .engine import Mistake, Result, check_function, cycle_cases
-from .gradient_descent_cases import (
+from .ch01_gradient_descent_cases import (
     _case_limit,
     _case_limit_slow,
     _case_local,
@@ -31,6 +30,7 @@ from .gradient_descent_cases import (
     _case_weighted,
     _case_weighted_edges,
 )
+from .engine import Mistake, Result, check_function, cycle_cases
 
 __all__ = [
     "check_gd_limit",

@@ -11,7 +11,7 @@ import numpy as np
 from ..conv.arithmetic import conv_output_size
 from ..nets import eval_mode
 from ..train import predict
-from .arithmetic import _distinct_case
+from .ch09_arithmetic import _distinct_case
 from .engine import AnswerError, Mistake, Result, check_function, cycle_cases
 from .receptive import check_receptive_field
 

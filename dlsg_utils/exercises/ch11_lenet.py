@@ -1,6 +1,6 @@
 """Checkers for chapter 11, "LeNet-5": parameters, connections and shapes of LeNet's layers,
 the modern LeNet-5 as a module, the receptive field of a stack of layers (exercises 1-5; the
-measurements of exercises 6 and 7 are in ``lenet_measures``)."""
+measurements of exercises 6 and 7 are in ``ch11_lenet_measures``)."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from torch import nn
 
 from ..conv.arithmetic import conv_output_size, pool_output_size
 from ..models import LeNet5
+from .ch11_lenet_measures import check_paired_z, check_shift_digits  # exercises 6 and 7
 from .engine import Mistake, Result, check_function, cycle_cases
-from .lenet_measures import check_paired_z, check_shift_digits  # exercises 6 and 7
 from .receptive import check_receptive_field  # exercise 5, shared with chapter 12
 
 __all__ = ["check_build_lenet", "check_conv_counts", "check_lenet_sizes", "check_paired_z",

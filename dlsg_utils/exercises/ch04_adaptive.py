@@ -19,8 +19,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..optim import Adagrad, Adam, AdamW, Rprop
+from .ch01_gradient_descent import _package_step
 from .engine import Mistake, Result, check_function, cycle_cases
-from .gradient_descent import _package_step
 
 __all__ = [
     "check_adagrad_step",

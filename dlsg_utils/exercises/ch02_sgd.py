@@ -8,18 +8,8 @@ import numpy as np
 
 from ..linear import softmax, softmax_cross_entropy
 from ..optim import SGD
-from .engine import (
-    Mistake,
-    Result,
-    bounded_list,
-    call,
-    check_function,
-    cycle_cases,
-    preamble,
-    run_checker,
-)
-from .gradient_descent import _package_step
-from .sgd_cases import (
+from .ch01_gradient_descent import _package_step
+from .ch02_sgd_cases import (
     _case_epoch,
     _case_epoch_edges,
     _case_expected,
@@ -30,6 +20,16 @@ from .sgd_cases import (
     _case_noise_edges,
     _case_smoothing,
     _case_smoothing_edges,
+)
+from .engine import (
+    Mistake,
+    Result,
+    bounded_list,
+    call,
+    check_function,
+    cycle_cases,
+    preamble,
+    run_checker,
 )
 
 __all__ = [
