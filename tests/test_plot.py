@@ -246,3 +246,41 @@ def test_the_private_matplotlib_api_the_players_rely_on_still_exists():
         assert figure_of(anim) is fig, "FuncAnimation no longer keeps its figure in _fig"
     finally:
         plt.close(fig)
+
+
+@pytest.mark.parametrize("variant, side", [("classic", 32), ("modern", 28)])
+def test_architecture_labels_clear_every_drawn_layer(variant, side):
+    """The layer names below and the shapes above never touch a sheet: the stacks step down to
+    the right, so a label at a fixed height ran into LeNet's C1 stack."""
+    from dlsg_utils.models import LeNet5
+
+    ax = plot.draw_architecture(LeNet5(variant), (1, side, side))
+    fig = ax.figure
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    boxes = [p.get_window_extent(renderer) for p in ax.patches]
+    touching = [t.get_text() for t in ax.texts
+                if any(t.get_window_extent(renderer).overlaps(b) for b in boxes)]
+    plt.close(fig)
+    assert touching == []
+
+
+def test_animation_still_note_goes_below_the_figure_not_over_it():
+    """The PDF's still of an animation says what it is in a line added under the figure (over
+    the axis labels it hid "column" in chapter 8): the still is taller than the same figure
+    saved the same way without the note."""
+    import io
+
+    from PIL import Image
+
+    from dlsg_utils.plot.animation import _still_png
+
+    fig, ax = plt.subplots(figsize=(4, 3), dpi=50)
+    ax.plot([0, 1], [0, 1])
+    ax.set_xlabel("column")
+    plain = io.BytesIO()
+    fig.savefig(plain, format="png", dpi=fig.dpi, bbox_inches="tight", pad_inches=0.08)
+    with Image.open(io.BytesIO(_still_png(fig))) as still, Image.open(plain) as without:
+        h_still, h_plain = still.size[1], without.size[1]
+    plt.close(fig)
+    assert h_still > h_plain + 5, (h_still, h_plain)

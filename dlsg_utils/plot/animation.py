@@ -110,11 +110,14 @@ def _still_png(fig) -> bytes:
     """The figure as it stands (the last frame) as PNG, with a line saying it is a still."""
     import io
 
-    note = fig.text(0.5, 0.005, _STILL_NOTE, ha="center", va="bottom", fontsize=8,
+    # under everything the figure draws (an x-label may reach below the figure's own bottom
+    # edge), not over its axis labels; the tight bounding box then grows to take it in
+    bottom = fig.get_tightbbox().y0 / fig.get_figheight()
+    note = fig.text(0.5, bottom - 0.01, _STILL_NOTE, ha="center", va="top", fontsize=8,
                     style="italic", color="0.3")
     buf = io.BytesIO()
     try:
-        fig.savefig(buf, format="png", dpi=fig.dpi)
+        fig.savefig(buf, format="png", dpi=fig.dpi, bbox_inches="tight", pad_inches=0.08)
     finally:
         note.remove()
     return buf.getvalue()

@@ -72,6 +72,7 @@ def draw_architecture(model: nn.Module, input_shape, *, ax=None, names=None,
     biggest = max(s[-1] for s in (shape for _, _, shape in items) if len(s) == 3)
     x = 0.0
     tops, bottoms = [], []
+    lowest, highest = 0.0, 0.0  # the drawing's extent, for the labels below and above it
     for i, (_name, m, shape) in enumerate(items):
         label = "input" if m is None else (names[i - 1] if names else _label(m))
         if len(shape) == 3:
@@ -84,8 +85,10 @@ def draw_architecture(model: nn.Module, input_shape, *, ax=None, names=None,
                                        facecolor=plt.cm.Blues(0.25 + 0.5 * j / max(sheets, 1)),
                                        edgecolor="black", linewidth=0.6))
             width_drawn = side * w / h + 0.07 * sheets
-            tops.append(ax.text(x + width_drawn / 2, 1.35, f"{c}@{h}x{w}", ha="center",
-                                fontsize=LABEL_PT))
+            lowest = min(lowest, -side / 2 - 0.07 * (sheets - 1))
+            highest = max(highest, side / 2)
+            tops.append(ax.text(x + width_drawn / 2, 0, f"{c}@{h}x{w}", ha="center",
+                                va="bottom", fontsize=LABEL_PT))
         else:
             units = shape[0]
             height = 0.4 + 2.0 * min(1.0, math.log10(max(units, 2)) / 3.5)
@@ -93,17 +96,25 @@ def draw_architecture(model: nn.Module, input_shape, *, ax=None, names=None,
             ax.add_patch(Rectangle((x, -height / 2), width_drawn, height,
                                    facecolor=plt.cm.Oranges(0.5), edgecolor="black",
                                    linewidth=0.6))
-            tops.append(ax.text(x + width_drawn / 2, 1.35, f"{units}", ha="center",
+            lowest, highest = min(lowest, -height / 2), max(highest, height / 2)
+            tops.append(ax.text(x + width_drawn / 2, 0, f"{units}", ha="center", va="bottom",
                                 fontsize=LABEL_PT))
-        bottoms.append(ax.text(x + width_drawn / 2, -1.55, label, ha="center", fontsize=LABEL_PT))
+        bottoms.append(ax.text(x + width_drawn / 2, 0, label, ha="center", va="top",
+                               fontsize=LABEL_PT))
         x += width_drawn + 0.55
+    # the labels clear the tallest stack of sheets (its sheets step down to the right)
+    for t in tops:
+        t.set_y(highest + 0.12)
+    for t in bottoms:
+        t.set_y(lowest - 0.12)
+    low, high = lowest - 0.55, highest + 0.55
     ax.set_xlim(-0.3, x)
-    ax.set_ylim(-1.9, 1.7)
+    ax.set_ylim(low, high)
     ax.set_aspect("equal")
     ax.axis("off")
     ax.figure.draw_without_rendering()  # the labels' sizes on the page
     # crowded labels (a long network) take two rows
-    ax.set_ylim(-1.9 - 0.4 * _stagger(bottoms, -0.4), 1.7 + 0.4 * _stagger(tops, 0.4))
+    ax.set_ylim(low - 0.4 * _stagger(bottoms, -0.4), high + 0.4 * _stagger(tops, 0.4))
     if title:
         ax.set_title(title)
     return ax
