@@ -176,6 +176,7 @@ def page(tmp_path):
     bib = tmp_path / "references.bib"
     bib.write_text(BIB)
     book = cc.Book(url=URL, equations={"eq-ch04-adam": 17}, sections={"sec-adam": "Adam"},
+                   titles={"chapters/00_before": "Before you start", "api": "The API"},
                    bibfile=bib)
     return cc.Page(book=book, page="chapters/04_adaptive", glue=dict(GLUE))
 
@@ -296,6 +297,13 @@ def test_relative_links_lead_to_the_published_book(page):
         page.blocks("[data](../data/x.csv)")
 
 
+def test_a_doc_role_links_the_published_page_with_its_title_or_the_roles_text(page):
+    assert page.blocks("see {doc}`00_before`") == f"see [Before you start]({URL}chapters/00_before.html)"
+    assert page.blocks("{doc}`the API </api>`") == f"[the API]({URL}api.html)"
+    with pytest.raises(cc.ConversionError, match="not a page of the book"):
+        page.blocks("{doc}`99_nowhere`")
+
+
 def test_myst_without_a_plain_form_is_an_error_not_raw_text(page):
     with pytest.raises(cc.ConversionError, match="role"):
         page.blocks("{abbr}`CNN (convolutional network)`")
@@ -317,6 +325,7 @@ def test_equations_are_numbered_through_the_book_in_toc_order(tmp_path):
         (tmp_path / "chapters" / f"{name}.ipynb").write_text(json.dumps({"cells": cells}))
     book = cc.book_facts(tmp_path, URL)
     assert book.equations == {"eq-intro": 1, "eq-a1": 2, "eq-a2": 3, "eq-b1": 4}
+    assert book.titles["intro"] == "Intro"
 
 
 # --- generating, from an execution cache -----------------------------------------------------

@@ -84,6 +84,7 @@ class Book:
     url: str                                   # ends with "/"
     equations: dict[str, int] = field(default_factory=dict)     # label -> number
     sections: dict[str, str] = field(default_factory=dict)      # (label)= -> heading text
+    titles: dict[str, str] = field(default_factory=dict)        # page -> its "# " title
     cite_id: str = "cite-{key}"                # the bibliography's anchor of an entry
     bibfile: Path | None = None
     _bib: object = None
@@ -213,6 +214,8 @@ class Page:
             return self.eq(body)
         if name in ("ref", "numref"):
             return self.ref(name, body)
+        if name == "doc":
+            return self.doc(body)
         if name in ("math",):
             self.counts["math role"] += 1
             return f"${body}$"
@@ -299,6 +302,18 @@ class Page:
             return title if title is not None else self.book.sections[label]
         raise self.fail(f"{{{name}}}`{body}`: no section or equation labelled {label!r} (figure "
                         "numbers are not known outside the book's build)")
+
+    def doc(self, body: str) -> str:
+        """``{doc}`target``` or ``{doc}`text <target>```: a link to the published page, titled
+        with the page's own title unless the role gives one."""
+        m = EXPLICIT_TITLE.match(body)
+        title, target = (m["title"], m["target"]) if m else (None, body)
+        page = (target.lstrip("/") if target.startswith("/")
+                else posixpath.normpath(posixpath.join(posixpath.dirname(self.page), target)))
+        if page not in self.book.titles:
+            raise self.fail(f"{{doc}}`{body}`: {page!r} is not a page of the book")
+        self.counts["doc"] += 1
+        return f"[{title if title is not None else self.book.titles[page]}]({self.book.page_url(page)})"
 
     # -- links ---------------------------------------------------------------------------
 
@@ -589,6 +604,9 @@ def book_facts(root: Path, url: str) -> Book:
     number = 0
     for page in toc_pages(root):
         for text in page_markdown(root, page):
+            heading = re.search(r"^# (.+)$", text, re.M)
+            if heading and page not in book.titles:
+                book.titles[page] = heading[1].strip()
             found = [(m.start(), m["label"]) for m in EQ_LABEL.finditer(text)]
             found += [(m.start(), m["label"]) for m in MATH_LABEL.finditer(text)]
             for _, label in sorted(found):
