@@ -6,8 +6,9 @@ become Chapters 1-5, the parts of ``_toc.yml`` leave no trace, the one-sentence
 bibliography page and the bibliography Sphinx gathers become two chapters, and every chapter
 starts on an odd page. This extension rearranges the assembled document instead:
 
-- front matter: the root page's text as one unnumbered chapter, "Introduction", its pages
-  numbered i, ii, ... after the contents;
+- front matter: the root page's text as one unnumbered chapter, "Introduction", then the pages of
+  any ``_toc.yml`` part that comes before the first "Part" (the "Before you start" page), also
+  unnumbered, their pages numbered i, ii, ... after the contents;
 - main matter: each ``_toc.yml`` part whose caption starts with "Part" becomes a part page headed
   with that caption, and its chapters are numbered from 1 (chapters/04_... is chapter 4, as the
   prose counts them);
@@ -117,6 +118,8 @@ class BookStructure(SphinxPostTransform):
                 heading = _raw(rf"\dlsgpart{{{tex_escape(caption, engine)}}}")
                 top.insert(at, [heading] if in_main else [_raw(r"\dlsgmainmatter"), heading])
                 in_main = True
+            elif not in_main:
+                pass  # a part before Part I (prerequisites): unnumbered front matter
             elif not in_back:
                 top.insert(at, _raw(r"\dlsgbackmatter"))
                 in_back = True

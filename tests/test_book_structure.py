@@ -10,6 +10,8 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 
 CHAPTERS = sorted((ROOT / "chapters").glob("*.ipynb"))
+# The numbered chapters; chapter 00 ("Before you start") is front matter without exercises.
+MAIN_CHAPTERS = [p for p in CHAPTERS if not p.name.startswith("00_")]
 CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text())
 TOC = yaml.safe_load((ROOT / "_toc.yml").read_text())
 
@@ -77,13 +79,26 @@ def test_first_code_cell_installs_the_package_from_the_configured_repo_only_in_c
     assert "hide-cell" in code[0]["metadata"].get("tags", [])
 
 
-@pytest.mark.parametrize("nb", CHAPTERS, ids=lambda p: p.name)
-def test_chapter_has_title_summary_references_and_an_exercise(nb):
+def _section(markdown: str, heading: str) -> str:
+    """The text of the level-2 section ``heading`` of ``markdown``, up to the next one."""
+    match = re.search(rf"^## {heading}\n(.*?)(?=^## |\Z)", markdown, re.S | re.M)
+    assert match, f"no ## {heading} section"
+    return match.group(1)
+
+
+@pytest.mark.parametrize("nb", MAIN_CHAPTERS, ids=lambda p: p.name)
+def test_chapter_has_title_takeaways_recall_references_and_an_exercise(nb):
     cells = _cells(nb)
     assert _source(cells[0]).startswith("# "), "first cell is the chapter title"
     markdown = "\n".join(_source(c) for c in cells if c["cell_type"] == "markdown")
-    assert "## Summary" in markdown and "## References" in markdown
+    assert "## References" in markdown
     assert "## Exercises" in markdown
+    takeaways = _section(markdown, "Takeaways")
+    assert len(re.findall(r"^- ", takeaways, re.M)) == 3, "exactly three takeaways"
+    recall = _section(markdown, "Recall")
+    assert len(re.findall(r"^\d+\. ", recall, re.M)) == 5, "five recall questions"
+    assert recall.count(":::{admonition} Answer") == 5 and recall.count(":class: dropdown") == 5, \
+        "each recall question has its answer in a closed dropdown"
     code = [_source(c) for c in cells if c["cell_type"] == "code"]
     assert any("raise NotImplementedError" in c for c in code), "an exercise stub"
     assert any(re.search(r"^check_\w+\(", c, re.M) for c in code), "a checker call"
@@ -107,7 +122,7 @@ def test_every_cell_that_draws_a_figure_gives_it_a_caption_and_alt_text(nb):
     assert missing == []
 
 
-@pytest.mark.parametrize("nb", CHAPTERS, ids=lambda p: p.name)
+@pytest.mark.parametrize("nb", MAIN_CHAPTERS, ids=lambda p: p.name)
 def test_solutions_are_hidden_in_book_colab_and_jupyter(nb):
     solutions = [c for c in _cells(nb)
                  if c["cell_type"] == "code" and "#@title Solution" in _source(c)]
@@ -259,7 +274,7 @@ def _package_modules_imported(cells) -> set[str]:
         for node in ast.walk(tree):
             if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("dlsg_utils."):
                 module = ".".join(node.module.split(".")[:2])
-                if module != "dlsg_utils.exercises":
+                if module not in ("dlsg_utils.exercises", "dlsg_utils.slides"):
                     found.add(module)
     return found
 
@@ -273,3 +288,20 @@ def test_chapter_links_to_the_reference_of_every_package_module_it_imports(nb):
     imported = _package_modules_imported(cells)
     assert imported, "a chapter calls the package"
     assert sorted(imported - linked) == []
+
+
+def test_each_figure_name_labels_one_cell_of_the_book_and_never_a_markdown_cell():
+    """A figure's name is its link target: two cells with one name make one of them unreachable
+    (chapter 14 had seven such pairs, the captions copied onto the cell before the figure)."""
+    seen, repeated, on_markdown = {}, [], []
+    for nb in CHAPTERS:
+        for index, cell in enumerate(_cells(nb)):
+            meta = cell["metadata"].get("mystnb", {})
+            if meta and cell["cell_type"] == "markdown":
+                on_markdown.append(f"{nb.stem} cell {index}")
+            name = meta.get("figure", {}).get("name")
+            if name:
+                if name in seen:
+                    repeated.append(f"{name}: {seen[name]} and {nb.stem} cell {index}")
+                seen[name] = f"{nb.stem} cell {index}"
+    assert (repeated, on_markdown) == ([], [])

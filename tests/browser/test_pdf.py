@@ -74,10 +74,22 @@ def _outline():
 
 
 def _toc_parts():
-    """_toc.yml's parts: [(caption, [chapter file, ...]), ...] for the parts that hold chapters."""
+    """_toc.yml's numbered parts: [(caption, [chapter file, ...]), ...] for the parts whose caption
+    starts with "Part" (a part before them, "Prerequisites", is front matter)."""
     toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
     return [(part["caption"], [c["file"] for c in part["chapters"]]) for part in toc["parts"]
-            if all(c["file"].startswith("chapters/") for c in part["chapters"])]
+            if part["caption"].startswith("Part")]
+
+
+def _front_parts():
+    """The chapter files of the _toc.yml parts that come before the first "Part"."""
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    files = []
+    for part in toc["parts"]:
+        if part["caption"].startswith("Part"):
+            break
+        files += [c["file"] for c in part["chapters"]]
+    return files
 
 
 @needs_pdf
@@ -110,6 +122,11 @@ def test_front_and_back_matter_are_unnumbered_and_there_is_one_bibliography():
     parts = {caption for caption, _ in _toc_parts()}
     unnumbered = [title for title, _, _ in outline if title not in parts]
     assert unnumbered[0] == "Introduction" and len(unnumbered) > 3, unnumbered
+    # the prerequisites page follows the introduction, before Part I, without a number
+    front = [_squash(_title(f)) for f in _front_parts()]
+    assert [_squash(t) for t in unnumbered[1:1 + len(front)]] == front, (unnumbered, front)
+    first_part = min(i for i, (t, _, _) in enumerate(outline) if t in parts)
+    assert [_squash(t) for t, _, _ in outline[1:first_part]] == front
     assert not [t for t in unnumbered if re.match(r"\d", t)], unnumbered
     assert [t for t in unnumbered if _squash(t) == "bibliography"] == ["Bibliography"], unnumbered
     # the back matter follows the last part, in the order of _toc.yml, not filed under it
