@@ -305,3 +305,26 @@ def test_each_figure_name_labels_one_cell_of_the_book_and_never_a_markdown_cell(
                     repeated.append(f"{name}: {seen[name]} and {nb.stem} cell {index}")
                 seen[name] = f"{nb.stem} cell {index}"
     assert (repeated, on_markdown) == ([], [])
+
+
+@pytest.mark.parametrize("nb", MAIN_CHAPTERS, ids=lambda p: p.name)
+def test_predict_first_questions_are_asked_before_their_run_and_checked_after_it(nb):
+    """Practice inside the reading: at least three checked predict-first questions a chapter;
+    each checked prediction variable is set to None (unanswered) in a cell of its own before
+    the cell that checks it, and a "Predict first" prompt precedes that cell."""
+    cells = _cells(nb)
+    checked = []
+    for index, cell in enumerate(cells):
+        source = _source(cell)
+        if cell["cell_type"] != "code":
+            continue
+        for name in re.findall(r"compare_prediction\(\s*(\w+)", source):
+            asked = [i for i in range(index) if cells[i]["cell_type"] == "code"
+                     and re.search(rf"^{name} = None\b", _source(cells[i]), re.M)]
+            assert asked, f"cell {index}: {name} is checked but never asked"
+            prompt = [i for i in range(asked[-1]) if cells[i]["cell_type"] == "markdown"
+                      and "Predict first" in _source(cells[i])]
+            assert prompt, f"cell {index}: no Predict-first prompt before {name}"
+            checked.append(name)
+    assert len(checked) >= 3, checked
+    assert len(set(checked)) == len(checked), "one variable per question"
