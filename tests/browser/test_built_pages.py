@@ -67,11 +67,13 @@ def test_the_api_reference_documents_every_public_name_with_its_source():
 
     page = (HTML / "api.html").read_text(errors="ignore")
     # modules documented with :members: (the others are listed for their docstring and link target)
-    modules = re.findall(r"\.\. automodule:: ([\w.]+)\n   :members:", (HTML.parents[1] / "api.md").read_text())
+    # (a module given an explicit member list is checked for those members: dlsg_utils.exercises
+    # re-exports the engine's names, which the engine's own entry documents)
+    modules = re.findall(r"\.\. automodule:: ([\w.]+)\n   :members:(.*)", (HTML.parents[1] / "api.md").read_text())
     missing = []
-    for name in modules:
+    for name, listed in modules:
         module = importlib.import_module(name)
-        public = getattr(module, "__all__", [])
+        public = [m.strip() for m in listed.split(",") if m.strip()] or getattr(module, "__all__", [])
         if name == "dlsg_utils":
             public = ["budget", "device", "glue", "in_colab", "is_smoke", "seed_everything"]
         missing += [f"{name}.{p}" for p in public if f'id="{name}.{p}"' not in page
