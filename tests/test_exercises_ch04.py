@@ -182,7 +182,7 @@ CASES = {
         window,
         [(lambda a, b, f: np.log(10) * window(a, b, f), "natural log"),
          (lambda a, b, f: 10 ** window(a, b, f), None),
-         (lambda a, b, f: ch04._window_edges(a, b, f, lambda g: g.max() - g.min()),
+         (ch04._on_good_rates(lambda g: g.max() - g.min()),
           "not lr_max − lr_min"),
          (additive_window, "*relative*"),
          (lambda a, b, f: float(np.sum(np.isfinite(b) & (np.nan_to_num(b, nan=np.inf)

@@ -227,11 +227,23 @@ def check_reddi_adam(fn, *, verbose: bool = True) -> Result:
 
 # --- exercise 4: how wide is a learning-rate window? ----------------------------------------
 
-def _lr_window(lrs, losses, factor):
+def _good_rates(lrs, losses, factor, *, additive=False):
+    """The learning rates of the finite runs whose loss is within ``factor`` of the best: at
+    most factor × best (or, the additive mistake, best + factor)."""
     lrs, losses = np.asarray(lrs, dtype=float), np.asarray(losses, dtype=float)
     ok = np.isfinite(losses)
-    good = lrs[ok][losses[ok] <= factor * losses[ok].min()]
+    best = losses[ok].min()
+    return lrs[ok][losses[ok] <= (best + factor if additive else factor * best)]
+
+
+def _lr_window(lrs, losses, factor):
+    good = _good_rates(lrs, losses, factor)
     return float(np.log10(good.max() / good.min()))
+
+
+def _on_good_rates(width, **kwargs):
+    """A window measure that applies ``width`` to the good rates (the mistakes' shapes)."""
+    return lambda lrs, losses, factor: width(_good_rates(lrs, losses, factor, **kwargs))
 
 
 def _case_window(rng):
@@ -263,13 +275,6 @@ def _case_window_edges(rng):
     return lrs, losses, float(factor)
 
 
-def _window_edges(lrs, losses, factor, transform):
-    lrs, losses = np.asarray(lrs, dtype=float), np.asarray(losses, dtype=float)
-    ok = np.isfinite(losses)
-    good = lrs[ok][losses[ok] <= factor * losses[ok].min()]
-    return transform(good)
-
-
 def check_lr_window(fn, *, verbose: bool = True) -> Result:
     """``lr_window(lrs, losses, factor)``: the width, in decades, of the range of learning rates
     whose loss is at most ``factor`` times the best loss of the sweep, log10(lr_max / lr_min);
@@ -278,25 +283,19 @@ def check_lr_window(fn, *, verbose: bool = True) -> Result:
         fn, _lr_window, cycle_cases(_case_window, _case_window_edges),
         signature="lr_window(lrs, losses, factor)",
         mistakes=[
-            Mistake(lambda a, b, f: _window_edges(a, b, f, lambda g: np.log(g.max() / g.min())),
+            Mistake(_on_good_rates(lambda g: np.log(g.max() / g.min())),
                     "use decades, log10(lr_max / lr_min): you took the natural log."),
-            Mistake(lambda a, b, f: _window_edges(a, b, f, lambda g: float(len(g))),
+            Mistake(_on_good_rates(lambda g: float(len(g))),
                     "count decades, not grid points: log10(lr_max / lr_min)."),
-            Mistake(lambda a, b, f: _window_edges(a, b, f, lambda g: g.max() - g.min()),
+            Mistake(_on_good_rates(lambda g: g.max() - g.min()),
                     "measure the width on a log scale, log10(lr_max / lr_min), not lr_max − lr_min."),
-            Mistake(_lr_window_additive,
+            Mistake(_on_good_rates(lambda g: float(np.log10(g.max() / g.min())), additive=True),
                     "the window is *relative* to the best loss: loss ≤ factor × best, not "
                     "loss ≤ best + factor."),
         ],
         verbose=verbose,
     )
 
-
-def _lr_window_additive(lrs, losses, factor):
-    lrs, losses = np.asarray(lrs, dtype=float), np.asarray(losses, dtype=float)
-    ok = np.isfinite(losses)
-    good = lrs[ok][losses[ok] <= factor + losses[ok].min()]
-    return float(np.log10(good.max() / good.min()))
 
 # --- exercise 5: one AdamW step, in either form --------------------------------------------
 
