@@ -8,6 +8,14 @@
   nothing, and any of those changes re-executes everything. "The libraries the chapters use"
   are the package's dependencies and what the chapters import, with everything those require:
   installing JupyterLab (``make lab``) or a linter changes none of them and keeps the cache.
+  Data outside the repository count too: the contents of the CIFAR-10 folder named by
+  ``$DLSG_CIFAR10``, and which official downloads (``*.gz``: full MNIST, the CIFAR-10 archive)
+  the loaders' download folder holds, since ``source="auto"`` uses them when they are there;
+  so do the thread counts (``OMP_NUM_THREADS``, ``MKL_NUM_THREADS``), which change the last
+  bits of a float sum and with them a trained network's numbers.
+  Builds may run side by side: each holds a shared lock on its cache folder while it runs, and
+  a folder of another state is removed only when no build holds it. A file that vanishes while
+  the key is computed counts as absent.
 
 - The PDF edition cannot fold a cell away, so the cells the web pages hide are left out of it:
   the Colab setup cell entirely, and each exercise's solution in favour of a line saying where
@@ -18,6 +26,7 @@
   declared" in every page's console: keep one copy of each script.
 """
 
+import fcntl
 import hashlib
 import importlib.metadata
 import os
@@ -46,7 +55,32 @@ ROOT = Path(__file__).resolve().parents[1]
 # What a chapter's outputs depend on besides its own cells.
 CACHE_INPUTS = ("dlsg_utils", "data", "reference", "requirements.txt", "pyproject.toml",
                 "chapters/matplotlibrc")
-CACHE_ENV = ("DLSG_SMOKE", "DLSG_OFFLINE", "DLSG_CIFAR10", "DLSG_DATA", "CUDA_VISIBLE_DEVICES")
+CACHE_ENV = ("DLSG_SMOKE", "DLSG_OFFLINE", "DLSG_CIFAR10", "DLSG_DATA", "CUDA_VISIBLE_DEVICES",
+             "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+def _download_folder() -> Path:
+    """``dlsg_utils.data.download.cache_dir()``, without importing the package (and torch)."""
+    return Path(os.environ.get("DLSG_DATA") or Path.home() / ".cache" / "dlsg")
+
+
+def _files(path: Path) -> list[Path]:
+    if path.is_dir():
+        return sorted(p for p in path.rglob("*") if "__pycache__" not in p.parts
+                      and p.suffix != ".pyc" and p.is_file())
+    return [path]
+
+
+def _digest(path: Path) -> bytes | None:
+    """The file's SHA-256, or None when it does not exist (any more)."""
+    h = hashlib.sha256()
+    try:
+        with path.open("rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                h.update(block)
+    except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+        return None
+    return h.digest()
 
 
 def _imported_modules(root: Path) -> set[str]:
@@ -119,13 +153,26 @@ def execution_cache_key(root: Path = ROOT) -> str:
     Python version and the environment variables that change what a chapter computes."""
     h = hashlib.sha256()
     for name in CACHE_INPUTS:
-        path = root / name
-        files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
-        for f in files:
-            if "__pycache__" in f.parts or f.suffix == ".pyc" or not f.exists():
+        for f in _files(root / name):
+            digest = _digest(f)
+            if digest is not None:
+                h.update(f.relative_to(root).as_posix().encode())
+                h.update(digest)
+    cifar = os.environ.get("DLSG_CIFAR10", "").strip()
+    if cifar:  # the folder the CIFAR-10 loaders read instead of a download
+        folder = Path(cifar).expanduser()
+        for f in _files(folder):
+            digest = _digest(f)
+            if digest is not None:
+                h.update(b"cifar:" + f.relative_to(folder).as_posix().encode() + digest)
+    downloads = _download_folder()
+    if downloads.is_dir():  # which official files `auto` finds (the loaders check their hashes)
+        for f in sorted(downloads.glob("*.gz")):
+            try:
+                size = f.stat().st_size
+            except FileNotFoundError:
                 continue
-            h.update(f.relative_to(root).as_posix().encode())
-            h.update(hashlib.sha256(f.read_bytes()).digest())
+            h.update(f"download:{f.name}:{size}".encode())
     h.update("\n".join(used_distributions(root)).encode())
     h.update(sys.version.encode())
     for var in CACHE_ENV:
@@ -133,15 +180,45 @@ def execution_cache_key(root: Path = ROOT) -> str:
     return h.hexdigest()[:16]
 
 
+def _lock(folder: Path, exclusive: bool):
+    """An open lock file beside ``folder`` holding a shared (or exclusive, non-blocking) flock,
+    or None when another build holds a conflicting one. Closing the file releases it."""
+    f = open(folder.with_name(folder.name + ".lock"), "a+b")  # noqa: SIM115 - held for the build
+    try:
+        fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB if exclusive else fcntl.LOCK_SH)
+    except BlockingIOError:
+        f.close()
+        return None
+    return f
+
+
+def prune_caches(caches: Path, keep: Path) -> list[str]:
+    """Remove the cache folders of other states that no running build holds; their names."""
+    removed = []
+    if not caches.is_dir():
+        return removed
+    for old in sorted(caches.iterdir()):
+        if old == keep or not old.is_dir() or len(old.name) != 16:
+            continue
+        lock = _lock(old, exclusive=True)
+        if lock is None:  # a build with that key is running: leave its cache alone
+            continue
+        try:
+            shutil.rmtree(old, ignore_errors=True)
+            removed.append(old.name)
+        finally:
+            lock.close()  # the lock file stays: removing it could let two builds lock apart
+    return removed
+
+
 def _keyed_execution_cache(app, config):
     if config.nb_execution_mode != "cache" or config.nb_execution_cache_path:
         return
     caches = Path(app.outdir).parent / ".jupyter_cache"
     current = caches / execution_cache_key()
-    if caches.is_dir():  # caches of other states are never used again: keep the folder small
-        for old in caches.iterdir():
-            if old != current and old.is_dir() and len(old.name) == 16:
-                shutil.rmtree(old, ignore_errors=True)
+    caches.mkdir(parents=True, exist_ok=True)
+    app._dlsg_cache_lock = _lock(current, exclusive=False)  # held until the build ends
+    prune_caches(caches, keep=current)  # caches of other states are not used again
     config.nb_execution_cache_path = str(current)
 
 

@@ -188,6 +188,70 @@ def test_executions_are_cached_under_a_key_of_what_the_chapters_depend_on(tmp_pa
     assert key(tmp_path) != base
 
 
+def test_the_cache_key_follows_the_data_outside_the_repository_and_the_thread_count(
+        tmp_path, monkeypatch):
+    """A stale result must not be served when the CIFAR-10 folder behind $DLSG_CIFAR10 changes,
+    when full MNIST appears in the download folder (what source="auto" then reads), or when the
+    thread count changes the last bits of the sums; a derived cache file there changes nothing."""
+    key = _book_extension().execution_cache_key
+    (tmp_path / "repo").mkdir()
+    (tmp_path / "repo/requirements.txt").write_text("numpy\n")
+    cifar, downloads = tmp_path / "cifar", tmp_path / "downloads"
+    cifar.mkdir()
+    downloads.mkdir()
+    (cifar / "cifar10-train-jpeg.zip").write_bytes(b"v1")
+    monkeypatch.setenv("DLSG_CIFAR10", str(cifar))
+    monkeypatch.setenv("DLSG_DATA", str(downloads))
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    base = key(tmp_path / "repo")
+    (cifar / "cifar10-train-jpeg.zip").write_bytes(b"v2")  # same path, other contents
+    assert key(tmp_path / "repo") != base
+    (cifar / "cifar10-train-jpeg.zip").write_bytes(b"v1")
+    (downloads / "cifar10-uint8-0123.npz").write_bytes(b"derived")
+    assert key(tmp_path / "repo") == base
+    (downloads / "train-images-idx3-ubyte.gz").write_bytes(b"full MNIST")
+    assert key(tmp_path / "repo") != base
+    (downloads / "train-images-idx3-ubyte.gz").unlink()
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")
+    assert key(tmp_path / "repo") != base
+
+
+def test_a_file_that_vanishes_while_the_key_is_computed_counts_as_absent(tmp_path, monkeypatch):
+    """Another build (or an editor) may delete a file between the listing and the read: the key
+    is then that of the tree without it, not a FileNotFoundError that aborts the build."""
+    import pathlib
+
+    ext = _book_extension()
+    (tmp_path / "dlsg_utils").mkdir()
+    (tmp_path / "dlsg_utils/a.py").write_text("a")
+    without = ext.execution_cache_key(tmp_path)
+    (tmp_path / "dlsg_utils/gone.py").write_text("listed, then deleted")
+    real_open = pathlib.Path.open
+
+    def open_after_deletion(self, *args, **kwargs):
+        if self.name == "gone.py":
+            raise FileNotFoundError(2, "No such file or directory", str(self))
+        return real_open(self, *args, **kwargs)
+
+    monkeypatch.setattr(pathlib.Path, "open", open_after_deletion)
+    assert ext.execution_cache_key(tmp_path) == without
+
+
+def test_a_build_never_deletes_the_cache_folder_of_a_build_running_beside_it(tmp_path):
+    ext = _book_extension()
+    caches = tmp_path / ".jupyter_cache"
+    running, stale, mine = (caches / name for name in ("a" * 16, "b" * 16, "c" * 16))
+    for folder in (running, stale, mine):
+        folder.mkdir(parents=True)
+    held = ext._lock(running, exclusive=False)  # another build, with another key, is running
+    try:
+        assert ext.prune_caches(caches, keep=mine) == ["b" * 16]
+        assert running.is_dir() and mine.is_dir() and not stale.exists()
+    finally:
+        held.close()
+    assert ext.prune_caches(caches, keep=mine) == ["a" * 16]  # once it has ended
+
+
 def test_the_cache_key_follows_the_libraries_the_chapters_use_and_not_the_tools():
     # `make lab` installs JupyterLab into .venv and the tests run under pytest: neither changes
     # what a chapter computes, so neither may re-execute the book
@@ -328,3 +392,24 @@ def test_predict_first_questions_are_asked_before_their_run_and_checked_after_it
             checked.append(name)
     assert len(checked) >= 3, checked
     assert len(set(checked)) == len(checked), "one variable per question"
+
+
+@pytest.mark.parametrize("nb", CHAPTERS, ids=lambda p: p.name)
+def test_every_predict_first_prompt_is_answered_in_a_cell_and_checked(nb):
+    """A bold **Predict first** prompt is practice only when the reader's answer is recorded and
+    judged: after each prompt, before the next prompt, comes a code cell that sets a
+    prediction to None and a later one that passes it to compare_prediction (chapter 0 once had
+    two prompts with no cell to answer in)."""
+    cells = _cells(nb)
+    prompts = [i for i, c in enumerate(cells)
+               if c["cell_type"] == "markdown" and "**Predict first" in _source(c)]
+    unanswered = []
+    for k, start in enumerate(prompts):
+        end = prompts[k + 1] if k + 1 < len(prompts) else len(cells)
+        asked = [m.group(1) for c in cells[start + 1:end] if c["cell_type"] == "code"
+                 for m in re.finditer(r"^(\w+) = None\b", _source(c), re.M)]
+        checked = any(re.search(rf"compare_prediction\(\s*{name}\b", _source(c))
+                      for name in asked for c in cells[start + 1:] if c["cell_type"] == "code")
+        if not checked:
+            unanswered.append(f"cell {start}: {_source(cells[start])[:60]!r}")
+    assert unanswered == []
