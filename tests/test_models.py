@@ -72,17 +72,18 @@ def test_alexnet_parameter_counts():
     assert count_parameters(AlexNet(variant="paper")) == 60_965_224
 
 
-@pytest.mark.parametrize("model, shape, out", [
-    (LeNet5("modern"), (1, 28, 28), 10),
-    (LeNet5("classic"), (1, 32, 32), 10),
-    (MiniAlexNet(), (3, 32, 32), 10),
-    (MiniAlexNet(in_channels=1, num_classes=7, lrn=True, overlap=False), (1, 32, 32), 7),
-    (ResNetCIFAR(20), (3, 32, 32), 10),
-    (ResNetCIFAR(8, "B", num_classes=4, width=4), (3, 32, 32), 4),
-    (PlainCIFAR(14, width=4), (3, 32, 32), 10),
-])
-def test_forward_shapes(model, shape, out):
-    assert model(torch.zeros(3, *shape)).shape == (3, out)
+@pytest.mark.parametrize("make, shape, out", [
+    (lambda: LeNet5("modern"), (1, 28, 28), 10),
+    (lambda: LeNet5("classic"), (1, 32, 32), 10),
+    (lambda: MiniAlexNet(), (3, 32, 32), 10),
+    (lambda: MiniAlexNet(in_channels=1, num_classes=7, lrn=True, overlap=False), (1, 32, 32), 7),
+    (lambda: ResNetCIFAR(20), (3, 32, 32), 10),
+    (lambda: ResNetCIFAR(8, "B", num_classes=4, width=4), (3, 32, 32), 4),
+    (lambda: PlainCIFAR(14, width=4), (3, 32, 32), 10),
+], ids=["lenet5-modern", "lenet5-classic", "mini-alexnet", "mini-alexnet-1ch", "resnet20",
+        "resnet8-b", "plain14"])
+def test_forward_shapes(make, shape, out):
+    assert make()(torch.zeros(3, *shape)).shape == (3, out)
 
 
 @pytest.mark.parametrize("variant, shape", [("single", (3, 224, 224)), ("paper", (3, 227, 227))])
@@ -109,10 +110,11 @@ def test_bad_arguments_get_clear_errors(make, match):
         make()
 
 
-@pytest.mark.parametrize("model, shape", [
-    (LeNet5(), (1, 28, 28)), (ResNetCIFAR(20), (3, 32, 32)), (MiniAlexNet(), (3, 32, 32)),
-])
-def test_summary_totals_equal_the_parameter_count(model, shape):
+@pytest.mark.parametrize("make, shape", [
+    (LeNet5, (1, 28, 28)), (lambda: ResNetCIFAR(20), (3, 32, 32)), (MiniAlexNet, (3, 32, 32)),
+], ids=["lenet5", "resnet20", "mini-alexnet"])
+def test_summary_totals_equal_the_parameter_count(make, shape):
+    model = make()
     stats = summary(model, shape)
     assert stats.total_params == sum(p.numel() for p in model.parameters())
 

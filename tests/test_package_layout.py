@@ -148,3 +148,29 @@ def test_every_equation_a_docstring_cites_is_labelled_in_a_chapter():
             cited.setdefault(label, path.name)
     assert len(cited) >= 30
     assert {label: f for label, f in cited.items() if label not in labelled} == {}
+
+
+def test_no_test_module_builds_a_network_while_pytest_collects():
+    """Building networks in a parametrize list or at module level costs every test run the time
+    and memory of each (AlexNet: 61M parameters, built five times) even when those tests are
+    deselected: the tests build them inside the test, through a factory."""
+    import ast
+
+    from dlsg_utils import models
+
+    builders = {name for name in dir(models) if isinstance(getattr(models, name), type)}
+    found = []
+    for path in sorted((ROOT / "tests").rglob("*.py")):
+        tree = ast.parse(path.read_text())
+        collected = [node for node in tree.body if not isinstance(
+            node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))]
+        collected += [d for node in ast.walk(tree) if isinstance(
+            node, (ast.FunctionDef, ast.AsyncFunctionDef)) for d in node.decorator_list]
+        for part in collected:
+            lazy = {id(n) for lam in ast.walk(part) if isinstance(lam, ast.Lambda)
+                    for n in ast.walk(lam.body)}
+            for node in ast.walk(part):
+                if (isinstance(node, ast.Call) and id(node) not in lazy
+                        and getattr(node.func, "id", getattr(node.func, "attr", None)) in builders):
+                    found.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert found == []
