@@ -2,11 +2,17 @@
 
 The deck of the Deep Learning Study Group's session #3 (November 11, 2016) ships with the package
 as the text extracted from its PDF (``dlsg_utils/data/files/slides/``, provenance in the README
-beside it), so a chapter can show the slide it follows offline and on Colab::
+beside it), so a chapter can show the slide it follows offline and on Colab:
 
-    from dlsg_utils.slides import slide_card
-    slide_card("Adagrad")                   # the card: label, title, bullets
-    slide_card("ConvNets today", frame=34)  # a title several slides share: pick by number
+>>> from dlsg_utils.slides import slide_card
+>>> card = slide_card("Adagrad")  # the card: label, title, bullets (HTML in a notebook)
+>>> card.label
+'Slide 16 of the 2016 deck'
+>>> card.slide.title
+'Adagrad'
+
+``slide_card("ConvNets today", frame=34)`` picks one of several slides that share a title by
+its number.
 
 The text has no page breaks, so a slide starts at a line that is one of the deck's frame titles
 (:data:`FRAME_TITLES`) standing alone after a blank line. Below it come ``- `` bullets (a

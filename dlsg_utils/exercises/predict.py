@@ -1,13 +1,25 @@
 """Predict first: a question asked before the run that answers it, and the verdict after it.
 
-The pattern a chapter uses, in three cells::
+The pattern a chapter uses, in three cells: the question and an empty answer before the run,
 
-    # Predict first: with η = 0.3, by what factor does the slow component shrink per step?
-    my_prediction = None  # your number here, before you run the next cells
+>>> # Predict first: with η = 0.3, by what factor does the slow component shrink per step?
+>>> my_prediction = None  # your number here, before you run the next cells
 
-    ...  # the run, which measures `factor`
+the run, which measures the answer,
 
-    compare_prediction(my_prediction, factor, rtol=0.05)
+>>> factor = 1 - 0.3 * 1.0  # ... (here, 1 - ηλ for λ = 1)
+
+and the verdict after it:
+
+>>> compare_prediction(my_prediction, factor, rtol=0.05).passed
+No prediction recorded: set it above and run again. The run measured 0.7.
+False
+>>> compare_prediction(0.69, factor, rtol=0.05).passed
+✓ you predicted 0.69; the run measured 0.7 (within 0.035).
+True
+>>> compare_prediction("flat", "flat", choices=["steep", "flat"]).passed
+✓ you predicted 'flat'; the run measured 'flat'.
+True
 
 :func:`compare_prediction` never raises on the reader's answer: it prints a one-line verdict
 ("✓ you predicted 0.70, the run measured 0.70") or says what to change, and returns a
