@@ -28,3 +28,19 @@ def test_typed_numbers_are_constants_paper_figures_or_sections(nb):
     allowed = {str(v) for group in (ALLOWED.get(nb.stem) or {}).values() for v in group}
     unexplained = [(n, s) for n, s in bare_numbers(nb) if n not in allowed]
     assert unexplained == [], "glue these, or add them to tests/prose_numbers.yml with a reason"
+
+
+@pytest.mark.parametrize("nb", CHAPTERS, ids=lambda p: p.stem)
+def test_every_value_a_cell_glues_by_name_is_used_by_the_text(nb):
+    """A glued value no sentence reads is a verdict computed for nothing, or one the prose lost
+    in an edit (chapter 14's summary of its filter families, chapter 5's offset claim): use it or
+    drop it. Values glued under a computed name (a loop over methods) are not checked."""
+    import json
+    import re
+
+    cells = json.loads(nb.read_text())["cells"]
+    code = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
+    markdown = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
+    used = glue_keys_used(nb) | set(re.findall(r"\{glue:\w+\}\s+(\w+)", markdown))
+    glued = set(re.findall(r"\bglue\(\s*[\"'](\w+)[\"']", code))
+    assert sorted(glued - used) == []
