@@ -18,7 +18,8 @@ def serve(folder: Path):
     folder.mkdir(parents=True, exist_ok=True)
     handler = functools.partial(_Quiet, directory=str(folder))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
+                     daemon=True).start()
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}/"
     finally:
@@ -27,16 +28,23 @@ def serve(folder: Path):
 
 
 @contextlib.contextmanager
-def serve_scripted(body: bytes, script: list[str]):
+def serve_scripted(body: bytes, script: list[str], *, drip_interval: float = 0.05,
+                   drip_for: float = 3.0, flood: int = 32 << 20):
     """A raw TCP server on 127.0.0.1 that answers its n-th connection as ``script[n]`` says
     (the last entry repeats), serving ``body`` for any path:
 
     * ``"ok"``: a correct HTTP response;
     * ``"truncate"``: announces the whole Content-Length, sends half the body, closes;
     * ``"garbage"``: answers with bytes that are not HTTP (what BadStatusLine means);
-    * ``"hang"``: accepts and says nothing for two seconds.
+    * ``"hang"``: accepts and says nothing for two seconds;
+    * ``"drip"``: sends the headers, then the body one byte every ``drip_interval`` seconds;
+    * ``"drip-head"``: sends even the status line and headers one byte at a time;
+    * ``"flood"``: sends ``flood`` bytes of zeros as the body, with no Content-Length;
+    * ``"flood-announced"``: the same, announced in Content-Length.
 
-    Yields ``(base_url, served)``, ``served`` the list of behaviours used so far.
+    A drip gives up after ``drip_for`` seconds and a flood when the client closes, so a client
+    without the bounds under test fails in seconds instead of hanging. Yields
+    ``(base_url, served)``, ``served`` the list of behaviours used so far.
     """
     import socket
     import time
@@ -46,6 +54,14 @@ def serve_scripted(body: bytes, script: list[str]):
     listener.listen(8)
     served: list[str] = []
     stop = threading.Event()
+
+    def drip(conn, data: bytes) -> None:
+        until = time.monotonic() + drip_for
+        for i in range(len(data)):
+            if stop.is_set() or time.monotonic() > until:
+                return
+            conn.sendall(data[i:i + 1])
+            time.sleep(drip_interval)
 
     def handle(conn):
         with conn:
@@ -61,6 +77,19 @@ def serve_scripted(body: bytes, script: list[str]):
                 conn.sendall(b"\x16\x03\x01 this is not HTTP\r\n\r\n")
             elif how == "hang":
                 time.sleep(2)
+            elif how == "drip":
+                conn.sendall(head.encode())
+                drip(conn, body)
+            elif how == "drip-head":
+                drip(conn, head.encode() + body)
+            elif how.startswith("flood"):
+                length = f"Content-Length: {flood}\r\n" if how == "flood-announced" else ""
+                conn.sendall(f"HTTP/1.1 200 OK\r\n{length}Connection: close\r\n\r\n".encode())
+                zeros = bytes(1 << 16)
+                for _ in range(flood // len(zeros)):
+                    if stop.is_set():
+                        return
+                    conn.sendall(zeros)
 
     def loop():
         listener.settimeout(0.1)
@@ -69,7 +98,10 @@ def serve_scripted(body: bytes, script: list[str]):
                 conn, _ = listener.accept()
             except OSError:
                 continue
-            handle(conn)
+            try:
+                handle(conn)
+            except OSError:
+                pass  # the client closed the connection: what a bounded client does
 
     thread = threading.Thread(target=loop, daemon=True)
     thread.start()

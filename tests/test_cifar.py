@@ -13,6 +13,8 @@ import os
 import pickle
 import shutil
 import tarfile
+import time
+import types
 import warnings
 import zipfile
 from pathlib import Path
@@ -28,6 +30,7 @@ from dlsg_utils.data import (
     DataFallbackWarning,
     DownloadError,
     RandomCropFlip,
+    _jpeg_zip,
     cifar,
     load_cifar10,
 )
@@ -155,6 +158,158 @@ def test_shipped_subset_is_rebuilt_exactly_from_the_full_copy(tmp_path):
     assert counts.tolist() == [5000] * 10  # the full copy the subset was cut from
 
 
+# --- hostile files: read once, sized first, checked before decoding -----------------------------
+
+def _jpeg(rng, size=(32, 32), mode="RGB") -> bytes:
+    from PIL import Image
+
+    buf = io.BytesIO()
+    pixels = rng.integers(0, 256, (size[1], size[0], 3), dtype=np.uint8)
+    Image.fromarray(pixels).convert(mode).save(buf, "JPEG")
+    return buf.getvalue()
+
+
+def _tiny_zip(seed=0, members=None) -> bytes:
+    """A zip laid out like the JPEG copy's test archive: one image a class, or ``members``."""
+    rng = np.random.default_rng(seed)
+    if members is None:
+        members = {f"test/{c}/0000.jpg": _jpeg(rng) for c in CIFAR10_CLASSES}
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as zf:
+        for name, blob in members.items():
+            zf.writestr(name, blob)
+    return buf.getvalue()
+
+
+def _register(monkeypatch, blob: bytes, file="tiny-test.zip", n=10) -> None:
+    """Make ``blob`` a known archive (what a matching sha256 on a hostile file amounts to)."""
+    sha = hashlib.sha256(blob).hexdigest()
+    monkeypatch.setitem(cifar.JPEG_ARCHIVES, sha, cifar.JpegArchive(
+        file, sha, "test", n, f"{file} ({n} test images)", len(blob)))
+
+
+def test_a_file_swapped_right_after_hashing_is_never_decoded_under_the_known_name(
+        tmp_path, monkeypatch):
+    genuine, fake = _tiny_zip(seed=1), _tiny_zip(seed=2)
+    _register(monkeypatch, genuine)
+    reference = tmp_path / "reference.zip"
+    reference.write_bytes(genuine)
+    expected = load_cifar10("test", source=reference).X
+    path = tmp_path / "tiny-test.zip"
+    path.write_bytes(genuine)
+    real_sha256 = hashlib.sha256
+
+    class SwapAfterHashing:  # another process replaces the file once it has been hashed
+        def __init__(self, *args):
+            self._h = real_sha256(*args)
+
+        def update(self, blob):
+            self._h.update(blob)
+
+        def hexdigest(self):
+            digest = self._h.hexdigest()
+            path.write_bytes(fake)
+            return digest
+
+    monkeypatch.setattr(cifar, "hashlib", types.SimpleNamespace(sha256=SwapAfterHashing))
+    split = load_cifar10("test", source=path)
+    assert torch.equal(split.X, expected)  # the bytes hashed, not the file swapped in
+    monkeypatch.setattr(cifar, "hashlib", hashlib)
+    with pytest.raises(ChecksumError):  # the fake itself is refused
+        load_cifar10("test", source=path)
+    path.write_bytes(genuine)  # the genuine file back: its pixels, not a cached fake
+    assert torch.equal(load_cifar10("test", source=path).X, expected)
+
+
+def test_decoded_images_are_cached_by_content_not_by_path(tmp_path, monkeypatch):
+    first, second = _tiny_zip(seed=3), _tiny_zip(seed=4)
+    _register(monkeypatch, first)
+    _register(monkeypatch, second)
+    path = tmp_path / "tiny-test.zip"
+    path.write_bytes(first)
+    a = load_cifar10("test", source=path).X
+    path.write_bytes(second)  # same path, other content
+    b = load_cifar10("test", source=path).X
+    assert not torch.equal(a, b)
+    other = tmp_path / "elsewhere.zip"
+    other.write_bytes(first)  # same content, other path: decoded once
+    calls = []
+    monkeypatch.setattr(cifar, "_decode_zip", lambda *args: calls.append(args))
+    assert torch.equal(load_cifar10("test", source=other).X, a) and calls == []
+
+
+def test_a_file_of_no_known_size_is_refused_before_it_is_hashed(tmp_path, monkeypatch):
+    path = tmp_path / "cifar10-test-jpeg.zip"
+    with open(path, "wb") as fh:
+        fh.truncate(4 << 30)  # sparse: 4 GiB that take no disk
+    hashed = []
+    monkeypatch.setattr(cifar, "hashlib", types.SimpleNamespace(
+        sha256=lambda *args: hashed.append(args) or hashlib.sha256(*args)))
+    with pytest.raises(ChecksumError, match="cifar10-test-jpeg.zip is damaged: it should be "
+                       "10,349,684 bytes, got 4,294,967,296"):
+        load_cifar10("test", source=path)
+    assert hashed == []
+    unknown = tmp_path / "mine.zip"
+    unknown.write_bytes(b"PK" + bytes(100))
+    with pytest.raises(ChecksumError, match=r"not one of the CIFAR-10 JPEG archives .*its size, "
+                       "102 bytes, is none of theirs"):
+        load_cifar10("test", source=unknown)
+
+
+_RNG = np.random.default_rng(5)
+_GOOD = {f"test/{c}/0000.jpg": _jpeg(_RNG) for c in CIFAR10_CLASSES}
+
+
+def _with(**changes):
+    members = dict(_GOOD)
+    for old, new in changes.items():
+        blob = members.pop(f"test/{old}/0000.jpg")
+        if new is not None:
+            members[new[0]] = new[1] if len(new) > 1 else blob
+    return members
+
+
+@pytest.mark.parametrize("members, match", [
+    (_with(cat=("../../etc/evil.jpg",)), r"member '../../etc/evil.jpg' is not test/<class>/"),
+    (_with(cat=("test/dragon/0000.jpg",)), "member 'test/dragon/0000.jpg' is not test/<class>"),
+    (_with(cat=("train/cat/0000.jpg",)), "member 'train/cat/0000.jpg' is not test/<class>"),
+    (_with(cat=("test/dog/0001.jpg",)), r"images per class \[1, 1, 1, 0, 1, 2, 1, 1, 1, 1\]"),
+    (_with(cat=None), "9 members, expected 10 JPEGs"),
+    (_with(cat=("test/cat/0000.jpg", bytes(20_000))), "has 20,000 bytes, more than a 32x32"),
+], ids=["traversal", "unknown-class", "other-split", "missing-class", "missing-member",
+        "oversized-member"])
+def test_member_names_classes_and_sizes_are_checked_before_any_image_is_decoded(
+        members, match, tmp_path, monkeypatch):
+    blob = _tiny_zip(members=members)
+    _register(monkeypatch, blob)
+    (tmp_path / "tiny-test.zip").write_bytes(blob)
+    monkeypatch.setattr(_jpeg_zip, "decode_jpeg", lambda *a: pytest.fail("decoded an image"))
+    with pytest.raises(ValueError, match=match):
+        load_cifar10("test", source=tmp_path / "tiny-test.zip")
+
+
+def _declaring(jpeg: bytes, width: int, height: int) -> bytes:
+    """``jpeg`` with a baseline frame header (SOF0) that declares ``width`` x ``height``."""
+    at = jpeg.index(b"\xff\xc0")
+    return jpeg[:at + 5] + height.to_bytes(2, "big") + width.to_bytes(2, "big") + jpeg[at + 9:]
+
+
+@pytest.mark.parametrize("jpeg, match", [
+    (_declaring(_GOOD["test/cat/0000.jpg"], 9000, 9000), "declares a 9000x9000 RGB image"),
+    (_jpeg(np.random.default_rng(6), mode="L"), "declares a 32x32 L image"),
+    (_jpeg(np.random.default_rng(7), size=(64, 32)), "declares a 64x32 RGB image"),
+    (b"GIF89a" + bytes(40), "is not a JPEG"),
+], ids=["9000x9000-header", "grayscale", "64x32", "not-a-jpeg"])
+def test_each_jpeg_header_is_checked_before_it_is_decoded(jpeg, match, tmp_path, monkeypatch):
+    blob = _tiny_zip(members=_with(cat=("test/cat/0000.jpg", jpeg)))
+    _register(monkeypatch, blob)
+    (tmp_path / "tiny-test.zip").write_bytes(blob)
+    start = time.monotonic()
+    with pytest.raises(ValueError, match=f"member test/cat/0000.jpg {match}"):
+        load_cifar10("test", source=tmp_path / "tiny-test.zip")
+    assert time.monotonic() - start < 1  # decoding 9000x9000 would take seconds and 243 MB
+
+
 # --- the official archive, served from 127.0.0.1 ------------------------------------------------
 
 def _no_network(*args, **kwargs):
@@ -278,6 +433,14 @@ def test_bad_arguments_get_clear_errors(kwargs, match):
 def test_archive_without_the_batches_is_rejected():
     blob = _archive({"readme.txt": b"hi"})
     with pytest.raises(ValueError, match="has no test_batch"):
+        cifar._cifar_batches(blob, "test")
+
+
+def test_an_archive_member_larger_than_a_batch_is_refused_before_unpickling(monkeypatch):
+    blob, _, _ = _fake_archive(per_batch=4)
+    monkeypatch.setattr(cifar, "_MAX_BATCH_BYTES", 1000)  # the fake batches have about 12 kB
+    with pytest.raises(ValueError, match="holds .* bytes, more than a CIFAR-10 batch "
+                       r"\(1,000 at most\)"):
         cifar._cifar_batches(blob, "test")
 
 

@@ -76,6 +76,22 @@ def test_read_idx_rejects_truncated_files():
         data.read_idx(raw[:-5])
 
 
+@pytest.mark.parametrize("dims, promised", [
+    ((65536,) * 4, 2 ** 64),  # np.prod overflows int64 to 0, which an empty body matched
+    ((2 ** 32 - 1,) * 3, (2 ** 32 - 1) ** 3),
+    ((), 1),  # no dimensions: one value, as NumPy has it
+])
+def test_read_idx_checks_the_length_for_every_header_without_overflow(dims, promised):
+    raw = bytes([0, 0, 8, len(dims)]) + b"".join(d.to_bytes(4, "big") for d in dims)
+    with pytest.raises(ValueError, match=f"IDX header promises {promised} bytes of data"):
+        data.read_idx(raw)
+
+
+def test_read_idx_refuses_a_header_cut_short():
+    with pytest.raises(ValueError, match="IDX header of 3 dimensions needs 16 bytes, got 9"):
+        data.read_idx(bytes([0, 0, 8, 3, 0, 0, 0, 1, 0]))
+
+
 # --- downloads against a real HTTP server on 127.0.0.1 -------------------------------------
 
 @pytest.fixture

@@ -19,20 +19,24 @@ Three ways to get it (see :func:`~dlsg_utils.data.load_cifar10`):
 Without a clone and without a network (a pip install offline), there is nothing to fall back
 on: the error says to set ``DLSG_CIFAR10`` to a folder holding the JPEG archives, or to connect.
 
-Every JPEG archive is identified by its sha256 before it is read: a damaged or unknown file is
-an error, never used.
+Every JPEG archive is read once into memory, and the bytes that are identified by their sha256
+are the bytes decoded (a file swapped in between cannot be served under an official name); a
+file whose size is no known archive's is refused before it is read. A damaged or unknown file
+is an error, never used. Before any image is decoded the member names, the classes and the
+counts are checked, and each JPEG's header before it is decoded (``_jpeg_zip``): a header
+that declares anything but a 32x32 colour image is refused without decoding it.
 """
 
 from __future__ import annotations
 
 import codecs
-import functools
 import hashlib
 import io
 import os
 import pickle
 import tarfile
-import zipfile
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,6 +45,7 @@ import numpy as np
 import torch
 
 from ..checks import check_bool
+from ._jpeg_zip import decode_zip
 from .download import ChecksumError, DownloadError, RemoteFile, cache_dir, fetch
 from .split import DataSplit, check_split, resolve
 
@@ -69,6 +74,7 @@ class JpegArchive:
     split: str
     n: int
     description: str
+    size: int
 
     @property
     def name(self) -> str:
@@ -78,13 +84,14 @@ class JpegArchive:
 JPEG_ARCHIVES = {a.sha256: a for a in (
     JpegArchive("cifar10-train-jpeg.zip",
                 "614607010ed2564f86ae6c7c9a438a2c55efacae83ded52eca646a28205d33c6", "train",
-                50_000, "50,000 training images (the whole training set)"),
+                50_000, "50,000 training images (the whole training set)", 51_841_273),
     JpegArchive("cifar10-test-jpeg.zip",
                 "7927686acf0120b5e176cf1ec1285c59e138bec4fa8a150edfe8ab657cae7d16", "test",
-                10_000, "10,000 test images (the whole test set)"),
+                10_000, "10,000 test images (the whole test set)", 10_349_684),
     JpegArchive("cifar10-train-10k-jpeg.zip",
                 "1c67f41197108314769611b00c7b1097506ba69a86c9f9bb120c8484c4c84e03", "train",
-                10_000, "10,000 training images (1,000 a class), shipped with the book"),
+                10_000, "10,000 training images (1,000 a class), shipped with the book",
+                10_370_309),
 )}
 """The JPEG archives this module reads, by sha256: the full copy and the offline subset."""
 OFFLINE_FILES = {"train": "cifar10-train-10k-jpeg.zip", "test": "cifar10-test-jpeg.zip"}
@@ -96,12 +103,24 @@ def offline_dir() -> Path:
     return Path(__file__).resolve().parents[2] / "data" / "cifar10"
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while chunk := fh.read(1 << 22):
-            h.update(chunk)
-    return h.hexdigest()
+def _read_archive(path: Path) -> tuple[bytes, str]:
+    """The bytes of ``path`` and their sha256, read once; a file whose size is no known
+    archive's is refused before any of it is read (ChecksumError)."""
+    sizes = {a.size for a in JPEG_ARCHIVES.values()}
+    size = path.stat().st_size
+    if size in sizes:
+        with open(path, "rb") as fh:
+            blob = fh.read(size + 1)
+        if len(blob) == size:
+            return blob, hashlib.sha256(blob).hexdigest()
+        size = len(blob)  # it changed while it was read
+    known = {a.file: a for a in JPEG_ARCHIVES.values()}
+    if path.name in known:
+        raise ChecksumError(f"{path} is damaged: it should be {known[path.name].size:,} bytes, "
+                            f"got {size:,} (copy it again from where it came from)")
+    raise ChecksumError(f"{path} is not one of the CIFAR-10 JPEG archives this package knows "
+                        f"({', '.join(sorted(known))}): its size, {size:,} bytes, is none of "
+                        "theirs")
 
 
 def _identify(path: Path, sha: str, split: str) -> JpegArchive:
@@ -121,56 +140,88 @@ def _identify(path: Path, sha: str, split: str) -> JpegArchive:
     return archive
 
 
-def _decode(blob: bytes) -> np.ndarray:
-    from PIL import Image
-
-    with Image.open(io.BytesIO(blob)) as img:
-        return np.asarray(img.convert("RGB"))
+_DECODED: OrderedDict[str, tuple[np.ndarray, np.ndarray]] = OrderedDict()
+_DECODED_LOCK = threading.Lock()
+_DECODED_MAX = 4
 
 
-@functools.lru_cache(maxsize=4)
-def _read_zip(path: str, sha256: str) -> tuple[np.ndarray, np.ndarray]:
-    """Decode every JPEG of a verified zip: uint8 images (N, 3, 32, 32) and labels, in a fixed
-    mixed order (a seeded permutation of the sorted member names). Cached per file content."""
-    with zipfile.ZipFile(path) as zf:
-        names = sorted(n for n in zf.namelist() if n.endswith(".jpg"))
-        blobs = [zf.read(n) for n in names]
-    labels = np.array([CIFAR10_CLASSES.index(n.split("/")[-2]) for n in names], dtype=np.int64)
-    images = np.stack([_decode(b) for b in blobs])
-    if images.shape[1:] != (32, 32, 3):
-        raise ValueError(f"{path}: images of shape {images.shape[1:]}, expected 32x32 RGB")
+def _decoded(blob: bytes, sha256: str, archive: JpegArchive, path: Path
+             ) -> tuple[np.ndarray, np.ndarray]:
+    """The images and labels of ``blob`` (whose sha256 is ``sha256``), decoded once per content:
+    the cache is keyed by the hash of the bytes decoded, never by a path."""
+    with _DECODED_LOCK:
+        if sha256 in _DECODED:
+            _DECODED.move_to_end(sha256)
+            return _DECODED[sha256]
+    result = _decode_zip(blob, archive, path)
+    with _DECODED_LOCK:
+        _DECODED[sha256] = result
+        while len(_DECODED) > _DECODED_MAX:
+            _DECODED.popitem(last=False)
+    return result
+
+
+def _decode_zip(blob: bytes, archive: JpegArchive, path: Path
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """Decode every JPEG of a verified zip, checked first (``_jpeg_zip``): uint8 images
+    (N, 3, 32, 32) and labels, in a fixed mixed order (a seeded permutation of the sorted
+    member names)."""
+    images, labels = decode_zip(blob, archive.split, archive.n, CIFAR10_CLASSES, path)
     order = np.random.default_rng(_ORDER_SEED).permutation(len(labels))
     images = np.ascontiguousarray(images[order].transpose(0, 3, 1, 2))
     images.setflags(write=False)
     return images, labels[order]
 
 
+def _read_zip(path: str, sha256: str) -> tuple[np.ndarray, np.ndarray]:
+    """The decoded images and labels of the archive of sha256 ``sha256`` at ``path`` (for
+    :mod:`dlsg_utils.reference`): from the cache of decoded contents, else read once, checked
+    to still be that content (ChecksumError if the file changed), and decoded."""
+    with _DECODED_LOCK:
+        if sha256 in _DECODED:
+            return _DECODED[sha256]
+    blob, sha = _read_archive(Path(path))
+    if sha != sha256 or sha not in JPEG_ARCHIVES:
+        raise ChecksumError(f"{path} changed since it was identified: its sha256 is now {sha}")
+    return _decoded(blob, sha, JPEG_ARCHIVES[sha], Path(path))
+
+
 def _load_jpeg(location: Path, split: str) -> DataSplit:
-    path, sha = _find_jpeg(location, split)
+    path, blob, sha = _locate_jpeg(location, split)
     archive = _identify(path, sha, split)
-    images, labels = _read_zip(str(path.resolve()), archive.sha256)
+    images, labels = _decoded(blob, sha, archive, path)  # the bytes hashed are the bytes decoded
     if len(labels) != archive.n:
         raise ValueError(f"{path}: {len(labels)} images, expected {archive.n}")
     X = torch.from_numpy(images.astype(np.float32) / 255.0)
     return DataSplit(X, torch.from_numpy(labels.copy()), archive.name, CIFAR10_CLASSES)
 
 
-def _find_jpeg(location: Path, split: str) -> tuple[Path, str]:
-    """The zip of ``split`` at ``location`` and its sha256: the zip itself, the zip of the
-    full copy (or the subset) inside a folder, or -- given the other split's zip -- the zip
-    beside it."""
+def _locate_jpeg(location: Path, split: str) -> tuple[Path, bytes, str]:
+    """The zip of ``split`` at ``location``, its bytes (read once) and their sha256: the zip
+    itself, the zip of the full copy (or the subset) inside a folder, or -- given the other
+    split's zip -- the zip beside it."""
     if location.is_file():
-        sha = _sha256(location)
+        blob, sha = _read_archive(location)
         known = JPEG_ARCHIVES.get(sha)
         if known is None or known.split == split:
-            return location, sha
+            return location, blob, sha
         location = location.parent
     candidates = [location / FULL_FILES[split], location / OFFLINE_FILES[split]]
     for candidate in candidates:
         if candidate.is_file():
-            return candidate, _sha256(candidate)
+            try:
+                return (candidate, *_read_archive(candidate))
+            except FileNotFoundError:
+                continue  # removed a moment ago
     raise FileNotFoundError(f"no CIFAR-10 JPEG archive of the {split} split in {location} "
                             f"(looked for {', '.join(c.name for c in candidates)})")
+
+
+def _find_jpeg(location: Path, split: str) -> tuple[Path, str]:
+    """:func:`_locate_jpeg` without the bytes (for :mod:`dlsg_utils.reference`, which decodes
+    through :func:`_read_zip`, and so checks the content again)."""
+    path, _, sha = _locate_jpeg(location, split)
+    return path, sha
 
 
 try:  # NumPy 2 moved the array reconstructor that pickles of NumPy 1 arrays name
@@ -198,6 +249,9 @@ class _RestrictedUnpickler(pickle.Unpickler):
         return getattr(np, name)
 
 
+_MAX_BATCH_BYTES = 40_000_000  # a batch pickles 10,000 images of 3,072 bytes: about 31 MB
+
+
 def _cifar_batches(blob: bytes, split: str) -> tuple[np.ndarray, np.ndarray]:
     """The images (N, 3, 32, 32) uint8 and labels of ``split`` from the official archive's
     bytes (already verified)."""
@@ -207,6 +261,10 @@ def _cifar_batches(blob: bytes, split: str) -> tuple[np.ndarray, np.ndarray]:
         for member in tar.getmembers():
             base = member.name.rsplit("/", 1)[-1]
             if base in wanted and member.isfile():
+                if member.size > _MAX_BATCH_BYTES:
+                    raise ValueError(f"{CIFAR10_FILE.name}: {member.name} holds "
+                                     f"{member.size:,} bytes, more than a CIFAR-10 batch "
+                                     f"({_MAX_BATCH_BYTES:,} at most): not the CIFAR-10 archive")
                 found[base] = _RestrictedUnpickler(tar.extractfile(member),
                                                    encoding="bytes").load()
     missing = [w for w in wanted if w not in found]

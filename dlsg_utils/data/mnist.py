@@ -6,8 +6,8 @@ under the Creative Commons Attribution-Share Alike 3.0 license.
 
 from __future__ import annotations
 
-import gzip
 import hashlib
+import math
 from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .download import RemoteFile, fetch
+from .download import RemoteFile, fetch, gunzip
 from .split import DataSplit, resolve
 
 __all__ = ["MNIST_FILES", "MNIST_MIRRORS", "load_mnist", "read_idx"]
@@ -25,7 +25,10 @@ MNIST_MIRRORS: tuple[str, ...] = (
     "https://storage.googleapis.com/cvdf-datasets/mnist/",
     "http://yann.lecun.com/exdb/mnist/",
 )
-"""Where the official MNIST files are served, tried in this order."""
+"""Where the official MNIST files are served, tried in this order. The last mirror is plain
+http, which anyone on the path could alter: that is safe because no byte is used or cached
+before it matches the published md5 of the file (or the sha256 of its content), and a reply
+larger than the file can be is not even read to its end (:func:`~dlsg_utils.data.fetch`)."""
 
 OFFLINE_NAME = "MNIST-10k (official MNIST test set, 8,000 train / 2,000 test, shipped offline)"
 FULL_NAME = "MNIST (official, 60,000 train / 10,000 test)"
@@ -34,14 +37,27 @@ OFFLINE_TRAIN_SIZE = 8000
 _SPLIT_SEED = 20161111  # the date of the study-group meeting; fixes the offline split
 
 
-def _content_sha256(expected: str):
-    """A check that accepts a re-compressed copy whose *decompressed* content is official."""
+def _idx_size(n: int, *shape: int) -> int:
+    """Bytes of an uncompressed IDX file of ``n`` items of ``shape`` (unsigned bytes)."""
+    return 4 + 4 * (1 + len(shape)) + n * math.prod(shape)
+
+
+RAW_SIZES = {"train-images-idx3-ubyte.gz": _idx_size(60_000, 28, 28),
+             "train-labels-idx1-ubyte.gz": _idx_size(60_000),
+             "t10k-images-idx3-ubyte.gz": _idx_size(10_000, 28, 28),
+             "t10k-labels-idx1-ubyte.gz": _idx_size(10_000)}
+"""Bytes of each file's decompressed content: decompression stops beyond it (a gzip bomb)."""
+
+
+def _content_sha256(expected: str, raw_size: int):
+    """A check that accepts a re-compressed copy whose *decompressed* content is official;
+    decompression stops as soon as the content grows past ``raw_size`` bytes."""
 
     def check(blob: bytes) -> str | None:
         try:
-            raw = gzip.decompress(blob)
-        except (OSError, EOFError) as err:
-            return f"not a valid gzip file ({err})"
+            raw = gunzip(blob, raw_size)
+        except ValueError as err:
+            return f"not the official content: {err}"
         got = hashlib.sha256(raw).hexdigest()
         return None if got == expected else (
             f"sha256 of the content should be {expected}, got {got}")
@@ -56,24 +72,29 @@ MNIST_FILES = {
                                     "f68b3c2dcbeaaa9fbdd348bbdeb94873", 9912422),
     ("train", "labels"): RemoteFile(
         "train-labels-idx1-ubyte.gz", "d53e105ee54ea40749a09fcbcd1e9432", 28881,
-        _content_sha256("65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5")),
+        _content_sha256("65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
+                        RAW_SIZES["train-labels-idx1-ubyte.gz"])),
     ("test", "images"): RemoteFile(
         "t10k-images-idx3-ubyte.gz", "9fb629c4189551a2d022fa330f9573f3", 1648877,
-        _content_sha256("0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7")),
+        _content_sha256("0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
+                        RAW_SIZES["t10k-images-idx3-ubyte.gz"])),
     ("test", "labels"): RemoteFile(
         "t10k-labels-idx1-ubyte.gz", "ec29112dd5afa0611ce80d1b7f02629c", 4542,
-        _content_sha256("ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2")),
+        _content_sha256("ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
+                        RAW_SIZES["t10k-labels-idx1-ubyte.gz"])),
 }
 
 
 def read_idx(raw: bytes) -> np.ndarray:
     """Parse an (uncompressed) IDX file: big-endian magic, dimension sizes, then uint8 data."""
-    if len(raw) < 8 or raw[0] != 0 or raw[1] != 0 or raw[2] != 0x08:
+    if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] != 0x08:
         raise ValueError("not an IDX file of unsigned bytes (bad magic number)")
     ndim = raw[3]
-    dims = tuple(int.from_bytes(raw[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim))
     offset = 4 + 4 * ndim
-    expected = int(np.prod(dims)) if dims else 0
+    if len(raw) < offset:
+        raise ValueError(f"IDX header of {ndim} dimensions needs {offset} bytes, got {len(raw)}")
+    dims = tuple(int.from_bytes(raw[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim))
+    expected = math.prod(dims)  # Python ints: no overflow, so the check below always holds
     if len(raw) - offset != expected:
         raise ValueError(f"IDX header promises {expected} bytes of data for shape {dims}, "
                          f"got {len(raw) - offset}")
@@ -85,23 +106,23 @@ def _to_tensors(images: np.ndarray, labels: np.ndarray) -> tuple[torch.Tensor, t
     return X, torch.from_numpy(labels.astype(np.int64))
 
 
-def _read_gz(blob: bytes) -> np.ndarray:
-    return read_idx(gzip.decompress(blob))
+def _read_gz(blob: bytes, name: str) -> np.ndarray:
+    return read_idx(gunzip(blob, RAW_SIZES[name]))
 
 
 def _load_offline(split: str) -> DataSplit:
     folder = resources.files("dlsg_utils") / "data" / "files" / "mnist"
-    images = _read_gz((folder / "t10k-images-idx3-ubyte.gz").read_bytes())
-    labels = _read_gz((folder / "t10k-labels-idx1-ubyte.gz").read_bytes())
+    images, labels = (_read_gz((folder / name).read_bytes(), name)
+                      for name in ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"))
     order = np.random.default_rng(_SPLIT_SEED).permutation(len(labels))
     idx = np.sort(order[:OFFLINE_TRAIN_SIZE] if split == "train" else order[OFFLINE_TRAIN_SIZE:])
     return DataSplit(*_to_tensors(images[idx], labels[idx]), OFFLINE_NAME)
 
 
 def _load_full(split: str, mirrors, directory) -> DataSplit:
-    blobs = [fetch(MNIST_FILES[(split, kind)], mirrors, directory)
-             for kind in ("images", "labels")]  # the bytes parsed are the bytes verified
-    images, labels = (_read_gz(b) for b in blobs)
+    specs = [MNIST_FILES[(split, kind)] for kind in ("images", "labels")]
+    # the bytes parsed are the bytes verified
+    images, labels = (_read_gz(fetch(spec, mirrors, directory), spec.name) for spec in specs)
     if len(images) != len(labels):
         raise ValueError(f"{len(images)} images but {len(labels)} labels")
     return DataSplit(*_to_tensors(images, labels), FULL_NAME)
