@@ -14,7 +14,7 @@ import numpy as np
 
 from .checks import check_labels, check_real
 
-__all__ = ["accuracy", "softmax", "softmax_cross_entropy", "softmax_loss"]
+__all__ = ["accuracy", "design_matrix", "softmax", "softmax_cross_entropy", "softmax_loss"]
 
 
 def softmax(Z: np.ndarray) -> np.ndarray:
@@ -78,6 +78,21 @@ def softmax_cross_entropy(
         loss = loss + 0.5 * weight_decay * np.sum(W * W)
         grad = grad + weight_decay * W
     return float(loss), grad
+
+
+def design_matrix(images, *, bias: bool = True) -> np.ndarray:
+    """Images ``(N, ...)`` (a NumPy array or a CPU tensor) as ``(N, d)`` float32 rows, one per
+    image, with a constant 1 appended for the bias unless ``bias=False``: MNIST's
+    ``(N, 1, 28, 28)`` gives ``(N, 785)``.
+
+    >>> design_matrix(np.zeros((2, 1, 28, 28))).shape
+    (2, 785)
+    """
+    flat = np.asarray(images, dtype=np.float32)
+    if flat.ndim < 2:
+        raise ValueError(f"images must be (N, ...) with one image per row, got shape {flat.shape}")
+    flat = flat.reshape(len(flat), -1)
+    return np.hstack([flat, np.ones((len(flat), 1), np.float32)]) if bias else flat
 
 
 def accuracy(W: np.ndarray, X: np.ndarray, y: np.ndarray) -> float:

@@ -64,3 +64,17 @@ def test_mismatched_shapes_name_what_was_received():
         softmax_cross_entropy(W, X[:, :-1], y)
     with pytest.raises(ValueError, match="expected X"):
         softmax_cross_entropy(W, X[0], y)
+
+
+def test_design_matrix_flattens_each_image_into_a_row_and_appends_a_constant_one():
+    import torch
+
+    from dlsg_utils.linear import design_matrix
+
+    images = torch.arange(2 * 1 * 3 * 3, dtype=torch.float32).reshape(2, 1, 3, 3)
+    X = design_matrix(images)
+    assert X.dtype == np.float32 and X.shape == (2, 10)
+    assert X[1, :9].tolist() == list(range(9, 18)) and X[:, 9].tolist() == [1.0, 1.0]
+    assert design_matrix(images.numpy(), bias=False).shape == (2, 9)
+    with pytest.raises(ValueError, match="images must be"):
+        design_matrix(np.zeros(5))
