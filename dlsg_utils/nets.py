@@ -9,7 +9,8 @@ from collections.abc import Iterator
 import torch
 from torch import nn
 
-__all__ = ["eval_mode", "model_device", "model_dtype"]
+__all__ = ["as_device", "check_image_batch", "check_module", "eval_mode", "model_device",
+           "model_dtype"]
 
 
 def model_device(model: nn.Module) -> torch.device:
@@ -35,3 +36,45 @@ def eval_mode(model: nn.Module) -> Iterator[nn.Module]:
         yield model
     finally:
         model.train(was_training)
+
+
+def check_module(name: str, value: object) -> nn.Module:
+    """``value`` is a torch ``nn.Module`` (a function that maps x to scores is not: it has no
+    parameters to train or device to move)."""
+    if not isinstance(value, nn.Module):
+        raise TypeError(f"{name} must be a torch nn.Module, got {type(value).__name__}")
+    return value
+
+
+def as_device(value: object, name: str = "device") -> torch.device:
+    """``value`` (``"cpu"``, ``"cuda"``, ``"cuda:1"``, ``"mps"``, a ``torch.device``) as a
+    device this machine has; an error naming ``name`` otherwise."""
+    if isinstance(value, torch.device):
+        dev = value
+    elif isinstance(value, str) or (isinstance(value, int) and not isinstance(value, bool)):
+        try:
+            dev = torch.device(value)
+        except (RuntimeError, ValueError):
+            raise ValueError(f"{name} must be a torch device such as 'cpu', 'cuda' or 'mps', "
+                             f"got {value!r}") from None
+    else:
+        raise TypeError(f"{name} must be a torch device or its name ('cpu', 'cuda', 'mps'), "
+                        f"got {type(value).__name__} {value!r}")
+    mps = getattr(torch.backends, "mps", None)
+    if (dev.type == "cuda" and not torch.cuda.is_available()) or (
+            dev.type == "mps" and not (mps is not None and mps.is_available())):
+        raise ValueError(f"{name}={value!r}, but torch finds no such device on this machine; "
+                         "use dlsg_utils.device() for the fastest one there is")
+    if dev.type not in ("cpu", "cuda", "mps", "meta"):
+        raise ValueError(f"{name} must be 'cpu', 'cuda' or 'mps', got {value!r}")
+    return dev
+
+
+def check_image_batch(model: str, x: object, channels: int) -> None:
+    """``x`` is a tensor batch ``(N, channels, H, W)`` for the model called ``model``."""
+    if not isinstance(x, torch.Tensor):
+        raise TypeError(f"{model} expects a torch tensor (N, {channels}, H, W), got "
+                        f"{type(x).__name__}")
+    if x.ndim != 4 or x.shape[1] != channels:
+        raise ValueError(f"{model} expects input of shape (N, {channels}, H, W) with {channels} "
+                         f"channels, got shape {tuple(x.shape)}")

@@ -104,7 +104,20 @@ def _onecycle(opt, max_lr: float | None = None, total_steps: int = 1000,
     check_real("max_lr", max_lr, min=0, min_open=True)
     check_int("total_steps", total_steps, min=1)
     check_real("pct_start", pct_start, min=0, max=1, min_open=True, max_open=True)
-    return tls.OneCycleLR(opt, max_lr=max_lr, total_steps=total_steps, pct_start=pct_start, **kw)
+    return _OneCycleLR(opt, max_lr=max_lr, total_steps=total_steps, pct_start=pct_start, **kw)
+
+
+class _OneCycleLR(tls.OneCycleLR):
+    """``OneCycleLR`` whose error, when stepped past the end, names ``total_steps`` and how
+    to set it."""
+
+    def step(self, epoch=None):
+        if self.last_epoch + 1 > self.total_steps:
+            raise ValueError(
+                f"the one-cycle schedule was stepped {self.last_epoch + 1} times, but "
+                f"total_steps={self.total_steps}: give total_steps = epochs x mini-batches per "
+                "epoch (dlsg_utils.train.steps_per_epoch) and step it once per mini-batch")
+        return super().step(epoch)
 
 
 SCHEDULES = {

@@ -59,6 +59,35 @@ def _np_xy():
     return rng.normal(size=(6, 4)), rng.normal(size=(4, 3))
 
 
+def _step_twice(name):
+    """One step of optimizer ``name`` on the same array listed twice in ``params``."""
+    from dlsg_utils import optim
+
+    cls = optim.OPTIMIZERS[name]
+    opt = cls(lr=0.1) if name in ("SGD", "Momentum", "Nesterov") else cls()
+    p = np.ones(2)
+    return lambda: opt.step([p, p], lambda ps: [np.ones(2), np.ones(2)])
+
+
+def _onecycle_past_the_end():
+    from dlsg_utils import schedules
+
+    opt = _opt()
+    sched = schedules.make_schedule("onecycle", opt, total_steps=3)
+    for _ in range(5):
+        opt.step()
+        sched.step()
+
+
+def _a_file() -> str:
+    import os
+    import tempfile
+
+    fd, path = tempfile.mkstemp(prefix="dlsg-not-a-directory-")
+    os.close(fd)
+    return path
+
+
 def _cases() -> list[Case]:
     import dlsg_utils
     from dlsg_utils import (
@@ -425,6 +454,72 @@ def _cases() -> list[Case]:
              "i"),
         Case("resnet_depth_float", lambda: models.ResNetCIFAR(depth=20.0), "depth"),
         Case("mini_alexnet_zero_hidden", lambda: models.MiniAlexNet(hidden=0), "hidden"),
+        # issue 25, "Numbers": optimizers
+        *[Case(f"optim_same_array_twice_{name}", _step_twice(name), "params")
+          for name in optim.OPTIMIZERS],
+        Case("optim_complex_gradient", lambda: optim.SGD(lr=0.1).step(
+            [np.ones(2)], lambda ps: [np.ones(2) * 1j]), "gradient|grad_fn"),
+        Case("optim_none_gradients", lambda: optim.Adam().step(
+            [np.ones(()), np.ones(())], lambda ps: [None, None]), "gradient|grad_fn"),
+        Case("optim_lr_where_params_belong", lambda: optim.Adam(0.05), "params"),
+        # convolution: zero filters, a pooling cache that is not one
+        Case("conv_im2col_zero_filters", lambda: conv.conv2d_im2col(x4, np.zeros((0, 1, 3, 3))),
+             "filter"),
+        Case("conv_forward_zero_filters", lambda: conv.conv2d_forward(x4, np.zeros((0, 1, 3, 3))),
+             "filter"),
+        Case("avg_pool_backward_cache_none", lambda: conv.avg_pool2d_backward(
+            np.zeros((1, 1, 2, 2)), None), "cache"),
+        Case("max_pool_backward_cache_none", lambda: conv.max_pool2d_backward(
+            np.zeros((1, 1, 2, 2)), None), "cache"),
+        # training
+        Case("fit_model_a_function", lambda: train.fit(lambda x: x, _xy(), progress=False),
+             "model"),
+        Case("fit_float_labels", lambda: train.fit(
+            _linear_model(), (_xy()[0], _xy()[1].float()), progress=False), "train_data"),
+        Case("fit_labels_2d", lambda: train.fit(
+            _linear_model(), (_xy()[0], _xy()[1][:, None]), progress=False), "train_data"),
+        Case("fit_device_tpu", lambda: train.fit(_linear_model(), _xy(), device="tpu",
+                                                 progress=False), "device"),
+        Case("fit_loss_fn_a_string", lambda: train.fit(_linear_model(), _xy(), loss_fn="mse",
+                                                       progress=False), "loss_fn"),
+        Case("fit_grad_noise_a_number", lambda: train.fit(_linear_model(), _xy(), grad_noise=3,
+                                                          progress=False), "grad_noise"),
+        Case("fit_early_stopping_a_number", lambda: train.fit(
+            _linear_model(), _xy(), _xy(), early_stopping=3, progress=False), "early_stopping"),
+        Case("fit_shuffle_a_string", lambda: train.fit(_linear_model(), _xy(), shuffle="no",
+                                                       progress=False), "shuffle"),
+        Case("fit_progress_a_string", lambda: train.fit(_linear_model(), _xy(), progress="no"),
+             "progress"),
+        Case("fit_order_floats", lambda: train.fit(_linear_model(), _xy(), order=[0.5, 1.7],
+                                                   progress=False), "order"),
+        # (a NaN or huge loss is not a bad argument: fit stops with a TrainingDiverged warning,
+        # tested in test_train.py)
+        Case("evaluate_model_a_function", lambda: train.evaluate(lambda x: x, _xy()), "model"),
+        Case("evaluate_float_labels", lambda: train.evaluate(
+            _linear_model(), (_xy()[0], _xy()[1].float())), "data"),
+        Case("evaluate_device_tpu", lambda: train.evaluate(_linear_model(), _xy(), device="tpu"),
+             "device"),
+        Case("predict_model_a_function", lambda: train.predict(lambda x: x, _xy()[0]), "model"),
+        Case("predict_device_tpu", lambda: train.predict(_linear_model(), _xy()[0], device="tpu"),
+             "device"),
+        Case("ensemble_predict_one_model", lambda: train.ensemble_predict(
+            _linear_model(), _xy()[0]), "models"),
+        Case("ensemble_predict_a_string", lambda: train.ensemble_predict("ab", _xy()[0]),
+             "models"),
+        # models given an input with the wrong number of channels
+        Case("resnet_one_channel_input", lambda: models.ResNetCIFAR(8)(torch.zeros(2, 1, 32, 32)),
+             "channels"),
+        Case("plain_one_channel_input", lambda: models.PlainCIFAR(8)(torch.zeros(2, 1, 32, 32)),
+             "channels"),
+        Case("alexnet_one_channel_input", lambda: models.AlexNet()(torch.zeros(1, 1, 227, 227)),
+             "channels"),
+        Case("mini_alexnet_one_channel_input", lambda: models.MiniAlexNet()(
+            torch.zeros(2, 1, 32, 32)), "channels"),
+        # data, schedules
+        Case("crop_a_numpy_batch", lambda: data.RandomCropFlip()(np.zeros((2, 3, 8, 8))), "xb"),
+        Case("mnist_directory_a_file", lambda: data.load_mnist(
+            "test", "full", mirrors=["http://127.0.0.1:9/"], directory=_a_file()), "directory"),
+        Case("onecycle_stepped_past_total_steps", _onecycle_past_the_end, "total_steps"),
         # widgets
         Case("playground_unknown_surface", lambda: widgets.optimizer_playground(surface="moon"),
              "surface"),

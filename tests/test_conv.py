@@ -322,3 +322,49 @@ def test_im2col_col2im_and_pooling_reject_bad_arguments():
     _, cache = max_pool2d(_X, 2)
     with pytest.raises(ValueError, match=r"dout must have the output's shape"):
         max_pool2d_backward(np.zeros((1, 3, 3, 3)), cache)
+
+
+# --- issue 25: non-finite pixels, empty batches, no filters ---------------------------------------
+
+@pytest.mark.parametrize(("stride", "padding", "dilation"),
+                         [(1, 0, 1), (2, 1, 1), (1, 2, 2), ((2, 1), (1, 0), (1, 2))])
+def test_fft_puts_nan_and_inf_only_where_torch_does(stride, padding, dilation):
+    """One bad pixel must not spread through the whole FFT of its image."""
+    rng = np.random.default_rng(0)
+    x, w, b = rng.normal(size=(2, 3, 9, 10)), rng.normal(size=(4, 3, 3, 3)), rng.normal(size=4)
+    x[0, 1, 4, 5] = np.nan
+    x[1, 0, 0, 0] = np.inf
+    x[1, 2, 8, 9], x[1, 1, 8, 9] = -np.inf, np.inf  # inf − inf in one window: NaN
+    ours = conv2d_fft(x, w, b, stride, padding, dilation)
+    ref = F.conv2d(*map(torch.tensor, (x, w, b)), stride, padding, dilation).numpy()
+    np.testing.assert_array_equal(np.isnan(ours), np.isnan(ref))
+    np.testing.assert_array_equal(np.isposinf(ours), np.isposinf(ref))
+    np.testing.assert_array_equal(np.isneginf(ours), np.isneginf(ref))
+    assert 0 < np.isnan(ref).sum() < ref.size // 4  # a few outputs, not all of them
+    finite = np.isfinite(ref)
+    np.testing.assert_allclose(ours[finite], ref[finite], atol=1e-10)
+
+
+@pytest.mark.parametrize("conv", FORWARDS)
+def test_no_filters_is_an_error_as_in_torch(conv):
+    with pytest.raises(RuntimeError):
+        F.conv2d(torch.zeros(1, 1, 5, 5), torch.zeros(0, 1, 3, 3))
+    with pytest.raises(ValueError, match=r"w must hold at least one filter \(F >= 1\)"):
+        conv(np.zeros((1, 1, 5, 5)), np.zeros((0, 1, 3, 3)))
+
+
+@pytest.mark.parametrize(("ours", "ours_backward", "theirs"),
+                         [(max_pool2d, max_pool2d_backward, F.max_pool2d),
+                          (avg_pool2d, avg_pool2d_backward, F.avg_pool2d)])
+def test_pooling_an_empty_batch_gives_an_empty_output_as_torch(ours, ours_backward, theirs):
+    out, cache = ours(np.zeros((0, 2, 4, 4)), 2)
+    assert out.shape == tuple(theirs(torch.zeros(0, 2, 4, 4), 2).shape) == (0, 2, 2, 2)
+    assert ours_backward(out, cache).shape == (0, 2, 4, 4)
+
+
+def test_pooling_backward_names_a_cache_that_is_not_one():
+    with pytest.raises(TypeError, match="cache must be the PoolCache that avg_pool2d returned"):
+        avg_pool2d_backward(np.zeros((1, 1, 2, 2)), None)
+    _, avg_cache = avg_pool2d(np.zeros((1, 1, 4, 4)), 2)
+    with pytest.raises(ValueError, match="cache must come from max_pool2d"):
+        max_pool2d_backward(np.zeros((1, 1, 2, 2)), avg_cache)

@@ -267,14 +267,26 @@ def test_a_silent_server_times_out_and_is_reported(tmp_path):
         data.fetch(LABELS, [url], tmp_path, timeout=0.3, retries=1)
 
 
-def test_unwritable_cache_still_returns_the_verified_download_and_says_why(tmp_path, mirror):
+def test_unwritable_cache_still_returns_the_verified_download_and_says_why(
+        tmp_path, mirror, monkeypatch):
     url, folder = mirror
     _serve_shipped(folder)
+    cache = tmp_path / "cache"
+
+    def read_only(*args, **kwargs):  # root ignores permission bits, so refuse the write here
+        raise PermissionError(13, "Permission denied", str(cache))
+
+    monkeypatch.setattr(dl.tempfile, "mkstemp", read_only)
+    with pytest.warns(data.CacheWarning, match=f"cannot write the cache at {cache}"):
+        X, y = load_mnist("test", source="full", mirrors=[url], directory=cache)
+    assert len(y) == 10000 and np.bincount(y.numpy()).tolist() == OFFICIAL_TEST_COUNTS
+
+
+def test_a_file_given_as_the_mnist_directory_is_refused_before_any_download(tmp_path):
     blocker = tmp_path / "cache"
     blocker.write_text("a file where the cache folder should be")
-    with pytest.warns(data.CacheWarning, match=f"cannot write the cache at {blocker}"):
-        X, y = load_mnist("test", source="full", mirrors=[url], directory=blocker)
-    assert len(y) == 10000 and np.bincount(y.numpy()).tolist() == OFFICIAL_TEST_COUNTS
+    with pytest.raises(ValueError, match="directory must be a folder"):
+        load_mnist("test", source="full", mirrors=["http://127.0.0.1:9/"], directory=blocker)
 
 
 def test_full_disk_is_a_cache_warning_not_a_failed_download(tmp_path, mirror, monkeypatch):

@@ -431,3 +431,67 @@ def test_run_with_a_schedule_sets_the_learning_rate_before_each_step():
 def test_optimizers_take_their_hyper_parameters_by_keyword_only():
     with pytest.raises(TypeError, match="positional"):
         Momentum(0.1)  # the point of the test: no positional lr
+
+
+# --- issue 25: what torch refuses, and float16 ----------------------------------------------------
+
+def _make(name):
+    cls = OPTIMIZERS[name]
+    return cls(lr=0.01) if name in ("SGD", "Momentum", "Nesterov") else cls()
+
+
+@pytest.mark.parametrize("name", list(OPTIMIZERS))
+def test_the_same_array_twice_in_params_is_refused_before_any_step(name):
+    p = np.ones(2)
+    opt = _make(name)
+    with pytest.raises(ValueError, match=r"params\[0\] and params\[1\] are the same array"):
+        opt.step([p, p], lambda ps: [np.ones(2), np.ones(2)])
+    with pytest.raises(ValueError, match=r"params\[0\] and params\[1\]"):  # a view of it too
+        opt.step([p, p[:]], lambda ps: [np.ones(2), np.ones(2)])
+    np.testing.assert_array_equal(p, [1.0, 1.0])  # not moved at all
+    assert opt.t == 0
+
+
+def test_two_halves_of_one_array_are_two_parameters():
+    a = np.ones(4)
+    SGD(lr=0.5).step([a[:2], a[2:]], lambda ps: [np.ones(2), 2 * np.ones(2)])
+    np.testing.assert_array_equal(a, [0.5, 0.5, 0.0, 0.0])
+
+
+@pytest.mark.parametrize(("grads", "match"), [
+    ([np.ones(2) * 1j], "gradient 0 must be real, got a complex array"),
+    ([None], "gradient 0 is None"),
+    ([np.array(["a", "b"])], "gradient 0 must hold real numbers"),
+])
+def test_complex_none_or_text_gradients_are_refused(grads, match):
+    p = np.ones(2)
+    with pytest.raises(TypeError, match=match):
+        Adam().step([p], lambda ps: grads)
+    np.testing.assert_array_equal(p, [1.0, 1.0])
+
+
+def test_none_gradients_of_scalar_parameters_do_not_become_nan():
+    ps = [np.ones(()), np.ones(())]
+    with pytest.raises(TypeError, match="gradient 0 is None"):
+        Adam().step(ps, lambda points: [None, None])
+    assert all(p == 1.0 for p in ps)
+
+
+def test_a_learning_rate_passed_where_torch_puts_params_names_both():
+    with pytest.raises(TypeError, match=r"Adam\(lr=0.05\), and the params .* step\(params"):
+        Adam(0.05)
+
+
+@pytest.mark.parametrize(("name", "g"), [
+    *[(n, 1e-4) for n in ("Adam", "AdamW", "Nadam", "AMSGrad", "Adagrad", "RMSProp")],
+    ("Adagrad", 300.0), ("AdaDelta", 300.0)])
+def test_a_float16_step_is_the_float32_step_rounded_once(name, g):
+    """In float16 ε rounds to 0 and g² under- or overflows; the step is computed in float32."""
+    p16, p32 = np.ones(3, np.float16), np.ones(3, np.float32)
+    opt16, opt32 = _make(name), _make(name)
+    opt16.step([p16], lambda ps: [np.full(3, g, np.float16)])
+    opt32.step([p32], lambda ps: [np.full(3, g, np.float32)])
+    assert p16.dtype == np.float16
+    assert np.all(np.isfinite(p16)) and np.all(p16 < 1)  # it moved, and stayed finite
+    np.testing.assert_array_equal(p16, p32.astype(np.float16))
+    assert all(a[0].dtype == np.float32 for a in opt16.state.values())

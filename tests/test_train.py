@@ -461,3 +461,100 @@ def test_sweep_rejects_bad_arguments(kwargs, error, match):
     kwargs.setdefault("score", _valley(0.1))
     with pytest.raises(error, match=match):
         train.sweep_lr(**kwargs)
+
+
+# --- issue 25: a divergence check, integer orders, a seed local to the run ------------------------
+
+def test_a_nan_loss_stops_training_with_a_warning_naming_max_loss():
+    X, y = blobs(64)
+    with pytest.warns(train.TrainingDiverged, match=r"step 0 \(epoch 1\) was nan.*max_loss=None"):
+        h = run(data=(X, y), val_data=(X, y), epochs=5, batch_size=16,
+                loss_fn=lambda out, t: F.cross_entropy(out, t) * float("nan"))
+    assert h.epochs == 1 and h.stopped_epoch == 1 and h.diverged_step == 0
+    assert len(h.step_loss) == 1 and math.isnan(h.val_loss[0])  # no steps after the bad one
+
+
+def test_a_loss_above_max_loss_stops_training_at_that_step():
+    X, y = blobs(64)
+    big = lambda out, t: F.cross_entropy(out, t) + 1e23  # noqa: E731
+    with pytest.warns(train.TrainingDiverged, match=r"step 0 \(epoch 1\) was 1e\+23"):
+        h = run(data=(X, y), epochs=3, batch_size=16, loss_fn=big)
+    assert h.diverged_step == 0 and h.step_loss == [pytest.approx(1e23, rel=1e-6)]
+    step2 = lambda out, t: F.cross_entropy(out, t) * 50.0  # noqa: E731 - about 35 per step
+    with pytest.warns(train.TrainingDiverged, match="step 0"):
+        run(data=(X, y), epochs=1, batch_size=16, loss_fn=step2, max_loss=10.0)
+
+
+def test_max_loss_none_trains_on_as_before():
+    import warnings
+
+    X, y = blobs(64)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        h = run(data=(X, y), epochs=2, batch_size=16, max_loss=None,
+                loss_fn=lambda out, t: F.cross_entropy(out, t) + 1e23)
+    assert h.epochs == 2 and h.diverged_step is None and len(h.step_loss) == 8
+
+
+def test_a_diverging_sgd_run_stops_at_the_first_loss_above_max_loss():
+    X, y = blobs(64)
+    mse = lambda out, t: ((out[:, 0] - t.float()) ** 2).mean()  # noqa: E731 - a quadratic
+    with pytest.warns(train.TrainingDiverged):  # lr far above 2 / curvature: it blows up
+        h = run(data=(X * 10, y), optimizer=sgd(1.0), epochs=50, batch_size=16, loss_fn=mse)
+    assert h.epochs < 50 and h.diverged_step == len(h.step_loss) - 1
+    assert h.step_loss[-1] > train.MAX_LOSS and max(h.step_loss[:-1]) <= train.MAX_LOSS
+
+
+@pytest.mark.parametrize("order", [[0.5, 1.7], np.array([0.0, 1.0]), torch.tensor([0.0, 1.0]),
+                                   lambda epoch: [0.5, 1.5]])
+def test_an_order_of_floats_is_refused_not_truncated(order):
+    with pytest.raises(TypeError, match="order must hold integer indices, got dtype float"):
+        run(order=order)
+
+
+def test_an_order_of_integer_arrays_and_tensors_is_used():
+    h = run(data=blobs(8), order=torch.tensor([3, 1]), batch_size=1, epochs=1, optimizer=sgd())
+    assert len(h.step_loss) == 2
+
+
+def test_fit_with_a_seed_leaves_the_global_generators_as_they_were():
+    import random
+
+    model = nn.Sequential(nn.Linear(2, 8), nn.Dropout(0.5), nn.Linear(8, 2))
+    torch.manual_seed(123)
+    np.random.seed(123)
+    random.seed(123)
+    expected = torch.rand(3), np.random.rand(3), random.random()
+    torch.manual_seed(123)
+    np.random.seed(123)
+    random.seed(123)
+    run(model, epochs=2, batch_size=16, seed=7, optimizer=sgd(), grad_noise=GradientNoise(0.1))
+    after = torch.rand(3), np.random.rand(3), random.random()
+    assert torch.equal(after[0], expected[0])
+    np.testing.assert_array_equal(after[1], expected[1])
+    assert after[2] == expected[2]
+
+
+@pytest.mark.parametrize("seeds", [(0, 1, 2), (0, 0, 0)])
+def test_models_built_in_a_loop_with_seeded_runs_differ(seeds):
+    """An "ensemble" built in a loop: when fit reseeded the global generator, a model built
+    after fit(seed=s) started from the weights its predecessor had started from."""
+    torch.manual_seed(0)
+    members = []
+    for seed in seeds:
+        model = nn.Sequential(nn.Linear(2, 8), nn.ReLU(), nn.Dropout(0.5), nn.Linear(8, 2))
+        start = copy.deepcopy(model.state_dict())
+        h = run(model, epochs=1, batch_size=16, seed=seed, optimizer=sgd(0.1))
+        members.append((start, h.step_loss))
+    starts = [m[0]["0.weight"] for m in members]
+    assert not torch.equal(starts[0], starts[1]) and not torch.equal(starts[1], starts[2])
+    assert members[0][1] != members[1][1]  # different weights, so different runs
+
+
+def test_a_seeded_run_still_repeats_exactly_with_dropout_and_shuffling():
+    def go():
+        torch.manual_seed(5)
+        model = nn.Sequential(nn.Linear(2, 8), nn.Dropout(0.5), nn.Linear(8, 2))
+        return run(model, epochs=2, batch_size=16, seed=3, optimizer=sgd(0.1)).step_loss
+
+    assert go() == go()

@@ -22,7 +22,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from .arithmetic import IntOrPair
-from .im2col import _check_conv, _pad, im2col
+from .im2col import _check_conv, _pad, _windows, im2col
 
 __all__ = ["ConvCache", "conv2d_einsum", "conv2d_fft", "conv2d_forward", "conv2d_im2col", "conv2d_naive"]
 
@@ -137,6 +137,10 @@ def conv2d_fft(
 
     Every output position is computed before striding, so large strides waste work; the
     cost does not grow with the kernel size, which pays off only for large kernels.
+
+    A NaN or infinite pixel would spread through the whole FFT of its image: such pixels are
+    set to 0 for the FFT, and the outputs whose window holds one are computed directly, so
+    (as in torch) only they are NaN or infinite.
     """
     x, w, b, g = _check_conv(x, w, b, stride, padding, dilation)
     (KH, KW), (sh, sw), _, (dh, dw), (OH, OW) = g
@@ -145,12 +149,21 @@ def conv2d_fft(
     w_dilated = np.zeros((F, C, *span), dtype=w.dtype)
     w_dilated[:, :, ::dh, ::dw] = w
     xp = _pad(x, g.padding)
+    finite = np.isfinite(xp)
+    all_finite = bool(finite.all())
     size = xp.shape[2:]  # (Hp, Wp)
-    X = np.fft.rfft2(xp, s=size)  # (N, C, Hp, Wp//2 + 1)
+    X = np.fft.rfft2(xp if all_finite else np.where(finite, xp, 0), s=size)  # (N, C, Hp, ..)
     K = np.fft.rfft2(w_dilated[:, :, ::-1, ::-1], s=size)  # flipped, zero-padded kernel
     full = np.fft.irfft2(np.einsum("nchw,fchw->nfhw", X, K), s=size)  # (N, F, Hp, Wp)
     out = full[:, :, span[0] - 1 :: sh, span[1] - 1 :: sw][:, :, :OH, :OW]
-    return (out + b[None, :, None, None]).astype(x.dtype, copy=False)
+    out = (out + b[None, :, None, None]).astype(x.dtype, copy=False)
+    if not all_finite:  # the windows that hold a non-finite pixel, summed directly
+        bad = _windows(~finite.all(axis=1, keepdims=True), g).any(axis=(1, 4, 5))  # (N, OH, OW)
+        n, y, z = np.nonzero(bad)
+        windows = _windows(xp, g)[n, :, y, z]  # (number of bad outputs, C, KH, KW)
+        with np.errstate(invalid="ignore", over="ignore"):  # inf·0 and inf − inf: NaN, as torch
+            out[n, :, y, z] = np.einsum("kcij,fcij->kf", windows, w) + b
+    return out
 
 
 def conv2d_forward(

@@ -73,6 +73,8 @@ def _check_conv(x, w, b, stride, padding, dilation):
     if x.shape[1] != w.shape[1]:
         raise ValueError(f"x has {x.shape[1]} channels but w expects {w.shape[1]}")
     F = w.shape[0]
+    if F == 0:  # torch refuses it too; NumPy would fail later in a reshape
+        raise ValueError(f"w must hold at least one filter (F >= 1), got shape {w.shape}")
     if b is None:
         b = np.zeros(F, dtype=np.result_type(x, w))
     b = _as_float(b, "b")

@@ -47,7 +47,13 @@ def _pool_windows(x, k, s) -> tuple[np.ndarray, np.ndarray, ConvGeometry]:
     return x, _windows(x, g), g  # windows: (N, C, OH, OW, KH, KW)
 
 
-def _check_pool_dout(dout, cache: PoolCache) -> np.ndarray:
+def _check_pool_dout(dout, cache: PoolCache, forward: str) -> np.ndarray:
+    if not isinstance(cache, PoolCache):
+        raise TypeError(f"cache must be the PoolCache that {forward} returned with its output, "
+                        f"got {type(cache).__name__}")
+    if forward == "max_pool2d" and cache.argmax is None:
+        raise ValueError("cache must come from max_pool2d, got the cache of avg_pool2d "
+                         "(it has no argmax)")
     dout = _as_float(dout, "dout")
     expected = (*cache.x_shape[:2], *cache.geometry.out)
     if dout.shape != expected:
@@ -66,7 +72,7 @@ def max_pool2d(
     row-major order, as in PyTorch on the CPU.
     """
     x, win, g = _pool_windows(x, k, s)
-    flat = win.reshape(*win.shape[:4], -1)  # (N, C, OH, OW, KH·KW), a copy
+    flat = win.reshape(*win.shape[:4], g.kernel[0] * g.kernel[1])  # (N, C, OH, OW, KH·KW)
     return flat.max(axis=-1), PoolCache(x.shape, g, flat.argmax(axis=-1))
 
 
@@ -76,7 +82,7 @@ def max_pool2d_backward(dout: np.ndarray, cache: PoolCache) -> np.ndarray:
     ∂out[n, c, y, z]/∂x[n, c, u, v] = 1 if (u, v) is the window's argmax, else 0; an input that
     is the maximum of several overlapping windows receives the sum of their gradients.
     """
-    dout = _check_pool_dout(dout, cache)
+    dout = _check_pool_dout(dout, cache, "max_pool2d")
     KH, KW = cache.geometry.kernel
     dwin = np.zeros((*dout.shape, KH * KW), dtype=dout.dtype)
     np.put_along_axis(dwin, cache.argmax[..., None], dout[..., None], axis=-1)
@@ -97,7 +103,7 @@ def avg_pool2d(
 
 def avg_pool2d_backward(dout: np.ndarray, cache: PoolCache) -> np.ndarray:
     """dx of average pooling, ``(N, C, H, W)``: each dout is shared equally, 1/(KH·KW) per input."""
-    dout = _check_pool_dout(dout, cache)
+    dout = _check_pool_dout(dout, cache, "avg_pool2d")
     KH, KW = cache.geometry.kernel
     parts = np.broadcast_to(dout / (KH * KW), (KH, KW, *dout.shape))  # the same for each (i, j)
     return np.ascontiguousarray(_fold(parts, cache.x_shape[2:], cache.geometry))

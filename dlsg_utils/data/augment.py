@@ -25,6 +25,9 @@ class RandomCropFlip:
         self.generator = generator
 
     def __call__(self, xb: torch.Tensor) -> torch.Tensor:
+        if not isinstance(xb, torch.Tensor):
+            raise TypeError(f"xb must be a torch tensor batch (N, C, H, W), got "
+                            f"{type(xb).__name__} (convert it with torch.as_tensor)")
         if xb.ndim != 4:
             raise ValueError(f"expected a batch (N, C, H, W), got shape {tuple(xb.shape)}")
         n, _, h, w = xb.shape

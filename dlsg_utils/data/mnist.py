@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import os
 from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
@@ -149,5 +150,11 @@ def load_mnist(
       and so does a :class:`DataFallbackWarning` unless ``warn=False`` (the chapters print
       ``.describe()`` instead). ``DLSG_OFFLINE=1`` skips the download attempt.
     """
+    if directory is not None and not isinstance(directory, (str, os.PathLike)):
+        raise TypeError(f"directory must be a path (str or os.PathLike), got "
+                        f"{type(directory).__name__} {directory!r}")
+    if directory is not None and Path(directory).exists() and not Path(directory).is_dir():
+        raise ValueError(f"directory must be a folder for the downloaded files (or a path where "
+                         f"one can be made), got the file {directory}")
     return resolve(split, source, lambda: _load_full(split, mirrors, directory),
                    lambda: _load_offline(split), what="MNIST", warn=warn)

@@ -6,6 +6,7 @@ import torch
 from torch import nn
 
 from ..checks import check_int, check_real
+from ..nets import check_image_batch
 from .counts import _activation
 
 __all__ = ["AlexNet", "MiniAlexNet"]
@@ -84,6 +85,7 @@ class AlexNet(nn.Module):
         self.input_shape = (3, 224, 224) if variant == "single" else (3, 227, 227)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        check_image_batch("AlexNet", x, self.input_shape[0])
         return self.classifier(torch.flatten(self.avgpool(self.features(x)), 1))
 
 
@@ -135,4 +137,5 @@ class MiniAlexNet(nn.Module):
         self.input_shape = (in_channels, 32, 32)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        check_image_batch("MiniAlexNet", x, self.input_shape[0])
         return self.classifier(self.features(x))

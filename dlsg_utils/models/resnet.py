@@ -8,6 +8,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..checks import check_int
+from ..nets import check_image_batch
 
 __all__ = ["BasicBlock", "Bottleneck", "PlainCIFAR", "PreActBlock", "ResNetCIFAR"]
 
@@ -180,6 +181,7 @@ class _CIFARNet(nn.Module):
 
     def features(self, x: torch.Tensor) -> torch.Tensor:
         """The pooled 4*width-dimensional feature vector before the classifier."""
+        check_image_batch(type(self).__name__, x, self.conv1.in_channels)
         x = F.relu(self.bn1(self.conv1(x)))
         x = self.stage3(self.stage2(self.stage1(x)))
         return torch.flatten(self.pool(x), 1)

@@ -59,11 +59,24 @@ def _check_params(params: object) -> list[np.ndarray]:
         if not p.flags.writeable:
             raise ValueError(f"params[{i}] must be writeable (it is updated in place), "
                              "got a read-only array")
+        for j in range(i):  # one array listed twice would take two steps (torch warns)
+            if np.may_share_memory(params[j], p) and np.shares_memory(params[j], p):
+                raise ValueError(f"params[{j}] and params[{i}] are the same array (or views "
+                                 "sharing memory): each step would move it twice; list every "
+                                 "parameter once")
     return list(params)
 
 
+def _compute_dtype(dtype: np.dtype) -> np.dtype:
+    """The dtype of the state and the arithmetic for a parameter of ``dtype``: float32 at
+    least. In float16, ε = 1e-8 rounds to 0, g² underflows at abs(g) = 1e-4 (a division by
+    zero) and overflows at abs(g) = 300 (a step of 0); the parameter itself stays float16."""
+    return np.promote_types(dtype, np.float32)
+
+
 def _check_grads(grads: object, params: list[np.ndarray]) -> list[np.ndarray]:
-    """The gradients as fresh arrays of the parameters' dtypes, after checking count and shapes."""
+    """The gradients as fresh arrays in the parameters' compute dtypes (float32 at least),
+    after checking count, shapes and that each is a real array."""
     if isinstance(grads, np.ndarray) or not isinstance(grads, (list, tuple)):
         raise TypeError("grad_fn must return a list of arrays, one per parameter, "
                         f"got {type(grads).__name__}")
@@ -72,7 +85,16 @@ def _check_grads(grads: object, params: list[np.ndarray]) -> list[np.ndarray]:
                          f"got {len(grads)}")
     out = []
     for i, (g, p) in enumerate(zip(grads, params, strict=True)):
-        g = np.array(g, dtype=p.dtype)  # a copy: a gradient may alias its parameter
+        if g is None:
+            raise TypeError(f"gradient {i} is None: grad_fn must return an array for every "
+                            f"parameter (params[{i}] has shape {p.shape})")
+        kind = (a := np.asarray(g)).dtype.kind
+        if kind == "c":
+            raise TypeError(f"gradient {i} must be real, got a complex array: the optimizers "
+                            "work on real parameters and would drop the imaginary part")
+        if kind not in "biuf":
+            raise TypeError(f"gradient {i} must hold real numbers, got dtype {a.dtype}")
+        g = np.array(g, dtype=_compute_dtype(p.dtype))  # a copy: it may alias its parameter
         if g.shape != p.shape:
             raise ValueError(f"gradient {i} must have the shape of params[{i}], {p.shape}, "
                              f"got {g.shape}")
@@ -88,10 +110,19 @@ class Optimizer:
     ``state`` maps the names in ``state_names`` (as in the book's equations) to one array per
     parameter, created with zeros on the first step. ``t`` counts the steps taken: it is
     incremented at the start of :meth:`step`, so the first step uses ``t = 1``. ``lr`` may be
-    changed between steps (a learning-rate schedule).
+    changed between steps (a learning-rate schedule). The state and the arithmetic of a step
+    are float32 at least: a float16 parameter stays float16, rounded once per step.
     """
 
     state_names: tuple[str, ...] = ()
+
+    def __new__(cls, *args, **kwargs):
+        if args:  # Adam(0.05), or torch's Adam(params, lr): say what goes where
+            raise TypeError(
+                f"{cls.__name__} takes its hyper-parameters by keyword, e.g. "
+                f"{cls.__name__}(lr=0.05), and the params to update in step(params, grad_fn), "
+                f"not in the constructor; got the positional argument(s) {args!r}")
+        return super().__new__(cls)
 
     def __init__(self, *, lr: float) -> None:
         self.lr = lr
@@ -135,13 +166,20 @@ class Optimizer:
         grads = _check_grads(grad_fn(self._grad_points(params)), params)
         self.t += 1
         for i, (p, g) in enumerate(zip(params, grads, strict=True)):
-            self._update(p, g, **{name: arrays[i] for name, arrays in self.state.items()})
+            state = {name: arrays[i] for name, arrays in self.state.items()}
+            if p.dtype == g.dtype:
+                self._update(p, g, **state)
+            else:  # a float16 parameter: the step in float32, the result rounded back once
+                work = p.astype(g.dtype)
+                self._update(work, g, **state)
+                p[...] = work
 
     def _init_state(self, params: list[np.ndarray]) -> None:
         if not self.state_names:
             return
         if not self.state:
-            self.state = {name: [np.zeros_like(p) for p in params] for name in self.state_names}
+            self.state = {name: [np.zeros(p.shape, _compute_dtype(p.dtype)) for p in params]
+                          for name in self.state_names}
             return
         have = [a.shape for a in self.state[self.state_names[0]]]
         got = [p.shape for p in params]

@@ -25,7 +25,7 @@ of an ``order`` callable); optimizer steps ``t`` are counted from 0.
 
 from .callbacks import EarlyStopping, GradientNoise, History
 from .evaluation import ensemble_predict, evaluate, predict
-from .loop import DEFAULT_BATCH_SIZE, fit, steps_per_epoch
+from .loop import DEFAULT_BATCH_SIZE, MAX_LOSS, TrainingDiverged, fit, steps_per_epoch
 from .tuning import LRSweep, sweep_lr
 
 __all__ = [
@@ -34,6 +34,8 @@ __all__ = [
     "GradientNoise",
     "History",
     "LRSweep",
+    "MAX_LOSS",
+    "TrainingDiverged",
     "ensemble_predict",
     "evaluate",
     "fit",

@@ -47,6 +47,30 @@ def _check_data(data, name: str) -> None:
                         f"DataLoader, got {type(data).__name__}")
 
 
+def _check_class_labels(data, name: str) -> None:
+    """The labels of a tensor pair suit the default cross-entropy: integer classes ``(N,)`` (or
+    float class probabilities ``(N, K)``). Datasets and DataLoaders are not read ahead."""
+    tensors = _as_tensors(data)
+    if tensors is None:
+        return
+    y = tensors[1]
+    if y.is_floating_point() and y.ndim == 1:
+        raise TypeError(f"{name} must hold integer class labels y for the default cross-entropy "
+                        f"loss, got dtype {y.dtype}; convert them with y.long(), or pass a "
+                        "loss_fn that takes float targets")
+    if not y.is_floating_point() and y.ndim != 1:
+        raise ValueError(f"{name} must hold labels y of shape (N,), one class per example, got "
+                         f"shape {tuple(y.shape)}")
+
+
+def _check_order(idx) -> torch.Tensor:
+    """An ``order``: integer indices (not floats, which would be truncated), as a 1-D tensor."""
+    arr = idx.detach().cpu().numpy() if isinstance(idx, torch.Tensor) else np.asarray(idx)
+    if arr.size and arr.dtype.kind not in "iu":
+        raise TypeError(f"order must hold integer indices, got dtype {arr.dtype}")
+    return torch.as_tensor(arr.astype(np.int64, copy=False)).flatten()
+
+
 def _fits_on(dev: torch.device, nbytes: int) -> bool:
     """Whether tensors of ``nbytes`` can live on ``dev`` (up to half its free memory)."""
     if dev.type == "cuda":
@@ -106,8 +130,7 @@ class _Batches:
 def _epoch_indices(n: int, epoch: int, order, shuffle: bool,
                    generator: torch.Generator | None) -> torch.Tensor | None:
     if order is not None:
-        idx = order(epoch) if callable(order) else order
-        idx = torch.as_tensor(np.asarray(idx), dtype=torch.long).flatten()
+        idx = _check_order(order(epoch) if callable(order) else order)
         if len(idx) and (int(idx.min()) < 0 or int(idx.max()) >= n):
             raise ValueError(f"order must hold indices in [0, {n}), got values from "
                              f"{int(idx.min())} to {int(idx.max())}")

@@ -31,7 +31,9 @@ class History:
 
     ``best_epoch``: the epoch (from 1) with the lowest validation loss (as the early stopper
     counts improvements, when there is one); ``None`` without validation data.
-    ``stopped_epoch``: the epoch after which early stopping ended training, else ``None``.
+    ``stopped_epoch``: the epoch after which early stopping (or the divergence check) ended
+    training, else ``None``; ``diverged_step``: the optimizer step (from 0) whose loss was NaN,
+    infinite or above ``fit``'s ``max_loss``, else ``None``.
     Accuracies are ``nan`` when the model's output is not class scores.
     """
 
@@ -45,6 +47,7 @@ class History:
     step_lr: list[float] = field(default_factory=list)
     stopped_epoch: int | None = None
     best_epoch: int | None = None
+    diverged_step: int | None = None
 
     @property
     def epochs(self) -> int:

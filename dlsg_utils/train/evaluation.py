@@ -12,8 +12,16 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..checks import check_int
-from ..nets import eval_mode, model_device
-from .batches import Data, _Batches, _check_data, _check_label_range, _n_correct, _numpy_pair
+from ..nets import as_device, check_module, eval_mode, model_device
+from .batches import (
+    Data,
+    _Batches,
+    _check_class_labels,
+    _check_data,
+    _check_label_range,
+    _n_correct,
+    _numpy_pair,
+)
 
 LossFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 
@@ -37,9 +45,12 @@ def evaluate(
     ``device`` defaults to the device of the model's parameters. The model's train/eval mode is
     restored afterwards.
     """
+    check_module("model", model)
     _check_data(data, "data")
+    if loss_fn is None:
+        _check_class_labels(data, "data")
     batch_size = check_int("batch_size", batch_size, min=1)
-    dev = torch.device(device) if device is not None else model_device(model)
+    dev = as_device(device) if device is not None else model_device(model)
     return _evaluate_batches(model, _Batches(data, dev, batch_size), loss_fn)
 
 
@@ -79,12 +90,13 @@ def predict(
     Runs in eval mode without gradients, in batches, on ``device`` (default: where the model's
     parameters are); returns a CPU tensor.
     """
+    check_module("model", model)
     batch_size = check_int("batch_size", batch_size, min=1)
     if isinstance(X, np.ndarray):
         X = _numpy_pair(X, np.zeros(0, dtype=np.int64))[0]
     if not isinstance(X, torch.Tensor):
         raise TypeError(f"X must be a tensor (N, ...), got {type(X).__name__}")
-    dev = torch.device(device) if device is not None else model_device(model)
+    dev = as_device(device) if device is not None else model_device(model)
     with eval_mode(model):
         outs = [model(X[i:i + batch_size].to(dev)).cpu() for i in range(0, len(X), batch_size)]
     out = torch.cat(outs) if outs else torch.empty(0)
@@ -104,8 +116,14 @@ def ensemble_predict(
     Returns probabilities ``(N, C)`` on the CPU, or the labels ``(N,)`` of the largest averaged
     probability if ``labels``.
     """
+    one_model = isinstance(models, nn.Module) and not isinstance(models, nn.ModuleList)
+    if one_model or isinstance(models, (str, bytes)) or not hasattr(models, "__len__"):
+        raise TypeError(f"models must be a list of models, got {type(models).__name__}; for "
+                        "one model write ensemble_predict([model], X)")
     if len(models) == 0:
         raise ValueError("models must hold at least one model, got none")
+    for i, m in enumerate(models):
+        check_module(f"models[{i}]", m)
     probs = sum(predict(m, X, batch_size=batch_size, device=device).softmax(dim=1)
                 for m in models) / len(models)
     return probs.argmax(dim=1) if labels else probs

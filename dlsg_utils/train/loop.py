@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
+import random
 import time
-from collections.abc import Callable, Sequence
+import warnings
+from collections.abc import Callable, Iterator, Sequence
 
 import numpy as np
 import torch
@@ -13,16 +16,69 @@ from torch import nn
 
 import dlsg_utils
 
-from ..checks import check_callable, check_choice, check_int
-from .batches import Data, _Batches, _check_data, _check_label_range, _epoch_indices, _n_correct
+from ..checks import check_bool, check_callable, check_choice, check_int, check_real
+from ..nets import as_device, check_module
+from .batches import (
+    Data,
+    _Batches,
+    _check_class_labels,
+    _check_data,
+    _check_label_range,
+    _check_order,
+    _epoch_indices,
+    _n_correct,
+)
 from .callbacks import EarlyStopping, GradientNoise, History
 from .evaluation import LossFn, _evaluate_batches
 
-__all__ = ["DEFAULT_BATCH_SIZE", "fit", "steps_per_epoch"]
+__all__ = ["DEFAULT_BATCH_SIZE", "MAX_LOSS", "TrainingDiverged", "fit", "steps_per_epoch"]
 
 
 DEFAULT_BATCH_SIZE = 128
 """The mini-batch size :func:`fit` uses unless told otherwise."""
+
+MAX_LOSS = 1e8
+"""The mini-batch loss above which :func:`fit` calls a run diverged and stops it (a
+cross-entropy of 1e8 means logits 1e8 apart; a NaN or infinite loss always stops it)."""
+
+_CHECK_EVERY = 50
+"""On an accelerator, :func:`fit` looks at the losses every this many steps (one sync)."""
+
+
+class TrainingDiverged(RuntimeWarning):
+    """:func:`fit` stopped a run whose loss became NaN, infinite or larger than ``max_loss``."""
+
+
+@contextlib.contextmanager
+def _local_seed(seed: int | None, dev: torch.device) -> Iterator[torch.Generator | None]:
+    """Seed Python, NumPy and torch for one run and put their previous states back afterwards:
+    the run repeats exactly, and the caller's generators are left where they were."""
+    if seed is None:
+        yield None
+        return
+    py_state, np_state = random.getstate(), np.random.get_state()
+    cuda = list(range(torch.cuda.device_count())) if torch.cuda.is_initialized() else []
+    if dev.type == "cuda" and not cuda:
+        cuda = [dev.index if dev.index is not None else 0]
+    try:
+        with torch.random.fork_rng(devices=cuda):
+            dlsg_utils.seed_everything(seed)
+            yield torch.Generator().manual_seed(seed)
+    finally:
+        random.setstate(py_state)
+        np.random.set_state(np_state)
+
+
+def _first_bad(losses: list[torch.Tensor], max_loss: float | None) -> tuple[int, float] | None:
+    """(index, value) of the first loss that is not finite or above ``max_loss``, else None."""
+    if max_loss is None or not losses:
+        return None
+    values = torch.stack(losses).float()
+    bad = ~torch.isfinite(values) | (values > max_loss)
+    if not bool(bad.any()):
+        return None
+    i = int(bad.nonzero()[0, 0])
+    return i, float(values[i])
 
 
 def steps_per_epoch(n: int, batch_size: int = DEFAULT_BATCH_SIZE) -> int:
@@ -80,6 +136,7 @@ def fit(
     order: Sequence[int] | np.ndarray | torch.Tensor | Callable[[int], Sequence[int]] | None = None,
     progress: bool = True,
     seed: int | None = None,
+    max_loss: float | None = MAX_LOSS,
 ) -> History:
     """Train ``model`` with mini-batches for ``epochs`` epochs and return its :class:`History`.
 
@@ -110,12 +167,33 @@ def fit(
       or a callable ``epoch -> indices`` (epochs from 1; may return a subset, e.g. for a
       curriculum). With ``order``, ``shuffle`` is ignored.
     * ``progress``: a tqdm bar over epochs with the latest losses and accuracies.
-    * ``seed``: calls :func:`dlsg_utils.seed_everything` and seeds the shuffling generator, so
-      a run on the CPU repeats exactly. (Seed before building the model to fix its initial
-      weights too.)
+    * ``seed``: seeds Python, NumPy and torch (as :func:`dlsg_utils.seed_everything`) and the
+      shuffling generator for this run only, so a run on the CPU repeats exactly; afterwards
+      the global generators are back in the state they were in before the call, so models
+      built after it are not drawn from the same numbers. (Seed before building the model to
+      fix its initial weights too.)
+    * ``max_loss``: a divergence check. When a mini-batch loss is NaN, infinite or above
+      ``max_loss`` (default :data:`MAX_LOSS`), training stops there with a
+      :class:`TrainingDiverged` warning; the epoch is recorded with the losses up to that step
+      (no validation), ``History.diverged_step`` and ``stopped_epoch`` say where. ``None``
+      trains on regardless. On the CPU every step is checked; on an accelerator every 50th
+      step and the end of each epoch (to avoid a device sync per step).
     """
+    check_module("model", model)
     epochs = check_int("epochs", epochs, min=0)
     batch_size = check_int("batch_size", batch_size, min=1)
+    shuffle = check_bool("shuffle", shuffle)
+    progress = check_bool("progress", progress)
+    if max_loss is not None:
+        max_loss = check_real("max_loss", max_loss, min=0, min_open=True)
+    if loss_fn is not None:
+        check_callable("loss_fn", loss_fn)
+    if early_stopping is not None and not isinstance(early_stopping, EarlyStopping):
+        raise TypeError(f"early_stopping must be an EarlyStopping, got "
+                        f"{type(early_stopping).__name__}")
+    if grad_noise is not None and not callable(grad_noise):
+        raise TypeError(f"grad_noise must be a GradientNoise (or a callable (params, t)), got "
+                        f"{type(grad_noise).__name__}")
     check_choice("scheduler_interval", scheduler_interval, ("epoch", "batch"))
     if augment is not None:
         check_callable("augment", augment)
@@ -124,14 +202,25 @@ def fit(
     _check_data(train_data, "train_data")
     if val_data is not None:
         _check_data(val_data, "val_data")
+    if loss_fn is None:  # cross-entropy needs integer class labels
+        _check_class_labels(train_data, "train_data")
+        if val_data is not None:
+            _check_class_labels(val_data, "val_data")
+    if order is not None and not callable(order):
+        _check_order(order)
+    dev = as_device(device) if device is not None else dlsg_utils.device()
+    with _local_seed(seed, dev) as generator:
+        return _fit(model, train_data, val_data, optimizer, epochs, batch_size, loss_fn, shuffle,
+                    dev, scheduler, scheduler_interval, early_stopping, grad_noise, augment,
+                    order, progress, generator, max_loss)
 
+
+def _fit(model, train_data, val_data, optimizer, epochs, batch_size, loss_fn, shuffle, dev,
+         scheduler, scheduler_interval, early_stopping, grad_noise, augment, order, progress,
+         generator, max_loss) -> History:
+    """:func:`fit` after its checks, inside the run's own random state."""
     from .._progress import tqdm  # text bars where widgets do not render (Colab)
 
-    generator = None
-    if seed is not None:
-        dlsg_utils.seed_everything(seed)
-        generator = torch.Generator().manual_seed(seed)
-    dev = torch.device(device) if device is not None else dlsg_utils.device()
     model.to(dev)
     loss_fn = F.cross_entropy if loss_fn is None else loss_fn
     opt = _make_optimizer(optimizer, model)
@@ -147,6 +236,8 @@ def fit(
     val = None if val_data is None else _Batches(val_data, dev, max(batch_size, 1024))
     history = History()
     t = 0
+    every = 1 if dev.type == "cpu" else _CHECK_EVERY
+    diverged = None  # (step, loss) of the first bad mini-batch loss
     bar = tqdm(range(1, epochs + 1), desc="epochs", unit="epoch", disable=not progress)
     for epoch in bar:
         start = time.perf_counter()
@@ -179,8 +270,16 @@ def fit(
             classify = classify and c is not None
             if c is not None:
                 correct += c
+            if t % every == 0 and (bad := _first_bad(losses[-every:], max_loss)) is not None:
+                diverged = (t - len(losses[-every:]) + bad[0], bad[1])
+                break
         if not losses:
             raise ValueError(f"epoch {epoch} had no mini-batches (empty data or order)")
+        if diverged is None and (bad := _first_bad(losses, max_loss)) is not None:
+            diverged = (t - len(losses) + bad[0], bad[1])  # seen at the end of the epoch
+        if diverged is not None:  # keep the epoch's record up to the bad step
+            keep = len(losses) - (t - diverged[0]) + 1
+            losses, lrs, sizes = losses[:keep], lrs[:keep], sizes[:keep]
         step_loss = torch.stack(losses).float().cpu().tolist()
         n_seen = sum(sizes)
         history.step_loss += step_loss
@@ -192,8 +291,11 @@ def fit(
         if classify:
             postfix["acc"] = f"{history.train_acc[-1]:.3f}"
 
-        stop = False
-        if val_data is not None:
+        stop = diverged is not None
+        if val_data is not None and stop:
+            history.val_loss.append(math.nan)
+            history.val_acc.append(math.nan)
+        elif val_data is not None:
             val_loss, val_acc = _evaluate_batches(model, val, loss_fn)
             history.val_loss.append(val_loss)
             history.val_acc.append(val_acc)
@@ -202,7 +304,7 @@ def fit(
                 postfix["val_acc"] = f"{val_acc:.3f}"
             if early_stopping is not None:
                 stop = early_stopping.update(val_loss, model)
-        if sched is not None and scheduler_interval == "epoch":
+        if sched is not None and scheduler_interval == "epoch" and diverged is None:
             if plateau:
                 sched.step(history.val_loss[-1] if history.val_loss else history.train_loss[-1])
             else:
@@ -213,6 +315,12 @@ def fit(
             history.stopped_epoch = epoch
             break
     bar.close()
+    if diverged is not None:
+        history.diverged_step = diverged[0]
+        warnings.warn(f"training diverged: the mini-batch loss of step {diverged[0]} (epoch "
+                      f"{history.stopped_epoch}) was {diverged[1]:g}, above max_loss={max_loss:g} "
+                      "or not finite, so fit stopped there. Lower the learning rate, or pass "
+                      "max_loss=None to train on regardless.", TrainingDiverged, stacklevel=3)
 
     if early_stopping is not None:
         history.best_epoch = early_stopping.best_epoch
