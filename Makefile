@@ -11,7 +11,7 @@ STAMP := $(VENV)/.installed
 TEST_ENV := DLSG_SMOKE=1 DLSG_OFFLINE=1 MPLBACKEND=Agg OMP_NUM_THREADS=1 PYDEVD_DISABLE_FILE_VALIDATION=1
 JOBS ?= 2
 
-.PHONY: print-tex-packages test-latest test-oldest book pdf colab test lint unit notebooks browser bench clean lab reference
+.PHONY: print-tex-packages test-latest test-oldest book pdf colab slides test lint unit notebooks browser bench clean lab reference
 
 # A .venv without the stamp was interrupted while it was being built: start it again rather
 # than trust it. A stamp older than the requirements means "update in place".
@@ -33,6 +33,11 @@ $(STAMP): requirements.txt pyproject.toml
 # pinned sha512 integrity hashes, into _vendor/ (served as _static/widgets/).
 WIDGETS_JS := _vendor/static/widgets/embed-amd.js
 $(WIDGETS_JS): tools/vendor_js.py | $(STAMP)
+	$(BIN)/python tools/vendor_js.py _vendor
+
+# reveal.js for the slide decks (`make slides`), fetched the same way into _vendor/slides/.
+REVEAL_JS := _vendor/slides/reveal.js/dist/reveal.js
+$(REVEAL_JS): tools/vendor_js.py | $(STAMP)
 	$(BIN)/python tools/vendor_js.py _vendor
 
 # tools/preexecute.py first executes the chapters missing from the execution cache side by
@@ -75,6 +80,14 @@ pdf: $(STAMP)
 # numbers of the last `make book`, whose execution cache they are read from.
 colab: $(STAMP)
 	$(BIN)/python tools/colab_copies.py
+
+# The study-group slides: one reveal.js deck per chapter and one for the whole meeting
+# (_build/slides/*.slides.html, copied to _build/html/slides/ when the book is built), from the
+# chapters as `make book` executed them (nothing runs again). Cells choose their role by
+# metadata.slideshow.slide_type; tools/slides.py says what the others get. Offline, like the book.
+# SLIDES_ARGS=--latest shows a chapter changed since `make book` with its latest run's outputs.
+slides: $(STAMP) $(REVEAL_JS)
+	$(BIN)/python tools/slides.py $(SLIDES_ARGS)
 
 test: lint unit notebooks browser
 

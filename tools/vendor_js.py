@@ -11,6 +11,9 @@ published for it before anything is unpacked; only the files the book needs are 
   ``DEST/extra/chapters/@jupyter-widgets/html-manager/dist/``.
 * ``axe-core``: the accessibility checker the browser tests run on the pages ->
   ``DEST/test/axe-core/`` (not served with the book; MPL-2.0, its LICENSE kept beside it).
+* ``reveal.js``: the slide decks of ``make slides`` (``tools/slides.py``): its script, style
+  sheets, the white theme and its font, and the speaker-notes plugin -> ``DEST/slides/reveal.js/``
+  (MIT, its LICENSE kept beside it; the theme's font keeps its own licence).
 
 ``NPM_REGISTRY`` points at another registry (a mirror); the default is the public one. The
 licence of each package (its LICENSE file, or the package.json that states it) is copied next
@@ -51,6 +54,14 @@ PACKAGES = [
      {"package/axe.min.js": "test/axe-core",
       "package/LICENSE": "test/axe-core",
       "package/LICENSE-3RD-PARTY.txt": "test/axe-core"}),
+    ("reveal.js", "5.2.1",
+     "sha512-r7//6mIM5p34hFiDMvYfXgyjXqGRta+/psd9YtytsgRlrpRzFv4RbH76TXd2qD+7ZPZEbpBDhdRhJaFgfQ7zNQ==",
+     {"package/dist/reveal.js": "slides/reveal.js/dist",
+      "package/dist/*.css": "slides/reveal.js/dist",
+      "package/dist/theme/white.css": "slides/reveal.js/dist/theme",
+      "package/dist/theme/fonts/source-sans-pro/*": "slides/reveal.js/dist/theme/fonts/source-sans-pro",
+      "package/plugin/notes/notes.js": "slides/reveal.js/plugin/notes",
+      "package/LICENSE": "slides/reveal.js"}),
 ]
 
 
