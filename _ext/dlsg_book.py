@@ -21,6 +21,10 @@
   the Colab setup cell entirely, and each exercise's solution in favour of a line saying where
   to find it (so a reader of the paper copy still tries the exercise first).
 
+- Each chapter's header has a "Slides" button to its study-group deck,
+  ``slides/<chapter>.slides.html``, which ``make slides`` writes. Until it has run, the book
+  leaves a short page there that says how to build the deck, so the link is never broken.
+
 - sphinx-thebe and sphinx-togglebutton add their inline configuration <script> twice (once with
   filename None, once with ""), which throws "Identifier 'THEBE_JS_URL' has already been
   declared" in every page's console: keep one copy of each script.
@@ -244,8 +248,50 @@ class DropHiddenCellsInPDF(SphinxPostTransform):
                 cell.parent.remove(cell)
 
 
+SLIDES_PLACEHOLDER = """<!DOCTYPE html>
+<html lang="en">
+<head><meta charset="utf-8"><title>Slides: {title}</title></head>
+<body><main>
+<h1>Slides: {title}</h1>
+<p>This chapter's study-group deck has not been built yet. In a clone of the book run
+<code>make book</code>, then <code>make slides</code>: the decks are written to
+<code>_build/slides/</code> and copied here (the README's section "Slides" says more).</p>
+<p><a href="../{page}.html">Back to the chapter</a></p>
+</main></body>
+</html>
+"""
+
+
+def _slides_button(app, pagename, templatename, context, doctree):
+    if not pagename.startswith("chapters/") or "header_buttons" not in context:
+        return
+    deck = pagename.split("/", 1)[1]
+    context["header_buttons"].append({
+        "type": "link", "url": f"../slides/{deck}.slides.html",
+        "tooltip": "Slides of this chapter for a study-group meeting", "icon": "fas fa-chalkboard",
+        "label": "slides-button"})
+
+
+def _slides_placeholders(app, exception):
+    """A page where each chapter's deck will be, unless ``make slides`` has put the deck there."""
+    if exception is not None or app.builder.format != "html":
+        return
+    folder = Path(app.outdir) / "slides"
+    for doc in app.env.found_docs:
+        if doc.startswith("chapters/"):
+            name = doc.split("/", 1)[1]
+            target = folder / f"{name}.slides.html"
+            if not target.exists():
+                folder.mkdir(parents=True, exist_ok=True)
+                title = app.env.titles[doc].astext() if doc in app.env.titles else name
+                target.write_text(SLIDES_PLACEHOLDER.format(title=title, page=f"chapters/{name}"),
+                                  encoding="utf-8")
+
+
 def setup(app):
     app.add_post_transform(DropHiddenCellsInPDF)
     app.connect("config-inited", _keyed_execution_cache)
     app.connect("html-page-context", _dedupe_scripts, priority=900)
+    app.connect("html-page-context", _slides_button, priority=600)  # after the theme's buttons
+    app.connect("build-finished", _slides_placeholders)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

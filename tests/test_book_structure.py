@@ -413,3 +413,28 @@ def test_every_predict_first_prompt_is_answered_in_a_cell_and_checked(nb):
         if not checked:
             unanswered.append(f"cell {start}: {_source(cells[start])[:60]!r}")
     assert unanswered == []
+
+
+def test_each_chapter_header_links_to_its_deck_and_the_link_is_never_broken(tmp_path):
+    """A chapter page gets a "Slides" header button to ../slides/<chapter>.slides.html; until
+    `make slides` has written the deck, the build leaves a page there saying how to make it,
+    and it never overwrites a deck that is there."""
+    from types import SimpleNamespace
+
+    ext = _book_extension()
+    context = {"header_buttons": []}
+    ext._slides_button(None, "chapters/03_momentum_and_nesterov", "page.html", context, None)
+    ext._slides_button(None, "intro", "page.html", {"header_buttons": []}, None)
+    assert [b["url"] for b in context["header_buttons"]] == [
+        "../slides/03_momentum_and_nesterov.slides.html"]
+    (tmp_path / "slides").mkdir()
+    (tmp_path / "slides/01_gradient_descent.slides.html").write_text("the real deck")
+    app = SimpleNamespace(outdir=str(tmp_path), builder=SimpleNamespace(format="html"),
+                          env=SimpleNamespace(found_docs={"intro", "chapters/01_gradient_descent",
+                                                          "chapters/03_momentum_and_nesterov"},
+                                              titles={}))
+    ext._slides_placeholders(app, None)
+    assert (tmp_path / "slides/01_gradient_descent.slides.html").read_text() == "the real deck"
+    page = (tmp_path / "slides/03_momentum_and_nesterov.slides.html").read_text()
+    assert "make slides" in page and 'href="../chapters/03_momentum_and_nesterov.html"' in page
+    assert not (tmp_path / "slides/intro.slides.html").exists()
