@@ -28,6 +28,7 @@ from dlsg_utils.optim import (
     run,
     torch_equivalent,
 )
+from dlsg_utils.optim.torch_compat import torch_path as _torch_path
 
 STEPS = 100
 TOL = 1e-10
@@ -37,14 +38,7 @@ STARTS = [pytest.param(BEALE, (1.0, 1.5), id="Beale"),
 
 def torch_path(make_opt, surface, x0, steps=STEPS):
     """Path of a torch.optim optimizer (float64) fed the surface's analytic gradient."""
-    p = torch.tensor(x0, dtype=torch.float64, requires_grad=True)
-    opt = make_opt([p])
-    path = [p.detach().numpy().copy()]
-    for _ in range(steps):
-        p.grad = torch.from_numpy(surface.grad(p.detach().numpy()))
-        opt.step()
-        path.append(p.detach().numpy().copy())
-    return np.array(path), opt, p
+    return _torch_path(make_opt, surface.grad, x0, steps)
 
 
 def gap(ours, make_torch, surface, x0):
