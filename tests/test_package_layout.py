@@ -174,3 +174,48 @@ def test_no_test_module_builds_a_network_while_pytest_collects():
                         and getattr(node.func, "id", getattr(node.func, "attr", None)) in builders):
                     found.append(f"{path.relative_to(ROOT)}:{node.lineno}")
     assert found == []
+
+
+def _function_bodies():
+    """{normalised body: [where]} for every function of two or more statements in the chapters'
+    code cells and in the package (docstring and name left out, so a renamed copy still counts)."""
+    from collections import defaultdict
+
+    def key(fn):
+        fn = ast.parse(ast.unparse(fn)).body[0]
+        if fn.body and isinstance(fn.body[0], ast.Expr) and isinstance(
+                getattr(fn.body[0], "value", None), ast.Constant):
+            fn.body = fn.body[1:]
+        fn.name = "f"
+        return ast.dump(fn, annotate_fields=False)
+
+    found = defaultdict(list)
+    for nb in sorted((ROOT / "chapters").glob("*.ipynb")):
+        for index, cell in enumerate(json.loads(nb.read_text())["cells"]):
+            if cell["cell_type"] != "code":
+                continue
+            src = "".join(cell["source"])
+            kind = "solution" if src.startswith("#@title Solution") else "chapter"
+            src = "\n".join(line for line in src.splitlines()
+                            if not line.lstrip().startswith(("!", "%")))
+            for node in ast.walk(ast.parse(src)):
+                if isinstance(node, ast.FunctionDef) and len(node.body) >= 2:
+                    found[key(node)].append((kind, f"{nb.stem} cell {index}: {node.name}"))
+    for path in sorted((ROOT / "dlsg_utils").rglob("*.py")):
+        kind = "reference" if path.parent.name == "exercises" else "package"
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.FunctionDef) and len(node.body) >= 2:
+                found[key(node)].append((kind, f"{path.relative_to(ROOT)}: {node.name}"))
+    return found
+
+
+def test_no_function_is_written_twice_in_the_chapters_and_the_package():
+    """Teaching code has one home: a function the chapters reuse lives in the package (chapters 3
+    and 4 and a test each had their own torch_path, chapters 2 and 4 their own design_matrix).
+    The one copy allowed is an exercise's hidden solution equal to its checker's reference."""
+    copies = []
+    for places in _function_bodies().values():
+        kinds = sorted(kind for kind, _ in places)
+        if len(places) > 1 and kinds != ["reference", "solution"]:
+            copies.append([where for _, where in places])
+    assert copies == []

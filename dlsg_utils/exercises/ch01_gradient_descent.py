@@ -30,7 +30,7 @@ from .ch01_gradient_descent_cases import (
     _case_weighted,
     _case_weighted_edges,
 )
-from .engine import Mistake, Result, check_function, cycle_cases
+from .engine import Mistake, Result, check_function, cycle_cases, without_numpy_warnings
 
 __all__ = [
     "check_gd_limit",
@@ -253,14 +253,6 @@ def _saddle_escape_steps(x0, lr, lam, radius):
     return int(np.ceil(_saddle_t_star(x0, lr, lam, radius) - 1e-9))
 
 
-def _quiet(fn):
-    """A mistake model with numpy's warnings off (ln of a negative number is its answer)."""
-    def model(*args):
-        with np.errstate(all="ignore"):
-            return fn(*args)
-    return model
-
-
 def _steps_count(value) -> float:
     """The count an answer stands for: an integer as it is, a real-valued t* as ⌈t*⌉ (the
     first whole step at which x₀(1 + ηλ)^t ≥ radius). The 1e-9 keeps a count that is an integer
@@ -308,7 +300,7 @@ def check_saddle_escape_steps(fn, *, verbose: bool = True) -> Result:
             Mistake(lambda x0, lr, lam, r: np.log(r / x0) / (lr * lam),
                     "ln(1 + ηλ) ≈ ηλ only when ηλ is small; each step multiplies x by exactly "
                     "1 + ηλ, so divide by ln(1 + ηλ)."),
-            Mistake(_quiet(lambda x0, lr, lam, r: np.log(r / x0) / np.log(1 - lr * lam)),
+            Mistake(without_numpy_warnings(lambda x0, lr, lam, r: np.log(r / x0) / np.log(1 - lr * lam)),
                     "along the escape direction the curvature is negative (J = −λx²/2, gradient "
                     "−λx), so a step multiplies x by 1 + ηλ, not 1 − ηλ."),
             Mistake(lambda x0, lr, lam, r: np.log10(r / x0) / np.log1p(lr * lam),

@@ -18,8 +18,17 @@ import numpy as np
 from ..optim import Momentum, Nesterov
 from ..optim.theory import iteration_matrix, spectral_radius, stability_edge
 from . import ch03_momentum_cases as cases
-from .ch01_gradient_descent import _package_step, _quiet, _same_count
-from .engine import Mistake, Result, call, check_function, cycle_cases, preamble, run_checker
+from .ch01_gradient_descent import _package_step, _same_count
+from .engine import (
+    Mistake,
+    Result,
+    call,
+    check_function,
+    cycle_cases,
+    preamble,
+    run_checker,
+    without_numpy_warnings,
+)
 
 __all__ = [
     "check_ema_to_torch",
@@ -159,11 +168,11 @@ def _complex_2sqrt(lr, gamma, lam):
 
 def _steps_with(rate_fn):
     """A mistake made in the rate, carried through to the count."""
-    return _quiet(lambda lr, gm, lam, f: np.log(f) / np.log(rate_fn(lr, gm, lam)))
+    return without_numpy_warnings(lambda lr, gm, lam, f: np.log(f) / np.log(rate_fn(lr, gm, lam)))
 
 
 _STEPS_MISTAKES = [
-    Mistake(_quiet(lambda lr, gm, lam, f: np.ceil(np.log(f) / np.log(abs(1 - lr * lam)))
+    Mistake(without_numpy_warnings(lambda lr, gm, lam, f: np.ceil(np.log(f) / np.log(abs(1 - lr * lam)))
                    if gm == 0 and abs(1 - lr * lam) < 1e-12 else np.nan),
             "with γ = 0 and ηλ = 1 the rate is 0: one step removes the error, so the count is "
             "1 (ln 0 = −∞ turns the formula into 0)."),

@@ -12,7 +12,7 @@ from functools import partial
 import numpy as np
 
 from ..optim.theory import spectral_radius
-from .engine import Mistake, Result, check_function, cycle_cases
+from .engine import Mistake, Result, check_function, cycle_cases, without_numpy_warnings
 
 __all__ = ["check_arrival_step", "check_escape_steps", "check_momentum_growth",
            "check_sgd_escape_steps"]
@@ -132,14 +132,6 @@ def _sgd_escape_formula(y0, lr, threshold, *, base, plus_one=True, use_threshold
     return int(np.floor(steps)) + (1 if plus_one else 0)
 
 
-def _quiet_log(fn):
-    """A mistake model with numpy's warnings off (the log of a negative ratio is its answer)."""
-    def model(*args):
-        with np.errstate(all="ignore"):
-            return fn(*args)
-    return model
-
-
 def _sgd_escape_at_boundary(y0, lr, threshold):
     """⌈t*⌉, or ⌊t*⌋ + 1 computed without a tolerance: one too few where t* = k exactly."""
     t_star = np.log(threshold / abs(y0)) / np.log1p(2 * lr)
@@ -168,7 +160,7 @@ def check_sgd_escape_steps(fn, *, verbose: bool = True) -> Result:
                     "log(threshold/|y₀|)."),
             Mistake(lambda y, lr, th: _sgd_escape_formula(y, lr, th, base=lambda e: 1 + e),
                     "∂f/∂y = −2y, so one step multiplies y by 1 + 2η (not 1 + η)."),
-            Mistake(_quiet_log(lambda y, lr, th: np.floor(np.log(th / y) / np.log1p(2 * lr)) + 1),
+            Mistake(without_numpy_warnings(lambda y, lr, th: np.floor(np.log(th / y) / np.log1p(2 * lr)) + 1),
                     "y₀ can be negative (the run escapes downwards): use |y₀|."),
             Mistake(_sgd_escape_at_boundary,
                     "one step too few on a case where |y₀|(1 + 2η)^k equals the threshold "

@@ -313,6 +313,15 @@ class _CappedOutput(io.TextIOBase):
         return "\n".join(self.lines) + extra
 
 
+def without_numpy_warnings(fn: Callable) -> Callable:
+    """``fn`` with NumPy's floating-point warnings off: for a mistake model whose answer is a
+    ``nan`` or ``inf`` (the log of a negative ratio), which should not warn while it is matched."""
+    def model(*args):
+        with np.errstate(all="ignore"):
+            return fn(*args)
+    return model
+
+
 def cycle_cases(*makers: Callable[[np.random.Generator], tuple]) -> Callable:
     """One case maker for one check that takes its cases from ``makers`` in turn (case 1 from
     the first, case 2 from the second, ...). Make it afresh for each check, e.g. first a maker
