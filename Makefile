@@ -94,8 +94,10 @@ test: lint unit notebooks browser
 lint: $(STAMP)
 	$(BIN)/ruff check dlsg_utils tests chapters _ext tools $(wildcard benchmarks)
 
+# The package's docstring examples are doctests: they run too, so an example cannot go stale.
 unit: $(STAMP)
 	$(TEST_ENV) $(BIN)/python -m pytest tests -n $(JOBS) -q --ignore=tests/browser
+	$(TEST_ENV) $(BIN)/python -m pytest dlsg_utils --doctest-modules -q -p no:cacheprovider
 
 notebooks: $(STAMP)
 	$(TEST_ENV) $(BIN)/python -m pytest --nbval-lax chapters -n $(JOBS) --dist loadscope -q \
