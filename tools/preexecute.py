@@ -62,12 +62,23 @@ def main(argv: list[str] | None = None) -> int:
     if os.environ.get("DLSG_PREEXECUTE", "1") == "0":
         return 0
 
-    import nbformat
-    from dlsg_book import execution_cache_key
+    from dlsg_book import _lock, execution_cache_key
     from jupyter_cache import get_cache
     from jupyter_cache.base import CacheBundleIn
 
-    cache = get_cache(str(ROOT / "_build" / ".jupyter_cache" / execution_cache_key()))
+    folder = ROOT / "_build" / ".jupyter_cache" / execution_cache_key()
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    held = _lock(folder, exclusive=False)  # a build of another key leaves this folder alone
+    try:
+        return _run(folder, args, cores, get_cache, CacheBundleIn)
+    finally:
+        held.close()
+
+
+def _run(folder, args, cores, get_cache, CacheBundleIn) -> int:
+    import nbformat
+
+    cache = get_cache(str(folder))
     todo = []
     for path in chapters():
         try:
