@@ -1,11 +1,8 @@
 """Checkers for chapter 3, "Momentum and Nesterov's accelerated gradient".
 
 Every update uses the slides' form (Ruder 2016): the velocity ``v`` already contains the
-learning rate and points *uphill*,
-
-    v ← γ v + η ∇J(θ)            (momentum)
-    v ← γ v + η ∇J(θ − γ v)      (Nesterov)
-    θ ← θ − v.
+learning rate and points *uphill*: v ← γv + η∇J(θ) (momentum) or v ← γv + η∇J(θ − γv)
+(Nesterov), then θ ← θ − v.
 
 The theory checkers use the notation of Goh (2017): step size α (= η), momentum β (= γ), and a
 quadratic whose Hessian has eigenvalues between μ and L.
@@ -30,15 +27,9 @@ from .engine import (
     without_numpy_warnings,
 )
 
-__all__ = [
-    "check_ema_to_torch",
-    "check_largest_stable_lr",
-    "check_momentum_noise_floor",
-    "check_momentum_step",
-    "check_momentum_steps",
-    "check_nesterov_edge",
-    "check_nesterov_step",
-]
+__all__ = ["check_ema_to_torch", "check_largest_stable_lr", "check_momentum_noise_floor",
+           "check_momentum_step", "check_momentum_steps", "check_nesterov_edge",
+           "check_nesterov_step"]
 
 _BOTH_HINT = "return both the new parameters and the new velocity: `return theta, v`."
 _OLD_V_HINT = ("you moved θ with the *old* velocity. Update v first, then subtract the new v: "
